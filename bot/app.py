@@ -1,0 +1,184 @@
+"""The running bot: migrate, log in, then sync, process, deliver, forever; reconnect on failure."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from nio import SyncResponse
+
+from bot import __version__, matrix
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.database import Database
+from bot.processor import Hooks, Processor
+from bot.scheduler import Rituals
+from bot.sender import Sender
+from handlers import practices
+from handlers.context import Clock, Runtime
+from handlers.registry import Registry
+from storage import events, sync_state
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 60.0
+SYNC_TIMEOUT_MS = 30_000
+
+
+class Bot:
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.started_at = self.clock.now()
+        self.registry = Registry(practices())
+        self.db = Database(config.database_url)
+        self.client = matrix.new_client(config.matrix)
+        self.sender = Sender(self.db, matrix.NioTransport(self.client))
+        self.scheduler = AsyncIOScheduler()
+        self.rituals = Rituals(
+            db=self.db,
+            config=config,
+            registry=self.registry,
+            clock=self.clock,
+            runtime=self.runtime,
+            sender=self.sender,
+            scheduler=self.scheduler,
+        )
+        self.processor = Processor(
+            db=self.db,
+            config=config,
+            registry=self.registry,
+            clock=self.clock,
+            runtime=self.runtime,
+            membership=matrix.NioMembership(self.client),
+            hooks=Hooks(on_new_collective=self.rituals.add_collective),
+        )
+        self._stop = asyncio.Event()
+        self._current_room: str | None = None
+
+    def runtime(self, room_id: str) -> Runtime:
+        return Runtime(
+            version=__version__,
+            started_at=self.started_at,
+            registry=self.registry,
+            user_id=self.config.matrix.user_id,
+            next_runs=self.rituals.next_runs(room_id),
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        await self.db.migrate()
+        async with self.db.transaction() as session:
+            await events.prune(session, self.clock.now() - timedelta(days=30))
+        try:
+            await self._connect()
+            await self._loop()
+        finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            # Never logout(): that would delete the device and its encryption keys.
+            await self.client.close()
+            await self.db.close()
+
+    async def _connect(self) -> None:
+        delay = BACKOFF_START
+        while not self._stop.is_set():
+            try:
+                await matrix.login(self.client, self.config.matrix)
+                return
+            except matrix.LoginFailed:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "cannot reach %s (%r); retrying in %.0fs",
+                    self.config.matrix.homeserver,
+                    exc,
+                    delay,
+                )
+                await self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    async def _loop(self) -> None:
+        account = self.config.matrix.user_id
+        async with self.db.transaction() as session:
+            token = await sync_state.get_token(session, account)
+        first = True
+        delay = BACKOFF_START
+        while not self._stop.is_set():
+            try:
+                resp = await self._sync(token, first)
+            except Exception as exc:
+                log.warning("sync failed (%r); reconnecting in %.0fs", exc, delay)
+                await self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            if self._stop.is_set():
+                break
+            if not isinstance(resp, SyncResponse):
+                log.warning(
+                    "sync refused: %s; retrying in %.0fs", getattr(resp, "message", resp), delay
+                )
+                await self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            delay = BACKOFF_START
+            batch = matrix.to_batch(self.client, resp)
+            try:
+                await self.processor.process(batch, initial=token is None)
+            except Exception:
+                # Nothing of the batch was committed: the same token replays it.
+                log.exception("processing a sync batch failed; it will be replayed")
+                await self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            token = resp.next_batch
+            if first:
+                first = False
+                self.scheduler.start()
+                await self.rituals.start()
+                log.info("synced; Flattening %s is running as %s", __version__, account)
+            try:
+                await matrix.housekeeping(self.client)
+            except Exception as exc:
+                log.warning("encryption housekeeping failed (%r); will retry", exc)
+            await self.sender.drain()
+
+    async def _sync(self, token: str | None, first: bool) -> object:
+        stop = asyncio.ensure_future(self._stop.wait())
+        sync = asyncio.ensure_future(
+            self.client.sync(
+                timeout=0 if first else SYNC_TIMEOUT_MS,
+                sync_filter=matrix.SYNC_FILTER,
+                since=token,
+                # After a restart nio knows no room state; ask for all of it once.
+                full_state=True if (first and token) else None,
+            )
+        )
+        done, _ = await asyncio.wait({stop, sync}, return_when=asyncio.FIRST_COMPLETED)
+        if sync not in done:
+            sync.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sync
+            return None
+        stop.cancel()
+        return sync.result()
+
+
+async def serve(config: Config) -> None:
+    bot = Bot(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, bot.stop)
+    await bot.run()

@@ -1,0 +1,100 @@
+"""The `flattening` command line: run, check-config, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Config, ConfigError, load
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flattening",
+        description="A Matrix bot that helps small egalitarian collectives keep power shared.",
+    )
+    parser.add_argument("--version", action="version", version=f"flattening {__version__}")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="connect to the homeserver and serve the collectives")
+    run.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
+
+    check = sub.add_parser("check-config", help="validate the config file without connecting")
+    check.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
+
+    demo = sub.add_parser(
+        "demo", help="start a throwaway local homeserver with a demo member and run the bot"
+    )
+    demo.add_argument(
+        "--dir", type=Path, default=Path("flattening-demo"), help="where the demo keeps its data"
+    )
+    demo.add_argument(
+        "--port", type=int, default=None, help="homeserver port (default: a free one)"
+    )
+    return parser
+
+
+def _summary(config: Config) -> str:
+    m = config.matrix
+    auth = "access token" if m.access_token else "password"
+    lines = [
+        f"{config.path}: valid.",
+        f"  homeserver       {m.homeserver}",
+        f"  user             {m.user_id} (by {auth}, device name {m.device_name!r})",
+        f"  store            {m.store_path}",
+        f"  database         {config.database_url.split('@')[-1]}",
+        f"  allowed inviters {', '.join(config.allowed_inviters) or '(none: invitations refused)'}",
+        f"  time zone        {config.defaults.timezone}",
+        f"  collectives with their own settings: {len(config.overrides)}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        if args.command == "check-config":
+            print(_summary(load(args.config)))
+            return 0
+        if args.command == "run":
+            from bot.app import serve
+
+            config = load(args.config)
+            if not config.allowed_inviters:
+                logging.warning(
+                    "[bot] allowed_inviters is empty: the bot will refuse every invitation"
+                )
+            asyncio.run(serve(config))
+            return 0
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(args.dir, args.port)
+    except ConfigError as exc:
+        print(f"flattening: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from bot.matrix import LoginFailed
+        from bot.synapse import SynapseError
+        from storage.engine import StorageError
+
+        if isinstance(exc, LoginFailed | SynapseError | StorageError):
+            print(f"flattening: {exc}", file=sys.stderr)
+            return 1
+        raise
+    return 1

@@ -1,0 +1,343 @@
+"""The TOML configuration: loaded once, validated whole, and resolved per collective.
+
+Every problem is reported as one `ConfigError` naming the file and the key, so a
+host sees what to fix instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.engine import make_url
+
+from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, CollectiveSettings
+from storage.engine import StorageError, check_url
+
+USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
+DURATION = re.compile(r"^\d+[dwmy]$")
+RULES = ("consent", "majority", "unanimity")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person hosting the bot."""
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    password: str
+    access_token: str
+    device_name: str
+    store_path: Path
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    matrix: MatrixConfig
+    database_url: str
+    allowed_inviters: tuple[str, ...]
+    defaults: CollectiveSettings
+    overrides: dict[str, CollectiveSettings] = field(default_factory=dict)
+
+    def for_room(self, room_id: str) -> CollectiveSettings:
+        return self.overrides.get(room_id, self.defaults)
+
+    def may_invite(self, user_id: str) -> bool:
+        """Allowed inviters are user ids, or `:server` entries admitting a whole server."""
+        server = user_id.partition(":")[2]
+        for entry in self.allowed_inviters:
+            if entry == user_id or (entry.startswith(":") and entry[1:] == server):
+                return True
+        return False
+
+
+def _cron(value: str) -> None:
+    if len(value.split()) != 5:
+        raise ValueError("needs 5 fields: minute hour day month weekday")
+    CronTrigger.from_crontab(value)
+
+
+def _zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("is not a known time zone such as 'Europe/Berlin'") from exc
+
+
+def _duration(value: str) -> None:
+    if not DURATION.match(value):
+        raise ValueError("must look like 1w, 2w, 14d, 1m or 6m")
+
+
+def _inviter(value: str) -> None:
+    if not (USER_ID.match(value) or (value.startswith(":") and len(value) > 1)):
+        raise ValueError("entries must be user ids like '@alice:example.org' or ':example.org'")
+
+
+def _user_id(value: str) -> None:
+    if not USER_ID.match(value):
+        raise ValueError("must be a full Matrix user id like '@flattening:example.org'")
+
+
+def _homeserver(value: str) -> None:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must be a URL such as 'https://matrix.example.org'")
+
+
+def _prefix(value: str) -> None:
+    if not value or any(c.isspace() for c in value) or len(value) > 3:
+        raise ValueError("must be 1 to 3 characters without spaces, such as '!'")
+
+
+def _rule(value: str) -> None:
+    if value not in RULES:
+        raise ValueError(f"must be one of {', '.join(RULES)}")
+
+
+def _positive(value: int) -> None:
+    if value < 0:
+        raise ValueError("must not be negative")
+
+
+def _database(value: str) -> None:
+    try:
+        check_url(value)
+    except StorageError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type
+    default: Any = None
+    required: bool = False
+    check: Callable[[Any], None] | None = None
+    item: type | None = None
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "matrix": {
+        "homeserver": Key(str, required=True, check=_homeserver),
+        "user_id": Key(str, required=True, check=_user_id),
+        "password": Key(str, ""),
+        "access_token": Key(str, ""),
+        "device_name": Key(str, "flattening"),
+        "store_path": Key(str, "./store"),
+    },
+    "storage": {
+        "database_url": Key(str, "sqlite+aiosqlite:///flattening.db", check=_database),
+    },
+    "bot": {
+        "command_prefix": Key(str, "!", check=_prefix),
+        "allowed_inviters": Key(list, [], item=str, check=None),
+        "timezone": Key(str, "UTC", check=_zone),
+    },
+    "schedule": {
+        "rotation": Key(str, "0 10 * * MON", check=_cron),
+        "powermap": Key(str, "0 18 1 * *", check=_cron),
+        "reflection": Key(str, "0 18 1 * *", check=_cron),
+    },
+    "rituals": {
+        "reflection_open_days": Key(int, 7, check=_positive),
+        "reflection_min_answers": Key(int, 3, check=_positive),
+        "checkin_after_days": Key(int, 3, check=_positive),
+        "entry_sprint_days": Key(int, 14, check=_positive),
+    },
+    "roles": {
+        "default": Key(list, ["facilitation", "notes", "agenda"], item=str),
+        "term": Key(str, "1w", check=_duration),
+        "fairness_window": Key(str, "6m", check=_duration),
+    },
+    "decisions": {
+        "rule": Key(str, "consent", check=_rule),
+        "open_days": Key(int, 7, check=_positive),
+    },
+    "labour": {
+        "invisible": Key(list, list(DEFAULT_INVISIBLE), item=str),
+        "care": Key(list, list(DEFAULT_CARE), item=str),
+    },
+    "budget": {
+        "currency": Key(str, "EUR"),
+    },
+}
+# Sections a collective may override; the connection and storage are the host's alone.
+PER_COLLECTIVE = ("bot", "schedule", "rituals", "roles", "decisions", "labour", "budget")
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _section(
+    path: Path, where: str, name: str, raw: Any, base: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    schema = SCHEMA[name]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table of keys")
+    for key in raw:
+        if key not in schema:
+            known = ", ".join(schema)
+            raise ConfigError(f"{path}: [{where}] has unknown key '{key}' (known keys: {known})")
+    values: dict[str, Any] = {}
+    for key, spec in schema.items():
+        value: Any
+        if key in raw:
+            value = raw[key]
+        elif base is not None:
+            value = base[key]
+        elif spec.required:
+            raise ConfigError(f"{path}: [{where}] {key} is missing")
+        else:
+            value = spec.default
+        if (spec.kind is int and isinstance(value, bool)) or not isinstance(value, spec.kind):
+            raise ConfigError(
+                f"{path}: [{where}] {key} must be a {spec.kind.__name__}, not {value!r}"
+            )
+        if spec.item is not None and not all(isinstance(v, spec.item) for v in _items(value)):
+            raise ConfigError(f"{path}: [{where}] {key} must be a list of strings")
+        try:
+            if spec.check is not None:
+                spec.check(value)
+            if name == "bot" and key == "allowed_inviters":
+                for entry in _items(value):
+                    _inviter(entry)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: [{where}] {key} = {value!r} {exc}") from exc
+        values[key] = value
+    return values
+
+
+def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
+    def names(items: list[str]) -> tuple[str, ...]:
+        return tuple(" ".join(i.split()).lower() for i in items)
+
+    bot, rituals = sections["bot"], sections["rituals"]
+    return CollectiveSettings(
+        command_prefix=bot["command_prefix"],
+        timezone=ZoneInfo(bot["timezone"]),
+        schedule=dict(sections["schedule"]),
+        reflection_open_days=rituals["reflection_open_days"],
+        reflection_min_answers=rituals["reflection_min_answers"],
+        checkin_after_days=rituals["checkin_after_days"],
+        entry_sprint_days=rituals["entry_sprint_days"],
+        roles=names(sections["roles"]["default"]),
+        role_term=sections["roles"]["term"],
+        fairness_window=sections["roles"]["fairness_window"],
+        decision_rule=sections["decisions"]["rule"],
+        decision_open_days=sections["decisions"]["open_days"],
+        invisible_keywords=names(sections["labour"]["invisible"]),
+        care_keywords=names(sections["labour"]["care"]),
+        currency=sections["budget"]["currency"],
+    )
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _database_url(base: Path, url: str) -> str:
+    """Relative SQLite paths are taken relative to the config file, not the shell's cwd."""
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+        db = _resolve(base, parsed.database)
+        return parsed.set(database=str(db)).render_as_string(hide_password=False)
+    return url
+
+
+def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    allowed = (*SCHEMA, "collectives")
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(
+                f"{path}: unknown section [{key}] (known sections: {', '.join(allowed)})"
+            )
+    if "matrix" not in raw:
+        raise ConfigError(f"{path}: [matrix] section is missing")
+    sections = {name: _section(path, name, name, raw.get(name, {}), None) for name in SCHEMA}
+
+    matrix = dict(sections["matrix"])
+    matrix["password"] = env.get("FLATTENING_PASSWORD") or matrix["password"]
+    matrix["access_token"] = env.get("FLATTENING_ACCESS_TOKEN") or matrix["access_token"]
+    if not matrix["password"] and not matrix["access_token"]:
+        raise ConfigError(
+            f"{path}: [matrix] password or access_token is missing "
+            "(or set FLATTENING_PASSWORD / FLATTENING_ACCESS_TOKEN)"
+        )
+    base = path.parent.resolve()
+    database_url = env.get("FLATTENING_DATABASE_URL") or sections["storage"]["database_url"]
+    try:
+        check_url(database_url)
+    except StorageError as exc:
+        raise ConfigError(f"{path}: [storage] database_url {exc}") from exc
+
+    overrides: dict[str, CollectiveSettings] = {}
+    collectives = raw.get("collectives", {})
+    if not isinstance(collectives, dict):
+        raise ConfigError(
+            f'{path}: [collectives] must hold tables like [collectives."!room:server"]'
+        )
+    for room_id, room_raw in collectives.items():
+        if not ROOM_ID.match(room_id) or not isinstance(room_raw, dict):
+            raise ConfigError(
+                f'{path}: [collectives."{room_id}"] must be named by a room id '
+                'like "!abc:example.org"'
+            )
+        merged = dict(sections)
+        for name, section_raw in room_raw.items():
+            if name not in PER_COLLECTIVE:
+                raise ConfigError(
+                    f'{path}: [collectives."{room_id}".{name}] cannot be set per collective '
+                    f"(allowed: {', '.join(PER_COLLECTIVE)})"
+                )
+            where = f'collectives."{room_id}".{name}'
+            merged[name] = _section(path, where, name, section_raw, sections[name])
+        overrides[room_id] = _settings(merged)
+
+    return Config(
+        path=path,
+        matrix=MatrixConfig(
+            homeserver=matrix["homeserver"].rstrip("/"),
+            user_id=matrix["user_id"],
+            password=matrix["password"],
+            access_token=matrix["access_token"],
+            device_name=matrix["device_name"],
+            store_path=_resolve(base, matrix["store_path"]),
+        ),
+        database_url=_database_url(base, database_url),
+        allowed_inviters=tuple(sections["bot"]["allowed_inviters"]),
+        defaults=_settings(sections),
+        overrides=overrides,
+    )
+
+
+def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{path}: no such file (copy config.example.toml there, or pass --config PATH)"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    return parse(text, path, env)
+
+
+def with_database(config: Config, url: str) -> Config:
+    return replace(config, database_url=url)

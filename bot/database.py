@@ -1,0 +1,31 @@
+"""One writer at a time: a sync batch or a scheduled run is one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.engine import create_engine, sessionmaker, upgrade
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self._sessions = sessionmaker(self.engine)
+        self._lock = asyncio.Lock()
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """Commit everything done inside, or nothing; writers queue behind one lock."""
+        async with self._lock, self._sessions() as session, session.begin():
+            yield session
+
+    async def close(self) -> None:
+        await self.engine.dispose()

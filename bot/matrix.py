@@ -1,0 +1,213 @@
+"""The matrix-nio connection: login kept in the store, E2EE, nio objects turned into plain data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinError,
+    LoginResponse,
+    MegolmEvent,
+    RoomSendResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from bot.config import MatrixConfig
+from bot.events import Batch, Invite, JoinedRoom, RoomEvent
+
+log = logging.getLogger(__name__)
+
+CREDENTIALS = "credentials.json"
+# A generous timeline so a short outage does not leave a gap in what we see.
+SYNC_FILTER: dict[str, Any] = {
+    "room": {"timeline": {"limit": 200}, "state": {"lazy_load_members": False}},
+    "presence": {"not_types": ["*"]},
+}
+TRANSIENT = {"M_LIMIT_EXCEEDED", "M_UNKNOWN"}
+
+
+class LoginFailed(RuntimeError):
+    """The homeserver refused our credentials; worded for the host."""
+
+
+@dataclass
+class SendOutcome:
+    ok: bool
+    retry: bool = False
+    error: str = ""
+
+
+def new_client(cfg: MatrixConfig) -> AsyncClient:
+    cfg.store_path.mkdir(parents=True, exist_ok=True)
+    client_config = AsyncClientConfig(
+        encryption_enabled=True,
+        store_sync_tokens=False,  # our token lives in our database, with the batch's effects
+        max_timeouts=2,  # surface outages to our loop, which backs off and reconnects
+        max_limit_exceeded=None,  # wait out every 429 for retry_after_ms, never drop
+        request_timeout=30,
+    )
+    return AsyncClient(
+        cfg.homeserver, cfg.user_id, store_path=str(cfg.store_path), config=client_config
+    )
+
+
+def _write_credentials(path: Path, data: dict[str, str]) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh)
+    tmp.replace(path)
+
+
+async def login(client: AsyncClient, cfg: MatrixConfig) -> None:
+    """Reuse the device from the first login, so members see one device and keys persist."""
+    path = cfg.store_path / CREDENTIALS
+    saved: dict[str, str] = {}
+    if path.exists():
+        saved = json.loads(path.read_text())
+    if saved.get("user_id") == cfg.user_id and saved.get("homeserver") == cfg.homeserver:
+        client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
+        log.info("restored device %s for %s", saved["device_id"], cfg.user_id)
+        return
+    if cfg.access_token:
+        client.access_token = cfg.access_token
+        who = await client.whoami()
+        if not isinstance(who, WhoamiResponse) or not who.device_id:
+            raise LoginFailed(f"the access token was refused by {cfg.homeserver}: {who}")
+        if who.user_id != cfg.user_id:
+            raise LoginFailed(f"the access token belongs to {who.user_id}, not {cfg.user_id}")
+        client.restore_login(cfg.user_id, who.device_id, cfg.access_token)
+        device_id, token = who.device_id, cfg.access_token
+    else:
+        resp = await client.login(cfg.password, device_name=cfg.device_name)
+        if not isinstance(resp, LoginResponse):
+            raise LoginFailed(f"login to {cfg.homeserver} as {cfg.user_id} failed: {resp.message}")
+        device_id, token = resp.device_id, resp.access_token
+    _write_credentials(
+        path,
+        {
+            "homeserver": cfg.homeserver,
+            "user_id": cfg.user_id,
+            "device_id": device_id,
+            "access_token": token,
+        },
+    )
+    log.info("logged in as %s with new device %s", cfg.user_id, device_id)
+
+
+def _event(ev: Any) -> RoomEvent | None:
+    source = getattr(ev, "source", None) or {}
+    if isinstance(ev, MegolmEvent):
+        log.warning("could not decrypt %s from %s in this batch", ev.event_id, ev.sender)
+        return None
+    event_id = getattr(ev, "event_id", None) or source.get("event_id")
+    sender = getattr(ev, "sender", None) or source.get("sender")
+    if not event_id or not sender:
+        return None
+    content = source.get("content")
+    return RoomEvent(
+        event_id=event_id,
+        sender=sender,
+        type=source.get("type", ""),
+        content=content if isinstance(content, dict) else {},
+        timestamp_ms=int(getattr(ev, "server_timestamp", 0) or 0),
+        state_key=source.get("state_key"),
+    )
+
+
+def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
+    """Plain data for the processor; nio has already decrypted what it could."""
+    joined: list[JoinedRoom] = []
+    for room_id, info in resp.rooms.join.items():
+        room = client.rooms.get(room_id)
+        members: dict[str, str | None] = {}
+        if room is not None:
+            for user_id, user in room.users.items():
+                if user_id == client.user_id or user_id in room.invited_users:
+                    continue
+                members[user_id] = user.display_name
+        events = [e for e in (_event(ev) for ev in info.timeline.events) if e is not None]
+        if info.timeline.limited:
+            log.warning("timeline of %s was limited; older events in the gap are skipped", room_id)
+        joined.append(
+            JoinedRoom(
+                room_id=room_id,
+                events=events,
+                members=members,
+                name=room.display_name if room is not None else None,
+                encrypted=bool(room and room.encrypted),
+            )
+        )
+    invites: list[Invite] = []
+    for room_id, info in resp.rooms.invite.items():
+        inviter, direct = None, False
+        for ev in info.invite_state:
+            if (
+                getattr(ev, "state_key", None) == client.user_id
+                and getattr(ev, "membership", None) == "invite"
+            ):
+                inviter = ev.sender
+                direct = bool((getattr(ev, "content", None) or {}).get("is_direct"))
+        invites.append(Invite(room_id=room_id, inviter=inviter, is_direct=direct))
+    return Batch(
+        next_batch=resp.next_batch,
+        joined=joined,
+        invites=invites,
+        left=list(resp.rooms.leave),
+    )
+
+
+class NioMembership:
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+
+    async def join(self, room_id: str) -> bool:
+        resp = await self.client.join(room_id)
+        if isinstance(resp, JoinError):
+            log.warning("could not join %s: %s", room_id, resp.message)
+            return False
+        return True
+
+    async def refuse(self, room_id: str) -> None:
+        await self.client.room_leave(room_id)
+
+
+class NioTransport:
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> SendOutcome:
+        if room_id not in self.client.rooms:
+            return SendOutcome(False, retry=True, error="room not synced yet")
+        resp = await self.client.room_send(
+            room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+        )
+        if isinstance(resp, RoomSendResponse):
+            return SendOutcome(True)
+        code = getattr(resp, "status_code", None) or ""
+        retry = code in TRANSIENT or not code.startswith("M_")
+        return SendOutcome(False, retry=retry, error=f"{code}: {getattr(resp, 'message', resp)}")
+
+
+async def housekeeping(client: AsyncClient) -> None:
+    """The E2EE chores nio's sync_forever would do: keys and to-device messages."""
+    if client.olm is None:
+        return
+    if client.outgoing_to_device_messages:
+        await client.send_to_device_messages()
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())

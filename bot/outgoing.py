@@ -1,0 +1,38 @@
+"""Messages queued in the transaction that caused them, with idempotent transaction ids."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import formatter
+from handlers.context import Clock, Message
+from storage import outbox
+
+
+def txn_id(cause: str, n: int) -> str:
+    """Same cause, same id: a replayed batch is answered by the homeserver with the first event."""
+    digest = hashlib.sha256(cause.encode()).hexdigest()[:32]
+    return f"flat.{digest}.{n}"
+
+
+class QueuedOutgoing:
+    """The `Outgoing` a context posts through: renders now, sends after commit."""
+
+    def __init__(self, session: AsyncSession, clock: Clock, cause: str) -> None:
+        self.session = session
+        self.clock = clock
+        self.cause = cause
+        self.count = 0
+
+    async def post(self, message: Message) -> None:
+        content = formatter.content(message.template, message.values, message.reply_to)
+        self.count += 1
+        await outbox.enqueue(
+            self.session,
+            message.room_id,
+            txn_id(self.cause, self.count),
+            content,
+            self.clock.now(),
+        )

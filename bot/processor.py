@@ -1,0 +1,182 @@
+"""A sync batch, processed as one transaction with its `next_batch` token.
+
+Invites are answered first (joining is idempotent, so a replay is harmless), then
+every joined room's new events are routed, room state is mirrored, and the token
+is written; all of it commits together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.database import Database
+from bot.dispatch import dispatch
+from bot.events import Batch, JoinedRoom, RoomEvent
+from bot.outgoing import QueuedOutgoing
+from handlers import general
+from handlers.context import Clock, Context, Runtime
+from handlers.registry import Registry
+from storage import collectives, events, sync_state
+from storage.models import Collective
+
+log = logging.getLogger(__name__)
+
+
+class Membership(Protocol):
+    """What the processor needs from the homeserver connection."""
+
+    async def join(self, room_id: str) -> bool: ...
+
+    async def refuse(self, room_id: str) -> None: ...
+
+
+@dataclass
+class Hooks:
+    """Called after a commit, e.g. to schedule a newly joined collective's rituals."""
+
+    on_new_collective: Callable[[str], Awaitable[None]] | None = None
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted `> ...` lines some clients put before the text of a reply."""
+    if not body.startswith("> "):
+        return body
+    lines = body.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    return "\n".join(lines[i:]).lstrip("\n")
+
+
+class Processor:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        config: Config,
+        registry: Registry,
+        clock: Clock,
+        runtime: Callable[[str], Runtime],
+        membership: Membership,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.registry = registry
+        self.clock = clock
+        self.runtime = runtime
+        self.membership = membership
+        self.hooks = hooks or Hooks()
+        self.account = config.matrix.user_id
+        self._direct: dict[str, bool] = {}
+
+    async def process(self, batch: Batch, *, initial: bool = False) -> None:
+        """Process a batch. `initial`: the first sync ever, whose timeline is history."""
+        for invite in batch.invites:
+            if invite.inviter and self.config.may_invite(invite.inviter):
+                if await self.membership.join(invite.room_id):
+                    self._direct[invite.room_id] = invite.is_direct
+                    log.info("joined %s on invitation by %s", invite.room_id, invite.inviter)
+            else:
+                log.warning(
+                    "refused invitation to %s by %s: not in [bot] allowed_inviters",
+                    invite.room_id,
+                    invite.inviter,
+                )
+                await self.membership.refuse(invite.room_id)
+
+        new_rooms: list[str] = []
+        async with self.db.transaction() as session:
+            now = self.clock.now()
+            for room in batch.joined:
+                if await self._room(session, room, initial=initial):
+                    new_rooms.append(room.room_id)
+            for room_id in batch.left:
+                await collectives.mark_left(session, room_id, now)
+            await sync_state.set_token(session, self.account, batch.next_batch, now)
+        if self.hooks.on_new_collective:
+            for room_id in new_rooms:
+                await self.hooks.on_new_collective(room_id)
+
+    async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
+        now = self.clock.now()
+        known = await collectives.by_room(session, room.room_id)
+        is_new = known is None or not known.joined
+        collective = await collectives.ensure(
+            session, room.room_id, now, is_direct=self._direct.pop(room.room_id, False)
+        )
+        if room.name is not None:
+            collective.name = room.name[:255]
+        await collectives.sync_members(session, collective, room.members, now)
+
+        timeline = [] if initial else self._after_own_join(room.events, is_new)
+        for event in timeline:
+            if event.sender == self.account:
+                continue
+            if event.type == "m.room.message":
+                await self._message(session, collective, event)
+
+        if collective.introduced_at is None and not collective.is_direct:
+            collective.introduced_at = now
+            await general.introduce(self._context(session, collective, None, None, "intro"))
+        return is_new
+
+    def _after_own_join(self, timeline: list[RoomEvent], is_new: bool) -> list[RoomEvent]:
+        """Only what happened after the bot joined: earlier history is not ours to act on."""
+        if not is_new:
+            return timeline
+        for i in range(len(timeline) - 1, -1, -1):
+            ev = timeline[i]
+            if (
+                ev.type == "m.room.member"
+                and ev.state_key == self.account
+                and ev.content.get("membership") == "join"
+            ):
+                return timeline[i + 1 :]
+        return []
+
+    async def _message(
+        self, session: AsyncSession, collective: Collective, event: RoomEvent
+    ) -> None:
+        content = event.content
+        if content.get("msgtype") != "m.text":
+            return  # notices (other bots), emotes, media: never commands
+        relates = content.get("m.relates_to") or {}
+        if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
+            return  # an edit is not a new command
+        body = content.get("body")
+        if not isinstance(body, str):
+            return
+        settings = self.config.for_room(collective.room_id)
+        text = strip_reply_fallback(body).strip()
+        if not text.startswith(settings.command_prefix):
+            return
+        if not await events.first_time(session, event.event_id, self.clock.now()):
+            return
+        ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
+        await dispatch(ctx, self.registry, text[len(settings.command_prefix) :])
+
+    def _context(
+        self,
+        session: AsyncSession,
+        collective: Collective,
+        sender: str | None,
+        event_id: str | None,
+        cause: str,
+    ) -> Context:
+        return Context(
+            session=session,
+            clock=self.clock,
+            settings=self.config.for_room(collective.room_id),
+            collective=collective,
+            outgoing=QueuedOutgoing(session, self.clock, f"{collective.room_id}|{cause}"),
+            runtime=self.runtime(collective.room_id),
+            sender=sender,
+            event_id=event_id,
+        )

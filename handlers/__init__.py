@@ -1,0 +1,11 @@
+"""One module per practice. Each declares its commands and scheduled jobs in a `Practice`."""
+
+from __future__ import annotations
+
+from handlers import general
+from handlers.registry import Practice
+
+
+def practices() -> list[Practice]:
+    """Every practice, in the order `!help` lists them."""
+    return [general.practice]

@@ -1,0 +1,112 @@
+"""The small world a handler sees: who asked, where, what time it is, a session, and a way
+to answer. `bot/` provides it; handlers never touch Matrix objects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.settings import CollectiveSettings
+from storage import collectives
+from storage.models import Collective
+
+if TYPE_CHECKING:
+    from handlers.registry import Registry
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, aware, in UTC."""
+        ...
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A deliberate mention: rendered as a pill and listed in `m.mentions`."""
+
+    user_id: str
+    name: str | None = None
+    ping: bool = True  # False: show the name only, without notifying anyone
+
+    @property
+    def label(self) -> str:
+        return self.name or self.user_id
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message template (trusted, Markdown-ish) and the untrusted values put into it."""
+
+    room_id: str
+    template: str
+    values: Mapping[str, object]
+    reply_to: str | None = None
+
+
+class Outgoing(Protocol):
+    async def post(self, message: Message) -> None: ...
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Facts about the running bot that `!ping`, `!help` and `!status` report."""
+
+    version: str
+    started_at: datetime
+    registry: Registry
+    user_id: str
+    next_runs: Mapping[str, datetime] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    clock: Clock
+    settings: CollectiveSettings
+    collective: Collective
+    outgoing: Outgoing
+    runtime: Runtime
+    sender: str | None = None
+    event_id: str | None = None
+    late_by: float = 0.0  # seconds a scheduled run started after its due time
+
+    def __post_init__(self) -> None:
+        # Plain copies: a rolled-back savepoint may expire the ORM object, and an
+        # apology must still know where to go.
+        self.room_id: str = self.collective.room_id
+        self.collective_id: int = self.collective.id
+        self.is_direct: bool = self.collective.is_direct
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.command_prefix
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def local(self, when: datetime) -> datetime:
+        """A stored UTC time shown in the collective's zone."""
+        return when.astimezone(self.settings.timezone)
+
+    async def reply(self, template: str, /, **values: object) -> None:
+        """Answer the command that caused this context, as a reply to it."""
+        await self.outgoing.post(Message(self.room_id, template, values, self.event_id))
+
+    async def say(self, template: str, /, **values: object) -> None:
+        """Post to the room without replying to anything (scheduled posts)."""
+        await self.outgoing.post(Message(self.room_id, template, values, None))
+
+    async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
+        """A member by display name; `ping=False` names them without a notification."""
+        for member in await collectives.members(self.session, self.collective_id):
+            if member.user_id == user_id:
+                return Mention(user_id, member.display_name, ping)
+        return Mention(user_id, None, ping)
+
+    @property
+    def me(self) -> str:
+        return self.sender or ""

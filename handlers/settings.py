@@ -1,0 +1,28 @@
+"""What a handler may read of the configuration, already resolved for one collective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+DEFAULT_INVISIBLE = ("notes", "minutes", "cleaning", "cooking", "booking", "admin")
+DEFAULT_CARE = ("welcoming", "check-in", "support")
+
+
+@dataclass(frozen=True)
+class CollectiveSettings:
+    command_prefix: str = "!"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    schedule: dict[str, str] = field(default_factory=dict)
+    reflection_open_days: int = 7
+    reflection_min_answers: int = 3
+    checkin_after_days: int = 3
+    entry_sprint_days: int = 14
+    roles: tuple[str, ...] = ("facilitation", "notes", "agenda")
+    role_term: str = "1w"
+    fairness_window: str = "6m"
+    decision_rule: str = "consent"
+    decision_open_days: int = 7
+    invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE
+    care_keywords: tuple[str, ...] = DEFAULT_CARE
+    currency: str = "EUR"

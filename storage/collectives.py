@@ -1,0 +1,98 @@
+"""Collectives (joined rooms) and their members, mirrored from room state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Collective, Member
+
+
+async def by_room(session: AsyncSession, room_id: str) -> Collective | None:
+    result = await session.execute(select(Collective).where(Collective.room_id == room_id))
+    return result.scalar_one_or_none()
+
+
+async def joined(session: AsyncSession) -> list[Collective]:
+    result = await session.execute(
+        select(Collective).where(Collective.joined.is_(True)).order_by(Collective.id)
+    )
+    return list(result.scalars())
+
+
+async def ensure(
+    session: AsyncSession, room_id: str, now: datetime, *, is_direct: bool = False
+) -> Collective:
+    """The collective for a room, created or re-activated when the bot is (again) in it."""
+    found = await by_room(session, room_id)
+    if found is None:
+        found = Collective(room_id=room_id, is_direct=is_direct, joined=True, joined_at=now)
+        session.add(found)
+        await session.flush()
+    elif not found.joined:
+        found.joined = True
+        found.joined_at = now
+        found.left_at = None
+    return found
+
+
+async def mark_left(session: AsyncSession, room_id: str, now: datetime) -> None:
+    found = await by_room(session, room_id)
+    if found is not None and found.joined:
+        found.joined = False
+        found.left_at = now
+
+
+async def sync_members(
+    session: AsyncSession,
+    collective: Collective,
+    joined_now: Mapping[str, str | None],
+    now: datetime,
+) -> None:
+    """Make the stored member list match the room's joined members and display names."""
+    result = await session.execute(select(Member).where(Member.collective_id == collective.id))
+    known = {m.user_id: m for m in result.scalars()}
+    for user_id, name in joined_now.items():
+        member = known.get(user_id)
+        if member is None:
+            session.add(
+                Member(
+                    collective_id=collective.id,
+                    user_id=user_id,
+                    display_name=name,
+                    joined=True,
+                    first_seen_at=now,
+                    changed_at=now,
+                )
+            )
+        elif not member.joined or member.display_name != name:
+            member.joined = True
+            member.display_name = name
+            member.changed_at = now
+    for user_id, member in known.items():
+        if member.joined and user_id not in joined_now:
+            member.joined = False
+            member.changed_at = now
+
+
+async def members(session: AsyncSession, collective_id: int) -> list[Member]:
+    result = await session.execute(
+        select(Member)
+        .where(Member.collective_id == collective_id, Member.joined.is_(True))
+        .order_by(Member.user_id)
+    )
+    return list(result.scalars())
+
+
+async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> bool:
+    result = await session.execute(
+        select(Member.id).where(
+            Member.collective_id == collective_id,
+            Member.user_id == user_id,
+            Member.joined.is_(True),
+        )
+    )
+    return result.first() is not None

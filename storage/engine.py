@@ -1,0 +1,93 @@
+"""Engine and session set-up by URL, and schema upgrades through Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class StorageError(RuntimeError):
+    """The database URL or schema cannot be used."""
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL we cannot serve before anything connects."""
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StorageError(f"not a database URL: {url!r}") from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise StorageError(
+            f"unsupported database driver {parsed.drivername!r}; "
+            f"use one of {', '.join(SUPPORTED_DRIVERS)}"
+        )
+
+
+def create_engine(url: str) -> AsyncEngine:
+    check_url(url)
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        in_memory = parsed.database in (None, "", ":memory:")
+        engine = create_async_engine(
+            url,
+            poolclass=StaticPool if in_memory else None,
+            connect_args={"timeout": 30},
+        )
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+            cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
+
+
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision; migrations only ever add."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,41 @@
+"""Occurrences of scheduled jobs, keyed (job, collective, due time) for exactly-once runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Occurrence
+
+
+async def exists(session: AsyncSession, job: str, collective_id: int, due_at: datetime) -> bool:
+    result = await session.execute(
+        select(Occurrence.id).where(
+            Occurrence.job == job,
+            Occurrence.collective_id == collective_id,
+            Occurrence.due_at == due_at,
+        )
+    )
+    return result.first() is not None
+
+
+async def record(
+    session: AsyncSession, job: str, collective_id: int, due_at: datetime, now: datetime, late: bool
+) -> None:
+    """Insert the key; the unique constraint refuses a second run even from a racing process."""
+    session.add(
+        Occurrence(job=job, collective_id=collective_id, due_at=due_at, ran_at=now, late=late)
+    )
+    await session.flush()
+
+
+async def latest(session: AsyncSession, job: str, collective_id: int) -> Occurrence | None:
+    result = await session.execute(
+        select(Occurrence)
+        .where(Occurrence.job == job, Occurrence.collective_id == collective_id)
+        .order_by(Occurrence.due_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()

@@ -1,0 +1,52 @@
+"""Outgoing messages, committed with whatever caused them and removed once delivered."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+
+
+async def enqueue(
+    session: AsyncSession,
+    room_id: str,
+    txn_id: str,
+    content: dict[str, Any],
+    now: datetime,
+    event_type: str = "m.room.message",
+) -> None:
+    """Queue once per transaction id: a replayed cause does not queue a second copy."""
+    exists = await session.execute(select(OutboxMessage.id).where(OutboxMessage.txn_id == txn_id))
+    if exists.first() is not None:
+        return
+    session.add(
+        OutboxMessage(
+            room_id=room_id,
+            txn_id=txn_id,
+            event_type=event_type,
+            content=json.dumps(content),
+            created_at=now,
+            attempts=0,
+        )
+    )
+
+
+async def pending(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:
+    result = await session.execute(select(OutboxMessage).order_by(OutboxMessage.id).limit(limit))
+    return list(result.scalars())
+
+
+async def delivered(session: AsyncSession, message_id: int) -> None:
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+
+async def failed(session: AsyncSession, message_id: int, error: str) -> None:
+    row = await session.get(OutboxMessage, message_id)
+    if row is not None:
+        row.attempts += 1
+        row.last_error = error[:2000]

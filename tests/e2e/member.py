@@ -1,0 +1,142 @@
+"""A collective member for end-to-end tests: a real matrix-nio client with its own E2EE store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinResponse,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomMessageNotice,
+    RoomSendResponse,
+    SyncResponse,
+)
+
+
+class Member:
+    def __init__(self, base_url: str, user_id: str, password: str, store: Path) -> None:
+        store.mkdir(parents=True, exist_ok=True)
+        self.client = AsyncClient(
+            base_url,
+            user_id,
+            store_path=str(store),
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        self.password = password
+        self.notices: list[tuple[str, RoomMessageNotice]] = []
+        self.undecrypted: list[MegolmEvent] = []
+
+    async def login(self) -> None:
+        resp = await self.client.login(self.password, device_name="e2e-member")
+        assert isinstance(resp, LoginResponse), resp
+        await self.sync()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def sync(self, timeout_ms: int = 0) -> None:
+        resp = await self.client.sync(timeout=timeout_ms, full_state=self.client.next_batch is None)
+        assert isinstance(resp, SyncResponse), resp
+        for room_id, info in resp.rooms.join.items():
+            for event in info.timeline.events:
+                if isinstance(event, RoomMessageNotice):
+                    self.notices.append((room_id, event))
+                elif isinstance(event, MegolmEvent):
+                    self.undecrypted.append(event)
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.should_claim_keys:
+            await self.client.keys_claim(self.client.get_users_for_key_claiming())
+        await self.client.send_to_device_messages()
+
+    async def create_room(self, invite: str, *, encrypted: bool, name: str = "e2e") -> str:
+        state: list[dict[str, Any]] = []
+        if encrypted:
+            state.append(
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            )
+        resp = await self.client.room_create(name=name, invite=[invite], initial_state=state)
+        assert isinstance(resp, RoomCreateResponse), resp
+        await self.sync()
+        return str(resp.room_id)
+
+    async def join(self, room_id: str) -> None:
+        resp = await self.client.join(room_id)
+        assert isinstance(resp, JoinResponse), resp
+        await self.sync()
+
+    async def wait_joined(self, room_id: str, user_id: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            room = self.client.rooms.get(room_id)
+            if room and user_id in room.users and user_id not in room.invited_users:
+                return
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"{user_id} did not join {room_id} within {timeout}s")
+
+    async def say(self, room_id: str, body: str, **extra: Any) -> str:
+        content: dict[str, Any] = {"msgtype": "m.text", "body": body, **extra}
+        resp = await self.client.room_send(
+            room_id,
+            "m.room.message",
+            content,
+            tx_id=str(uuid.uuid4()),
+            ignore_unverified_devices=True,
+        )
+        assert isinstance(resp, RoomSendResponse), resp
+        return str(resp.event_id)
+
+    def replies_to(self, event_id: str) -> list[RoomMessageNotice]:
+        out = []
+        for _room, notice in self.notices:
+            relates = notice.source.get("content", {}).get("m.relates_to", {})
+            if relates.get("m.in_reply_to", {}).get("event_id") == event_id:
+                out.append(notice)
+        return out
+
+    def notices_in(self, room_id: str) -> list[RoomMessageNotice]:
+        return [n for r, n in self.notices if r == room_id]
+
+    async def reply_to(self, event_id: str, timeout: float = 30) -> RoomMessageNotice:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.replies_to(event_id)
+            if found:
+                return found[0]
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(
+            f"no reply to {event_id} within {timeout}s; undecrypted: {len(self.undecrypted)}"
+        )
+
+    async def ask(self, room_id: str, body: str, timeout: float = 30) -> RoomMessageNotice:
+        return await self.reply_to(await self.say(room_id, body), timeout)
+
+    async def wait_for(self, room_id: str, text: str, timeout: float = 30) -> RoomMessageNotice:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for notice in self.notices_in(room_id):
+                if text in notice.body:
+                    return notice
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"no notice containing {text!r} in {room_id} within {timeout}s")
+
+    async def settle(self, seconds: float) -> None:
+        """Keep syncing for a while, to catch anything the bot should NOT have sent."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await self.sync(timeout_ms=500)
+            await asyncio.sleep(0)
