@@ -34,7 +34,7 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True)
 class Param:
     name: str
-    optional: bool = False
+    optional: bool = field(default=False, kw_only=True)
 
     def usage(self) -> str:
         return f"[{self.name}]" if self.optional else f"<{self.name}>"
@@ -105,7 +105,7 @@ class Tag(Param):
     """A `#tag` anywhere on the line, one of fixed choices."""
 
     choices: tuple[str, ...] = ()
-    optional: bool = True
+    optional: bool = field(default=True, kw_only=True)
 
     def usage(self) -> str:
         return "[" + "|".join(f"#{c}" for c in self.choices) + "]"

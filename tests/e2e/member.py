@@ -43,7 +43,11 @@ class Member:
         await self.client.close()
 
     async def sync(self, timeout_ms: int = 0) -> None:
-        resp = await self.client.sync(timeout=timeout_ms, full_state=self.client.next_batch is None)
+        resp = await self.client.sync(
+            timeout=timeout_ms,
+            full_state=self.client.next_batch is None,
+            sync_filter={"room": {"timeline": {"limit": 500}}},
+        )
         assert isinstance(resp, SyncResponse), resp
         for room_id, info in resp.rooms.join.items():
             for event in info.timeline.events:

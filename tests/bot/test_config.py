@@ -1,0 +1,106 @@
+"""A bad config fails with one clear line naming the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load, parse
+from tests.harness import BASE_CONFIG
+
+P = Path("/srv/bot/config.toml")
+
+
+def test_example_config_is_valid() -> None:
+    example = Path(__file__).parents[2] / "config.example.toml"
+    text = example.read_text().replace('password = ""', 'password = "x"', 1)
+    config = parse(text, example, env={})
+    assert config.defaults.command_prefix == "!"
+    assert str(config.defaults.timezone) == "Europe/Berlin"
+    assert config.defaults.schedule["rotation"] == "0 10 * * MON"
+    assert config.may_invite("@alice:example.org")
+    assert config.may_invite("@zoe:example.org")
+    assert not config.may_invite("@zoe:evil.org")
+
+
+def test_relative_paths_follow_the_config_file() -> None:
+    config = parse(BASE_CONFIG, P, env={})
+    assert config.matrix.store_path == Path("/srv/bot/store")
+    assert config.database_url == "sqlite+aiosqlite:////srv/bot/flattening.db"
+
+
+def test_secrets_from_environment() -> None:
+    text = BASE_CONFIG.replace('password = "secret"', "")
+    with pytest.raises(ConfigError, match="password or access_token is missing"):
+        parse(text, P, env={})
+    config = parse(text, P, env={"FLATTENING_ACCESS_TOKEN": "tok"})
+    assert config.matrix.access_token == "tok"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("[matrix]", "[matrx]"), "unknown section [matrx]"),
+        (('homeserver = "https://test.org"', ""), "[matrix] homeserver is missing"),
+        (('homeserver = "https://test.org"', 'homeserver = "test.org"'), "homeserver = 'test.org'"),
+        (('user_id = "@flattening:test.org"', 'user_id = "flattening"'), "[matrix] user_id"),
+        (('timezone = "Europe/Berlin"', 'timezone = "Mars/Olympus"'), "not a known time zone"),
+        (('timezone = "Europe/Berlin"', "timezone = 3"), "timezone must be a str"),
+        (("[bot]", "[bot]\ncolour = 1"), "[bot] has unknown key 'colour'"),
+        (('allowed_inviters = ["', 'allowed_inviters = ["alice", "'), "allowed_inviters"),
+    ],
+)
+def test_errors_name_the_key_and_file(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse(BASE_CONFIG.replace(*change), P, env={})
+    assert message in str(err.value)
+    assert str(P) in str(err.value)
+
+
+def test_bad_values_in_other_sections() -> None:
+    cases = {
+        '[schedule]\nrotation = "every monday"': "rotation",
+        '[roles]\nterm = "a week"': "term",
+        '[decisions]\nrule = "dictator"': "consent, majority, unanimity",
+        '[rituals]\nreflection_min_answers = "three"': "must be a int",
+        '[storage]\ndatabase_url = "mysql://x"': "unsupported database driver",
+        "[labour]\ninvisible = [1, 2]": "list of strings",
+        '[collectives."general".schedule]\nrotation = "0 9 * * TUE"': "room id",
+        '[collectives."!r:x.org".matrix]\nuser_id = "@x:y"': "cannot be set per collective",
+    }
+    for extra, message in cases.items():
+        with pytest.raises(ConfigError, match=None) as err:
+            parse(BASE_CONFIG + "\n" + extra + "\n", P, env={})
+        assert message in str(err.value), (extra, str(err.value))
+
+
+def test_per_collective_override_merges_over_defaults() -> None:
+    text = BASE_CONFIG + '\n[collectives."!r:x.org".schedule]\nrotation = "0 9 * * TUE"\n'
+    config = parse(text, P, env={})
+    room = config.for_room("!r:x.org")
+    assert room.schedule["rotation"] == "0 9 * * TUE"
+    assert room.schedule["powermap"] == "0 18 1 * *"
+    assert str(room.timezone) == "Europe/Berlin"
+    assert config.for_room("!other:x.org").schedule["rotation"] == "0 10 * * MON"
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "c.toml"
+    bad.write_text("[matrix\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(bad)
+    with pytest.raises(ConfigError, match="no such file"):
+        load(tmp_path / "absent.toml")
+
+
+def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "config.toml"
+    good.write_text(BASE_CONFIG)
+    assert main(["check-config", "--config", str(good)]) == 0
+    assert "valid" in capsys.readouterr().out
+    good.write_text(BASE_CONFIG.replace("[bot]", "[bot]\nprefix = '!'"))
+    assert main(["check-config", "-c", str(good)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key 'prefix'" in err and "Traceback" not in err

@@ -1,0 +1,59 @@
+"""User text is escaped and cannot ping the room; mentions are deliberate."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.formatter import content, render
+from handlers.context import Mention
+
+
+def test_template_markdown_becomes_html_with_plain_body() -> None:
+    body, html, mentions = render("**Done**: `{task}`\n- one\n- two\nend", {"task": "flyers"})
+    assert body == "**Done**: `flyers`\n- one\n- two\nend"
+    assert (
+        html == "<strong>Done</strong>: <code>flyers</code><br><ul><li>one</li><li>two</li></ul>end"
+    )
+    assert mentions == []
+
+
+def test_user_text_is_escaped_not_interpreted() -> None:
+    evil = "<b>x</b> **bold** `code` <a href='javascript:1'>"
+    body, html, _ = render("Task {t}", {"t": evil})
+    assert body == f"Task {evil}"
+    assert "<b>" not in html and "<strong>" not in html and "<a " not in html
+    assert "&lt;b&gt;x&lt;/b&gt; **bold** `code`" in html
+
+
+def test_room_ping_is_defused_in_body_and_html() -> None:
+    body, html, mentions = render("{t}", {"t": "@room hey @ROOM"})
+    assert "@room" not in body.lower()
+    assert "@room" not in html.lower()
+    assert body.replace("\u2060", "") == "@room hey @ROOM"
+    assert mentions == []
+
+
+def test_mentions_are_links_and_listed() -> None:
+    body, html, mentions = render("for {who}", {"who": Mention("@a:x.org", "Alice <3")})
+    assert body == "for Alice <3"
+    assert html == 'for <a href="https://matrix.to/#/@a:x.org">Alice &lt;3</a>'
+    assert mentions == ["@a:x.org"]
+
+
+def test_quiet_mentions_name_without_pinging() -> None:
+    _, html, mentions = render("by {who}", {"who": Mention("@a:x.org", "Alice", ping=False)})
+    assert html == "by Alice"
+    assert mentions == []
+
+
+def test_content_is_a_notice_reply_with_explicit_empty_mentions() -> None:
+    c = content("pong", {}, reply_to="$abc")
+    assert c["msgtype"] == "m.notice"
+    assert c["m.relates_to"] == {"m.in_reply_to": {"event_id": "$abc"}}
+    assert c["m.mentions"] == {}
+    assert c["format"] == "org.matrix.custom.html"
+
+
+def test_missing_value_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        render("{nope}", {})

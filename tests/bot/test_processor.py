@@ -1,0 +1,138 @@
+"""A sync batch is one transaction; history and our own messages are never acted on."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.events import Batch, Invite
+from storage import sync_state
+from storage.models import Collective, Member, ProcessedEvent
+from tests.harness import ALICE, BOB, BOT, ROOM, Harness
+
+
+async def test_joins_on_allowed_invite_and_introduces_itself_once(bot: Harness) -> None:
+    assert bot.membership.joined == [ROOM]
+    intros = [s for s in bot.sent if "Flattening" in s.body and "help" in s.body]
+    assert len(intros) == 1
+    assert intros[0].reply_to is None
+    await bot.process([bot.message("hello everyone")])
+    await bot.process([])
+    assert len([s for s in bot.sent if s.body.startswith("Hello! I'm")]) == 1
+
+
+async def test_refuses_invites_from_strangers_and_accepts_allowed_servers(bot: Harness) -> None:
+    await bot.process(
+        invites=[
+            Invite("!spam:evil.org", "@mallory:evil.org"),
+            Invite("!ok:friends.org", "@dan:friends.org"),
+            Invite("!nobody:x.org", None),
+        ]
+    )
+    assert bot.membership.refused == ["!spam:evil.org", "!nobody:x.org"]
+    assert bot.membership.joined == [ROOM, "!ok:friends.org"]
+
+
+async def test_direct_invite_makes_a_direct_room_without_introduction(bot: Harness) -> None:
+    dm = "!dm:test.org"
+    bot.members[dm] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(dm, ALICE, is_direct=True)])
+    before = len(bot.sent)
+    await bot.process([bot.own_join()], room_id=dm)
+    assert len(bot.sent) == before
+    replies = await bot.send("!ping", room_id=dm)
+    assert replies[0].body.startswith("pong")
+
+
+async def test_answers_commands_as_replies(bot: Harness) -> None:
+    msg = bot.message("!ping")
+    await bot.process([msg])
+    assert bot.last.reply_to == msg.event_id
+    assert bot.last.content["msgtype"] == "m.notice"
+
+
+async def test_ignores_own_messages_notices_edits_and_plain_chat(bot: Harness) -> None:
+    before = len(bot.sent)
+    await bot.process(
+        [
+            bot.message("!ping", sender=BOT),
+            bot.message("just chatting"),
+            bot.message("!ping", msgtype="m.notice"),
+            bot.message("!ping", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$x"}}),
+        ]
+    )
+    assert len(bot.sent) == before
+
+
+async def test_reply_fallback_is_stripped_before_the_command(bot: Harness) -> None:
+    replies = await bot.send("> <@bob:test.org> earlier words\n\n!ping")
+    assert replies[0].body.startswith("pong")
+
+
+async def test_initial_sync_history_is_not_acted_on(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import make_config
+
+    fresh = Harness(db, make_config(), clock)
+    await fresh.process([fresh.message("!ping"), fresh.message("!help")], initial=True)
+    # Only the introduction: the old commands are history.
+    assert [s.body.startswith("Hello! I'm") for s in fresh.sent] == [True]
+
+
+async def test_events_before_the_bots_own_join_are_history(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import make_config
+
+    fresh = Harness(db, make_config(), clock)
+    old = fresh.message("!ping")
+    join = fresh.own_join()
+    new = fresh.message("!ping")
+    await fresh.process([old, join, new])
+    replies = [s for s in fresh.sent if s.reply_to]
+    assert [s.reply_to for s in replies] == [new.event_id]
+
+
+async def test_members_mirror_room_state(bot: Harness) -> None:
+    bot.members[ROOM] = {ALICE: "Alice A.", BOB: "Bob"}
+    await bot.process([])
+    async with bot.db.transaction() as session:
+        rows = (await session.execute(select(Member).order_by(Member.user_id))).scalars().all()
+        state = {m.user_id: (m.display_name, m.joined) for m in rows}
+    assert state[ALICE] == ("Alice A.", True)
+    assert state["@carol:test.org"][1] is False
+    assert BOT not in state
+
+
+async def test_batch_token_and_effects_commit_together(bot: Harness) -> None:
+    """A crash inside the batch commits nothing, so the replay acts exactly once."""
+    msg = bot.message("!ping")
+    batch = Batch(next_batch="s-crash", joined=[bot.room([msg])])
+
+    async def boom(*args: object) -> None:
+        raise RuntimeError("power cut")
+
+    original = sync_state.set_token
+    sync_state.set_token = boom  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError):
+            await bot.processor.process(batch)
+    finally:
+        sync_state.set_token = original  # type: ignore[assignment]
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) != "s-crash"
+        seen = await session.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert seen == 0
+    await bot.sender.drain()
+    assert not [s for s in bot.sent if s.reply_to == msg.event_id]
+
+    await bot.processor.process(batch)  # the replay after restart
+    await bot.processor.process(batch)  # and a duplicate delivery of it
+    await bot.sender.drain()
+    assert len([s for s in bot.sent if s.reply_to == msg.event_id]) == 1
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) == "s-crash"
+
+
+async def test_left_rooms_are_marked(bot: Harness) -> None:
+    await bot.processor.process(Batch(next_batch="s9", left=[ROOM]))
+    async with bot.db.transaction() as session:
+        collective = (await session.execute(select(Collective))).scalar_one()
+    assert collective.joined is False

@@ -1,0 +1,63 @@
+"""General commands, through the real dispatcher with a recording transport."""
+
+from __future__ import annotations
+
+from storage import audit
+from tests.harness import ALICE, BOB, Harness
+
+
+async def test_ping_reports_version_and_uptime(bot: Harness) -> None:
+    bot.clock.advance(hours=3, minutes=5)
+    [reply] = await bot.send("!ping")
+    assert reply.body == "pong (Flattening test, up 3h 5m)"
+
+
+async def test_help_lists_commands_by_practice(bot: Harness) -> None:
+    [reply] = await bot.send("!help")
+    assert "**General**" in reply.body
+    for usage in ("`!ping`", "`!help [command]`", "`!audit [count]`", "`!privacy`"):
+        assert usage in reply.body
+    assert "<strong>General</strong>" in reply.html
+
+
+async def test_help_for_one_command_has_examples(bot: Harness) -> None:
+    [reply] = await bot.send("!help audit")
+    assert "`!audit [count]`" in reply.body
+    assert "- `!audit 25`" in reply.body
+    [reply] = await bot.send("!help !ping")
+    assert "`!ping`" in reply.body
+
+
+async def test_help_for_unknown_command_suggests(bot: Harness) -> None:
+    [reply] = await bot.send("!help pnig")
+    assert reply.body == "There is no command `!pnig`. Did you mean `!ping`?"
+
+
+async def test_privacy_statement(bot: Harness) -> None:
+    [reply] = await bot.send("!privacy")
+    assert "never stores what you write" in reply.body
+
+
+async def test_status_without_rituals(bot: Harness) -> None:
+    [reply] = await bot.send("!status")
+    assert "time zone Europe/Berlin" in reply.body
+
+
+async def test_audit_lists_latest_changes_without_pinging(bot: Harness) -> None:
+    [reply] = await bot.send("!audit")
+    assert "empty" in reply.body
+    async with bot.db.transaction() as session:
+        from sqlalchemy import select
+
+        from storage.models import Collective
+
+        cid = (await session.execute(select(Collective.id))).scalar_one()
+        await audit.record(session, cid, BOB, "logged task", "flyers", bot.clock.now())
+        await audit.record(session, cid, ALICE, "declared knowledge", "@room <b>", bot.clock.now())
+    [reply] = await bot.send("!audit 1")
+    assert (
+        reply.body
+        == "**Latest 1 changes**\n- 2026-03-02 10:00 CET: Alice declared knowledge @\u2060room <b>"
+    )
+    assert reply.content["m.mentions"] == {}
+    assert "&lt;b&gt;" in reply.html

@@ -1,0 +1,218 @@
+"""A test bot: the real processor, dispatcher, outbox and sender, with a recording transport
+instead of a homeserver and a fake clock instead of the wall clock.
+
+    await bot.send("!ping")
+    assert bot.last.body.startswith("pong")
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Config, parse
+from bot.database import Database
+from bot.events import Batch, Invite, JoinedRoom, RoomEvent
+from bot.matrix import SendOutcome
+from bot.processor import Processor
+from bot.scheduler import Rituals
+from bot.sender import Sender
+from handlers import practices
+from handlers.context import Runtime
+from handlers.registry import Practice, Registry
+
+BOT = "@flattening:test.org"
+ROOM = "!collective:test.org"
+ALICE = "@alice:test.org"
+BOB = "@bob:test.org"
+CAROL = "@carol:test.org"
+
+BASE_CONFIG = f"""
+[matrix]
+homeserver = "https://test.org"
+user_id = "{BOT}"
+password = "secret"
+
+[bot]
+allowed_inviters = ["{ALICE}", ":friends.org"]
+timezone = "Europe/Berlin"
+"""
+
+
+def make_config(extra: str = "") -> Config:
+    return parse(BASE_CONFIG + extra, Path("/etc/flattening/test.toml"), env={})
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when
+
+    def advance(self, **kwargs: float) -> None:
+        self._now += timedelta(**kwargs)
+
+
+@dataclass
+class Sent:
+    room_id: str
+    event_type: str
+    content: dict[str, Any]
+    txn_id: str
+
+    @property
+    def body(self) -> str:
+        return str(self.content.get("body", ""))
+
+    @property
+    def html(self) -> str:
+        return str(self.content.get("formatted_body", ""))
+
+    @property
+    def reply_to(self) -> str | None:
+        relates = self.content.get("m.relates_to") or {}
+        return relates.get("m.in_reply_to", {}).get("event_id")
+
+
+@dataclass
+class RecordingTransport:
+    """Records what would have been sent; `script` makes the next sends fail."""
+
+    sent: list[Sent] = field(default_factory=list)
+    script: list[SendOutcome | Exception] = field(default_factory=list)
+    attempts: int = 0
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> SendOutcome:
+        self.attempts += 1
+        if self.script:
+            outcome = self.script.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            if not outcome.ok:
+                return outcome
+        self.sent.append(Sent(room_id, event_type, content, txn_id))
+        return SendOutcome(True)
+
+
+@dataclass
+class FakeMembership:
+    joined: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    async def join(self, room_id: str) -> bool:
+        self.joined.append(room_id)
+        return True
+
+    async def refuse(self, room_id: str) -> None:
+        self.refused.append(room_id)
+
+
+class Harness:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: FakeClock,
+        extra_practices: list[Practice] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.registry = Registry([*practices(), *(extra_practices or [])])
+        self.transport = RecordingTransport()
+        self.membership = FakeMembership()
+        self.sender = Sender(db, self.transport)
+        self.started_at = clock.now()
+        self.members: dict[str, dict[str, str | None]] = {
+            ROOM: {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
+        }
+        self.rituals = Rituals(
+            db=db,
+            config=config,
+            registry=self.registry,
+            clock=clock,
+            runtime=self.runtime,
+            sender=self.sender,
+        )
+        self.processor = Processor(
+            db=db,
+            config=config,
+            registry=self.registry,
+            clock=clock,
+            runtime=self.runtime,
+            membership=self.membership,
+        )
+        self._ids = itertools.count(1)
+        self._tokens = itertools.count(1)
+
+    def runtime(self, room_id: str) -> Runtime:
+        return Runtime("test", self.started_at, self.registry, BOT, {})
+
+    def event_id(self) -> str:
+        return f"$ev{next(self._ids)}"
+
+    def token(self) -> str:
+        return f"s{next(self._tokens)}"
+
+    def message(self, body: str, sender: str = ALICE, **content: Any) -> RoomEvent:
+        return RoomEvent(
+            event_id=self.event_id(),
+            sender=sender,
+            type="m.room.message",
+            content={"msgtype": "m.text", "body": body, **content},
+        )
+
+    def own_join(self) -> RoomEvent:
+        return RoomEvent(
+            self.event_id(), BOT, "m.room.member", {"membership": "join"}, state_key=BOT
+        )
+
+    def room(self, events: list[RoomEvent], room_id: str = ROOM) -> JoinedRoom:
+        return JoinedRoom(
+            room_id, events, dict(self.members.get(room_id, {})), name="Test collective"
+        )
+
+    async def process(
+        self,
+        events: list[RoomEvent] | None = None,
+        *,
+        room_id: str = ROOM,
+        invites: list[Invite] | None = None,
+        initial: bool = False,
+    ) -> Batch:
+        batch = Batch(
+            next_batch=self.token(),
+            joined=[self.room(events or [], room_id)] if events is not None else [],
+            invites=invites or [],
+        )
+        await self.processor.process(batch, initial=initial)
+        await self.sender.drain()
+        return batch
+
+    async def start(self) -> None:
+        """The bot is invited by Alice and joins; its introduction is the first message."""
+        await self.process(invites=[Invite(ROOM, ALICE)])
+        await self.process([self.own_join()])
+
+    async def send(self, body: str, sender: str = ALICE, room_id: str = ROOM) -> list[Sent]:
+        """A member types `body`; returns what the bot sent in answer."""
+        before = len(self.transport.sent)
+        await self.process([self.message(body, sender)], room_id=room_id)
+        return self.transport.sent[before:]
+
+    @property
+    def sent(self) -> list[Sent]:
+        return self.transport.sent
+
+    @property
+    def last(self) -> Sent:
+        return self.transport.sent[-1]
