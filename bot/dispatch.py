@@ -60,6 +60,8 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
     try:
         async with ctx.session.begin_nested():
             await cmd.handler(ctx, **kwargs)
+    except UsageError as exc:  # input found wrong only once looked up (a date, a member)
+        await ctx.reply("{error} Usage: `{usage}`", error=str(exc), usage=cmd.usage(prefix))
     except Exception:
         log.exception("command %r failed on event %s in %s", cmd.name, ctx.event_id, ctx.room_id)
         await ctx.reply(APOLOGY, line=f"{prefix}{cmd.name}")

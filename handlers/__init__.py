@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers import general
+from handlers import general, knowledge, tasks
 from handlers.registry import Practice
 
 
 def practices() -> list[Practice]:
     """Every practice, in the order `!help` lists them."""
-    return [general.practice]
+    return [general.practice, tasks.practice, knowledge.practice]

@@ -107,6 +107,13 @@ class Context:
                 return Mention(user_id, member.display_name, ping)
         return Mention(user_id, None, ping)
 
+    async def quiet_names(self) -> dict[str, Mention]:
+        """Every current member by display name, for lists that should notify nobody."""
+        return {
+            m.user_id: Mention(m.user_id, m.display_name, ping=False)
+            for m in await collectives.members(self.session, self.collective_id)
+        }
+
     @property
     def me(self) -> str:
         return self.sender or ""

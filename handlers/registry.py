@@ -35,8 +35,11 @@ def normalise(text: str) -> str:
 class Param:
     name: str
     optional: bool = field(default=False, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)  # the usage text, when not the name
 
     def usage(self) -> str:
+        if self.label:
+            return self.label
         return f"[{self.name}]" if self.optional else f"<{self.name}>"
 
 
@@ -52,6 +55,8 @@ class Word(Param):
         return token.casefold() if self.choices else token
 
     def usage(self) -> str:
+        if self.label:
+            return self.label
         inner = "|".join(self.choices) if self.choices else self.name
         return f"[{inner}]" if self.optional else f"<{inner}>"
 

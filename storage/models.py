@@ -121,3 +121,48 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Task(Base):
+    """A task on the collective's open list (added, claimed, or done and kept for reopening)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("collective_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # open | claimed | done
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskCompletion(Base):
+    """One line of the labour ledger: who did which task, of which kind, when."""
+
+    __tablename__ = "task_completions"
+    __table_args__ = (Index("ix_task_completions_collective_done", "collective_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Knowledge(Base):
+    """A member's declaration that they know, or are learning, an area."""
+
+    __tablename__ = "knowledge"
+    __table_args__ = (UniqueConstraint("collective_id", "user_id", "area"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    area: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))  # knows | learning
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
