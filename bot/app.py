@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
+from sqlalchemy.engine import make_url
 
 from bot import __version__, matrix
 from bot.clock import SystemClock
@@ -22,6 +23,7 @@ from handlers import practices
 from handlers.context import Clock, Runtime
 from handlers.registry import Registry
 from storage import events, sync_state
+from storage.engine import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,11 @@ class Bot:
         self._stop.set()
 
     async def run(self) -> None:
-        await self.db.migrate()
+        try:
+            await self.db.migrate()
+        except Exception as exc:
+            where = make_url(self.config.database_url).render_as_string(hide_password=True)
+            raise StorageError(f"cannot open or upgrade the database {where}: {exc}") from exc
         async with self.db.transaction() as session:
             await events.prune(session, self.clock.now() - timedelta(days=30))
         try:

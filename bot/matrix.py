@@ -136,7 +136,9 @@ def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
                 members[user_id] = user.display_name
         events = [e for e in (_event(ev) for ev in info.timeline.events) if e is not None]
         if info.timeline.limited:
-            log.warning("timeline of %s was limited; older events in the gap are skipped", room_id)
+            # Normal when joining; after an outage it means events beyond the filter's
+            # timeline limit were not delivered.
+            log.info("timeline of %s was limited; earlier events are not seen", room_id)
         joined.append(
             JoinedRoom(
                 room_id=room_id,

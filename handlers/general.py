@@ -64,6 +64,7 @@ def _help_line(cmd: Command, prefix: str) -> tuple[str, str]:
     Text("command", optional=True),
     summary="List every command by practice, or explain one command with examples.",
     examples=("!help", "!help task"),
+    direct_ok=True,
 )
 async def help_(ctx: Context, command: str | None) -> None:
     registry = ctx.runtime.registry
@@ -115,6 +116,7 @@ async def help_(ctx: Context, command: str | None) -> None:
     "ping",
     summary="Check that the bot is alive: answers pong, its version and uptime.",
     examples=("!ping",),
+    direct_ok=True,
 )
 async def ping(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
@@ -127,6 +129,7 @@ async def ping(ctx: Context) -> None:
     "status",
     summary="Version, uptime and the next scheduled ritual runs in this room.",
     examples=("!status",),
+    direct_ok=True,
 )
 async def status(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
@@ -151,6 +154,7 @@ async def status(ctx: Context) -> None:
     "privacy",
     summary="What the bot counts, what it keeps, and what it never stores.",
     examples=("!privacy",),
+    direct_ok=True,
 )
 async def privacy(ctx: Context) -> None:
     await ctx.reply(PRIVACY, prefix=ctx.prefix)

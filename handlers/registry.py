@@ -124,7 +124,7 @@ class Command:
     practice: str
     handler: Handler
     examples: tuple[str, ...] = ()
-    direct_ok: bool = True  # may be used in a direct chat with the bot
+    direct_ok: bool = False  # may be used in a direct chat with the bot
 
     def usage(self, prefix: str) -> str:
         parts = [f"{prefix}{self.name}", *(p.usage() for p in self.params)]
@@ -200,7 +200,7 @@ class Practice:
         *params: Param,
         summary: str,
         examples: Sequence[str] = (),
-        direct_ok: bool = True,
+        direct_ok: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(func: Handler) -> Handler:
             self.commands.append(

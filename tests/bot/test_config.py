@@ -104,3 +104,18 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", "-c", str(good)]) == 2
     err = capsys.readouterr().err
     assert "unknown key 'prefix'" in err and "Traceback" not in err
+
+
+def test_unreachable_database_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        BASE_CONFIG.replace(
+            "[bot]",
+            '[storage]\ndatabase_url = "postgresql+asyncpg://nobody@127.0.0.1:1/none"\n\n[bot]',
+        )
+    )
+    assert main(["run", "-c", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot open or upgrade the database" in err and "Traceback" not in err

@@ -136,3 +136,12 @@ async def test_left_rooms_are_marked(bot: Harness) -> None:
     async with bot.db.transaction() as session:
         collective = (await session.execute(select(Collective))).scalar_one()
     assert collective.joined is False
+
+
+async def test_collective_commands_are_refused_in_a_direct_chat(bot: Harness) -> None:
+    dm = "!dm2:test.org"
+    bot.members[dm] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(dm, ALICE, is_direct=True)])
+    await bot.process([bot.own_join()], room_id=dm)
+    [reply] = await bot.send("!task done flyers", room_id=dm)
+    assert reply.body == "`!task done` works in the collective's room, not here."

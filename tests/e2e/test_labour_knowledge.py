@@ -11,7 +11,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
-async def test_task_done_and_whohas(member: Member, bot_process: BotProcess, encrypted: bool) -> None:
+async def test_task_done_and_whohas(
+    member: Member, bot_process: BotProcess, encrypted: bool
+) -> None:
     room = await member.create_room(bot_process.account.user_id, encrypted=encrypted)
     await member.wait_joined(room, bot_process.account.user_id)
     await member.wait_for(room, "Hello! I'm")
