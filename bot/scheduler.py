@@ -73,7 +73,7 @@ class Rituals:
 
     def trigger(self, job: Job, room_id: str) -> CronTrigger:
         settings = self.config.for_room(room_id)
-        return trigger_for(settings.schedule[job.schedule_key], settings.timezone)
+        return trigger_for(job.schedule(settings), settings.timezone)
 
     async def start(self) -> None:
         """Schedule every joined collective, then run what was missed while down."""
@@ -143,6 +143,7 @@ class Rituals:
                 outgoing=QueuedOutgoing(session, self.clock, cause),
                 runtime=self.runtime(room_id),
                 late_by=(now - due).total_seconds() if late else 0.0,
+                due_at=due,
             )
             log.info(
                 "running %s for %s (due %s%s)", job.name, room_id, due, ", late" if late else ""

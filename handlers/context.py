@@ -73,6 +73,7 @@ class Context:
     sender: str | None = None
     event_id: str | None = None
     late_by: float = 0.0  # seconds a scheduled run started after its due time
+    due_at: datetime | None = None  # the due time of a scheduled run
 
     def __post_init__(self) -> None:
         # Plain copies: a rolled-back savepoint may expire the ORM object, and an

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.context import Context
+from handlers.settings import CollectiveSettings
 
 MAX_NAME = 80
 MAX_TEXT = 1000
@@ -177,12 +178,11 @@ class Command:
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled ritual: a cron expression from `[schedule] <key>` in the collective's zone."""
+    """A scheduled ritual: a cron expression (from the settings) in the collective's zone."""
 
     name: str
-    schedule_key: str
+    schedule: Callable[[CollectiveSettings], str]
     handler: JobHandler
-    collectives_only: bool = True
 
 
 @dataclass
@@ -218,9 +218,18 @@ class Practice:
 
         return register
 
-    def job(self, name: str, schedule_key: str) -> Callable[[JobHandler], JobHandler]:
+    def job(
+        self, name: str, schedule: str | Callable[[CollectiveSettings], str]
+    ) -> Callable[[JobHandler], JobHandler]:
+        """`schedule`: a `[schedule]` key, or a function deriving the cron from the settings."""
+
+        def by_key(settings: CollectiveSettings, key: str = str(schedule)) -> str:
+            return settings.schedule[key]
+
+        cron = by_key if isinstance(schedule, str) else schedule
+
         def register(func: JobHandler) -> JobHandler:
-            self.jobs.append(Job(name=name, schedule_key=schedule_key, handler=func))
+            self.jobs.append(Job(name=name, schedule=cron, handler=func))
             return func
 
         return register

@@ -59,7 +59,11 @@ async def test_missed_occurrence_runs_once_late_after_downtime(
     await h.rituals.start()  # a second restart repeats nothing
     assert posts(h) == [f"Weekly ritual for {ROOM} (late)"]
     async with db.transaction() as session:
-        rows = (await session.execute(select(Occurrence))).scalars().all()
+        rows = (
+            (await session.execute(select(Occurrence).where(Occurrence.job == "weekly-test")))
+            .scalars()
+            .all()
+        )
     assert [(r.due_at, r.late) for r in rows] == [(datetime(2026, 3, 9, 9, 0, tzinfo=UTC), True)]
 
 
@@ -74,7 +78,12 @@ async def test_two_processes_never_both_run(db: Database, clock: FakeClock) -> N
     ]
     assert sorted(results) == [False, True]
     async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(Occurrence)) == 1
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Occurrence).where(Occurrence.job == "weekly-test")
+            )
+            == 1
+        )
 
 
 async def test_nothing_from_before_the_bot_joined(db: Database, clock: FakeClock) -> None:

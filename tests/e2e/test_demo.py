@@ -3,6 +3,7 @@ and two rooms (plain and encrypted) where the bot answers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -35,7 +36,7 @@ async def test_demo_end_to_end(tmp_path: Path) -> None:
         while "is running as" not in out.read_text(errors="replace"):
             assert proc.poll() is None, out.read_text()
             assert time.monotonic() < deadline, out.read_text()
-            time.sleep(0.2)
+            await asyncio.sleep(0.2)
         text = out.read_text()
         url = re.search(r"Homeserver:\s+(\S+)", text)
         user = re.search(r"User:\s+(\S+)", text)

@@ -1,0 +1,151 @@
+"""Roles, their terms (the history rotation reads), pending swaps, and members' absences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, Role, RoleSwap, RoleTerm
+
+
+async def all_roles(session: AsyncSession, collective_id: int) -> list[Role]:
+    result = await session.execute(
+        select(Role).where(Role.collective_id == collective_id).order_by(Role.id)
+    )
+    return list(result.scalars())
+
+
+async def role(session: AsyncSession, collective_id: int, name: str) -> Role | None:
+    result = await session.execute(
+        select(Role).where(Role.collective_id == collective_id, Role.name == name)
+    )
+    return result.scalar_one_or_none()
+
+
+async def add_role(
+    session: AsyncSession,
+    collective_id: int,
+    name: str,
+    term: str,
+    scope: str,
+    by: str | None,
+    now: datetime,
+) -> Role:
+    row = Role(
+        collective_id=collective_id,
+        name=name,
+        term=term,
+        scope=scope,
+        created_by=by,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def current_term(session: AsyncSession, role_id: int) -> RoleTerm | None:
+    result = await session.execute(
+        select(RoleTerm)
+        .where(RoleTerm.role_id == role_id, RoleTerm.ended_at.is_(None))
+        .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def last_term(session: AsyncSession, role_id: int) -> RoleTerm | None:
+    result = await session.execute(
+        select(RoleTerm)
+        .where(RoleTerm.role_id == role_id)
+        .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start_term(
+    session: AsyncSession, role_id: int, user_id: str, start: datetime, ends: datetime, how: str
+) -> RoleTerm:
+    row = RoleTerm(role_id=role_id, user_id=user_id, started_at=start, ends_at=ends, how=how)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def history(
+    session: AsyncSession, role_id: int, since: datetime
+) -> dict[str, tuple[int, datetime]]:
+    """Per member: terms of this role started since `since`, and the latest start."""
+    result = await session.execute(
+        select(RoleTerm.user_id, func.count(), func.max(RoleTerm.started_at))
+        .where(RoleTerm.role_id == role_id, RoleTerm.started_at >= since)
+        .group_by(RoleTerm.user_id)
+    )
+    out: dict[str, tuple[int, datetime]] = {}
+    for user, n, latest in result.all():
+        if isinstance(latest, str):  # SQLite hands aggregates back untyped
+            latest = datetime.fromisoformat(latest)
+        out[user] = (int(n), latest if latest.tzinfo else latest.replace(tzinfo=since.tzinfo))
+    return out
+
+
+async def first_start(session: AsyncSession, role_id: int) -> datetime | None:
+    term = await session.scalar(
+        select(RoleTerm).where(RoleTerm.role_id == role_id).order_by(RoleTerm.started_at).limit(1)
+    )
+    return term.started_at if term is not None else None
+
+
+async def open_terms(session: AsyncSession, collective_id: int) -> list[RoleTerm]:
+    result = await session.execute(
+        select(RoleTerm)
+        .join(Role, Role.id == RoleTerm.role_id)
+        .where(Role.collective_id == collective_id, RoleTerm.ended_at.is_(None))
+    )
+    return list(result.scalars())
+
+
+async def pending_swaps(session: AsyncSession, role_id: int) -> list[RoleSwap]:
+    result = await session.execute(
+        select(RoleSwap)
+        .where(RoleSwap.role_id == role_id, RoleSwap.resolved_at.is_(None))
+        .order_by(RoleSwap.asked_at)
+    )
+    return list(result.scalars())
+
+
+async def swaps_awaiting(session: AsyncSession, collective_id: int, user_id: str) -> list[RoleSwap]:
+    """Swaps the member has been asked to accept (they are not the one who asked)."""
+    result = await session.execute(
+        select(RoleSwap)
+        .join(Role, Role.id == RoleSwap.role_id)
+        .where(
+            Role.collective_id == collective_id,
+            RoleSwap.resolved_at.is_(None),
+            RoleSwap.asked_by != user_id,
+            (RoleSwap.from_user == user_id) | (RoleSwap.to_user == user_id),
+        )
+        .order_by(RoleSwap.asked_at)
+    )
+    return list(result.scalars())
+
+
+async def add_swap(
+    session: AsyncSession, role_id: int, from_user: str, to_user: str, asked_by: str, now: datetime
+) -> RoleSwap:
+    row = RoleSwap(
+        role_id=role_id, from_user=from_user, to_user=to_user, asked_by=asked_by, asked_at=now
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def member(session: AsyncSession, collective_id: int, user_id: str) -> Member | None:
+    result = await session.execute(
+        select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
+    )
+    return result.scalar_one_or_none()
