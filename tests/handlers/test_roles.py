@@ -1,0 +1,226 @@
+"""Roles and rotation through the real dispatcher and the exactly-once scheduler, with a fake clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import RoleTerm
+from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, Sent
+
+BERLIN = ZoneInfo("Europe/Berlin")
+# Default rotation: Mondays 10:00 in Europe/Berlin. 2026-03-02 is a Monday (UTC+1).
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The bot joins on the Friday before the first Monday rotation."""
+    return FakeClock(datetime(2026, 2, 27, 12, 0, tzinfo=UTC))
+
+
+async def body(bot: Harness, line: str, sender: str = ALICE) -> str:
+    replies = await bot.send(line, sender)
+    assert len(replies) == 1, [r.body for r in replies]
+    return replies[0].body
+
+
+async def rotate_at(bot: Harness, when: datetime) -> Sent:
+    bot.clock.set(when)
+    before = len(bot.sent)
+    assert await bot.rituals.run_due("rotation", ROOM)
+    [announcement] = [s for s in bot.sent[before:] if s.body.startswith("**Role rotation**")]
+    return announcement
+
+
+async def holders(bot: Harness) -> dict[str, str]:
+    out = {}
+    async with bot.db.transaction() as session:
+        from storage import roles
+
+        for role in await roles.all_roles(session, 1):
+            term = await roles.current_term(session, role.id)
+            if term is not None:
+                out[role.name] = term.user_id
+    return out
+
+
+async def test_roles_lists_defaults_with_next_in_line(bot: Harness) -> None:
+    reply = await body(bot, "!roles")
+    assert "- **facilitation** (1w): runs meetings" in reply
+    assert "Vacant; next: a draw between Alice, Bob, Carol." in reply
+    assert "- **notes** (1w)" in reply and "- **agenda** (1w)" in reply
+
+
+async def test_first_rotation_gives_each_member_one_role(bot: Harness) -> None:
+    bot.clock.set(MONDAY - timedelta(days=1))
+    announcement = await rotate_at(bot, MONDAY)
+    assignment = await holders(bot)
+    assert sorted(assignment) == ["agenda", "facilitation", "notes"]
+    assert sorted(assignment.values()) == sorted([ALICE, BOB, CAROL])
+    assert "for the term starting Mon 02 Mar 2026 10:00" in announcement.body
+    assert "until Mon 09 Mar 2026 10:00" in announcement.body
+    assert "Drawn at random among" in announcement.body  # nobody had any history
+    assert sorted(announcement.content["m.mentions"]["user_ids"]) == sorted([ALICE, BOB, CAROL])
+
+
+async def test_weekly_rotation_moves_every_role_and_carries_handover_notes(bot: Harness) -> None:
+    await rotate_at(bot, MONDAY)
+    first = await holders(bot)
+    fac = first["facilitation"]
+    assert "saved" in await body(
+        bot, "!role handover facilitation agenda is in the <pad> @room", fac
+    )
+    announcement = await rotate_at(bot, MONDAY + timedelta(weeks=1))
+    second = await holders(bot)
+    assert all(second[r] != first[r] for r in first)  # never twice in a row
+    assert "Handover notes: agenda is in the &lt;pad&gt;" in announcement.html
+    assert "@room" not in announcement.body
+    assert "No handover notes were left." in announcement.body
+
+
+async def test_months_of_rotation_are_fair(bot: Harness) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for week in range(12):
+        await rotate_at(bot, MONDAY + timedelta(weeks=week))
+        for role, user in (await holders(bot)).items():
+            counts[(role, user)] = counts.get((role, user), 0) + 1
+    for role in ("facilitation", "notes", "agenda"):
+        per_member = [counts.get((role, m), 0) for m in (ALICE, BOB, CAROL)]
+        assert per_member == [4, 4, 4], (role, per_member)
+
+
+async def test_away_members_are_skipped(bot: Harness) -> None:
+    bot.clock.set(MONDAY - timedelta(days=2))
+    reply = await body(bot, "!away 2w", CAROL)
+    assert reply.startswith("Carol is away until Sat 14 Mar 2026 10:00; rotation will skip you.")
+    await rotate_at(bot, MONDAY)
+    assignment = await holders(bot)
+    assert CAROL not in assignment.values()
+    # Two available members, three roles: one of them doubles up, as it cannot be avoided.
+    assert len(assignment) == 3 and set(assignment.values()) == {ALICE, BOB}
+    await body(bot, "!away 2w", ALICE)
+    await body(bot, "!away 2w", BOB)
+    announcement = await rotate_at(bot, MONDAY + timedelta(weeks=1))
+    assert announcement.body.count("nobody is available (everyone is away); vacant") == 3
+    assert "rotation counts you in again" in await body(bot, "!back", CAROL)
+    assert "was not marked away" in await body(bot, "!back", CAROL)
+
+
+async def test_reminder_a_day_before_only_without_notes_and_only_once(bot: Harness) -> None:
+    await rotate_at(bot, MONDAY)
+    assignment = await holders(bot)
+    await body(bot, "!role handover notes send minutes by Tuesday", assignment["notes"])
+    sunday = MONDAY + timedelta(days=6)
+    bot.clock.set(sunday)
+    before = len(bot.sent)
+    assert await bot.rituals.run_due("handover-reminder", ROOM)
+    assert not await bot.rituals.run_due("handover-reminder", ROOM)
+    reminders = [s.body for s in bot.sent[before:]]
+    assert len(reminders) == 2
+    assert all("ends Mon 09 Mar 2026 10:00" in r for r in reminders)
+    assert not any("**notes**" in r for r in reminders)
+
+
+async def test_restart_across_due_time_posts_once_late(bot: Harness) -> None:
+    bot.clock.set(MONDAY + timedelta(days=2))  # the bot was down over Monday 10:00
+    await bot.rituals.start()
+    await bot.rituals.start()  # and restarted again
+    announcements = [s.body for s in bot.sent if s.body.startswith("**Role rotation**")]
+    assert len(announcements) == 1
+    assert (
+        "(posted late: it was due Mon 02 Mar 2026 10:00, while the bot was offline)"
+        in announcements[0]
+    )
+    async with bot.db.transaction() as session:
+        starts = {t.started_at for t in (await session.execute(select(RoleTerm))).scalars()}
+    assert starts == {MONDAY}  # the term keeps the weekly rhythm despite the late run
+
+
+async def test_daylight_saving_does_not_shift_the_hour(bot: Harness) -> None:
+    # Berlin moves to summer time on Sunday 2026-03-29.
+    before = await rotate_at(bot, datetime(2026, 3, 23, 9, 0, tzinfo=UTC))
+    bot.clock.set(datetime(2026, 3, 30, 8, 0, 30, tzinfo=UTC))  # 10:00:30 local, summer time
+    assert await bot.rituals.run_due("rotation", ROOM)
+    after = bot.sent[-1]
+    assert "starting Mon 23 Mar 2026 10:00" in before.body
+    assert "starting Mon 30 Mar 2026 10:00" in after.body
+    assert "posted late" not in after.body
+    async with bot.db.transaction() as session:
+        latest = (
+            await session.execute(select(RoleTerm).order_by(RoleTerm.started_at.desc()).limit(1))
+        ).scalar_one()
+    assert latest.started_at == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+    assert latest.started_at.astimezone(BERLIN).hour == 10
+
+
+async def test_define_claim_release(bot: Harness) -> None:
+    reply = await body(bot, "!role define Treasury  Team 1m keeps the <budget>")
+    assert reply == "Defined role **treasury team**, term 1m, for Alice: keeps the <budget>"
+    assert "Alice holds **treasury team** until Fri 27 Mar 2026 13:00" in await body(
+        bot, "!role claim treasury team"
+    )
+    assert "already holds" in await body(bot, "!role claim Treasury Team")
+    assert "is held by Alice" in await body(bot, "!role claim treasury team", BOB)
+    assert "You do not hold" in await body(bot, "!role release treasury team", BOB)
+    assert "Handover notes saved." in await body(
+        bot, "!role release treasury team receipts in the box"
+    )
+    assert "Vacant" in await body(bot, "!roles")
+    assert "Redefined role **treasury team**, term 2w" in await body(
+        bot, "!role define treasury team 2w"
+    )
+
+
+async def test_swap_takes_effect_on_accept(bot: Harness) -> None:
+    await body(bot, "!role claim facilitation")
+    asked = await bot.send("!role swap facilitation Bob")
+    assert (
+        asked[0].body
+        == "Bob: Alice asks to hand **facilitation** over to you. Answer `!accept` to agree."
+    )
+    assert asked[0].content["m.mentions"] == {"user_ids": [BOB]}
+    assert "Nothing is waiting for Carol" in await body(bot, "!accept", CAROL)
+    assert (await holders(bot))["facilitation"] == ALICE
+    done = await body(bot, "!accept", BOB)
+    assert done.startswith("Swap done: Bob holds **facilitation** until")
+    assert (await holders(bot))["facilitation"] == BOB
+    assert "Nothing is waiting" in await body(bot, "!accept", BOB)
+    # Asking the holder for the role works the other way round.
+    await body(bot, "!role swap facilitation @bob", CAROL)
+    await body(bot, "!accept facilitation", BOB)
+    assert (await holders(bot))["facilitation"] == CAROL
+
+
+async def test_lapsed_swap(bot: Harness) -> None:
+    await body(bot, "!role claim notes")
+    await body(bot, "!role swap notes Bob")
+    await body(bot, "!role release notes")
+    assert "has lapsed" in await body(bot, "!accept", BOB)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("!role", "`!role` needs a subcommand"),
+        ("!role define treasury", "then its term (like 1w, 2w or 1m)"),
+        ("!role define 1w scope", "then its term"),
+        ("!role define treasury 9x things", "then its term"),
+        ("!role claim mayor", "There is no role `mayor`. Roles: agenda, facilitation, notes."),
+        ("!role handover notes", "Write the notes after the role's name."),
+        ("!role swap notes", "Name the member after the role."),
+        ("!role swap notes Zed", "No current member matches `Zed`"),
+        ("!role swap notes Alice", "Name another member, not yourself."),
+        ("!role swap notes Bob", "Neither you nor Bob holds **notes**."),
+        ("!away soon", "`soon` is neither a date (2026-12-24) nor a duration"),
+        ("!away 2020-01-01", "That date has passed"),
+        ("!away 20y", "At most a year ahead."),
+        ("!away 2y", "At most a year ahead."),
+        ("!away", "Missing until."),
+    ],
+)
+async def test_bad_input(bot: Harness, line: str, expected: str) -> None:
+    assert expected in await body(bot, line)
