@@ -36,7 +36,13 @@ class BotProcess:
     """`python -m bot run -c config.toml`, exactly as a host would start it."""
 
     def __init__(
-        self, directory: Path, hs: Homeserver, account: RegisteredUser, inviter: str, db_url: str
+        self,
+        directory: Path,
+        hs: Homeserver,
+        account: RegisteredUser,
+        inviter: str,
+        db_url: str,
+        extra: str = "",
     ) -> None:
         self.directory = directory
         self.account = account
@@ -56,6 +62,7 @@ database_url = "{db_url}"
 [bot]
 allowed_inviters = ["{inviter}"]
 timezone = "Europe/Berlin"
+{extra}
 """
         )
 

@@ -1,0 +1,45 @@
+"""The rotation announcement arrives by itself in the room of a real homeserver."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bot.synapse import Homeserver, RegisteredUser
+from tests.e2e.conftest import BotProcess
+from tests.e2e.member import Member
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_rotation_is_announced_by_itself(
+    homeserver: Homeserver, member: Member, member_account: RegisteredUser, tmp_path: Path
+) -> None:
+    account = homeserver.register(f"flattening-rot-{uuid.uuid4().hex[:6]}")
+    homeserver.lift_ratelimit(account.user_id)
+    directory = tmp_path / "rotation-bot"
+    directory.mkdir()
+    bot = BotProcess(
+        directory,
+        homeserver,
+        account,
+        member_account.user_id,
+        f"sqlite+aiosqlite:///{directory}/f.db",
+        extra='[schedule]\nrotation = "* * * * *"\n',  # every minute, so the test need not wait a week
+    )
+    bot.start()
+    try:
+        room = await member.create_room(account.user_id, encrypted=True)
+        await member.wait_joined(room, account.user_id)
+        announcement = await member.wait_for(room, "**Role rotation**", timeout=90)
+        me = member.client.user_id
+        # One member, three roles: they hold all of them, as it cannot be avoided.
+        for role in ("facilitation", "notes", "agenda"):
+            assert f"**{role}**" in announcement.body
+        assert announcement.source["content"]["m.mentions"] == {"user_ids": [me]}
+        roles = await member.ask(room, "!roles")
+        assert roles.body.count("Held by") == 3
+    finally:
+        bot.stop()
