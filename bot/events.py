@@ -14,6 +14,7 @@ class RoomEvent:
     content: dict[str, Any]
     timestamp_ms: int = 0
     state_key: str | None = None
+    redacts: str | None = None  # top-level `redacts` of a redaction in older room versions
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class JoinedRoom:
     members: dict[str, str | None]  # joined members, the bot excluded, with display names
     name: str | None = None
     encrypted: bool = False
+    power_levels: dict[str, Any] | None = None  # the room's m.room.power_levels content
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,9 @@ def _event(ev: Any) -> RoomEvent | None:
         sender=sender,
         type=source.get("type", ""),
         content=content if isinstance(content, dict) else {},
-        timestamp_ms=int(getattr(ev, "server_timestamp", 0) or 0),
+        timestamp_ms=int(getattr(ev, "server_timestamp", 0) or source.get("origin_server_ts") or 0),
         state_key=source.get("state_key"),
+        redacts=source.get("redacts") if isinstance(source.get("redacts"), str) else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from bot.events import Batch, JoinedRoom, RoomEvent
 from bot.outgoing import QueuedOutgoing
 from handlers import general
 from handlers.context import Clock, Context, Runtime
-from handlers.registry import Registry
+from handlers.registry import Registry, Said
 from storage import collectives, events, sync_state
 from storage.models import Collective
 
@@ -41,6 +42,10 @@ class Hooks:
     """Called after a commit, e.g. to schedule a newly joined collective's rituals."""
 
     on_new_collective: Callable[[str], Awaitable[None]] | None = None
+
+
+def _when(event: RoomEvent) -> datetime:
+    return datetime.fromtimestamp(event.timestamp_ms / 1000, tz=UTC)
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -121,6 +126,8 @@ class Processor:
                 continue
             if event.type == "m.room.message":
                 await self._message(session, collective, event)
+            elif event.type == "m.room.redaction":
+                await self._redaction(session, collective, event)
 
         if collective.introduced_at is None and not collective.is_direct:
             collective.introduced_at = now
@@ -145,22 +152,36 @@ class Processor:
         self, session: AsyncSession, collective: Collective, event: RoomEvent
     ) -> None:
         content = event.content
-        if content.get("msgtype") != "m.text":
-            return  # notices (other bots), emotes, media: never commands
+        msgtype = content.get("msgtype")
+        if msgtype not in ("m.text", "m.emote"):
+            return  # notices (other bots) and media are not talk, and never commands
         relates = content.get("m.relates_to") or {}
         if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
-            return  # an edit is not a new command
+            return  # an edit is neither a new message nor a new command
         body = content.get("body")
         if not isinstance(body, str):
             return
+        if not await events.first_time(session, event.event_id, self.clock.now()):
+            return  # already counted and acted on
         settings = self.config.for_room(collective.room_id)
         text = strip_reply_fallback(body).strip()
-        if not text.startswith(settings.command_prefix):
-            return
-        if not await events.first_time(session, event.event_id, self.clock.now()):
+        is_command = msgtype == "m.text" and text.startswith(settings.command_prefix)
+        ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
+        said = Said(event.event_id, event.sender, len(text.split()), _when(event), is_command)
+        for listener in self.registry.message_listeners:
+            await listener(ctx, said)
+        if is_command:
+            await dispatch(ctx, self.registry, text[len(settings.command_prefix) :])
+
+    async def _redaction(
+        self, session: AsyncSession, collective: Collective, event: RoomEvent
+    ) -> None:
+        redacts = event.content.get("redacts") or event.redacts
+        if not isinstance(redacts, str):
             return
         ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
-        await dispatch(ctx, self.registry, text[len(settings.command_prefix) :])
+        for listener in self.registry.redaction_listeners:
+            await listener(ctx, redacts)
 
     def _context(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from handlers.context import Context
@@ -21,6 +22,21 @@ MAX_TEXT = 1000
 
 Handler = Callable[..., Awaitable[None]]
 JobHandler = Callable[[Context], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Said:
+    """A member's text message, as passive listeners see it: counts, never the body."""
+
+    event_id: str
+    sender: str
+    words: int
+    at: datetime
+    command: bool  # a line addressed to the bot, not to the group
+
+
+MessageListener = Callable[[Context, Said], Awaitable[None]]
+RedactionListener = Callable[[Context, str], Awaitable[None]]
 
 
 class UsageError(ValueError):
@@ -193,6 +209,16 @@ class Practice:
     blurb: str = ""
     commands: list[Command] = field(default_factory=list)
     jobs: list[Job] = field(default_factory=list)
+    message_listeners: list[MessageListener] = field(default_factory=list)
+    redaction_listeners: list[RedactionListener] = field(default_factory=list)
+
+    def on_message(self, func: MessageListener) -> MessageListener:
+        self.message_listeners.append(func)
+        return func
+
+    def on_redaction(self, func: RedactionListener) -> RedactionListener:
+        self.redaction_listeners.append(func)
+        return func
 
     def command(
         self,
@@ -252,6 +278,8 @@ class Registry:
                     raise ValueError(f"command {cmd.name!r} declared twice")
                 self.commands[cmd.name] = cmd
         self.jobs = [job for p in self.practices for job in p.jobs]
+        self.message_listeners = [f for p in self.practices for f in p.message_listeners]
+        self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
 
     def words(self) -> set[str]:
         return {name.split()[0] for name in self.commands}
