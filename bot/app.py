@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 SYNC_TIMEOUT_MS = 30_000
+ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
 
 
 class Bot:
@@ -111,6 +112,19 @@ class Bot:
                 await self._sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
 
+    async def _relogin(self) -> None:
+        """The homeserver revoked our token: log in again with the password, or stop clearly."""
+        cfg = self.config.matrix
+        if not cfg.password:
+            raise matrix.LoginFailed(
+                f"{cfg.homeserver} no longer accepts the bot's access token; "
+                "put a new access_token in the config and move store/credentials.json away"
+            )
+        log.warning("the access token was revoked; logging in again (a new device)")
+        matrix.forget_login(cfg)
+        self.client.access_token = ""
+        await matrix.login(self.client, cfg)
+
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), seconds)
@@ -121,6 +135,7 @@ class Bot:
             token = await sync_state.get_token(session, account)
         first = True
         delay = BACKOFF_START
+        failures = 0
         while not self._stop.is_set():
             try:
                 resp = await self._sync(token, first)
@@ -131,6 +146,9 @@ class Bot:
                 continue
             if self._stop.is_set():
                 break
+            if getattr(resp, "status_code", None) == "M_UNKNOWN_TOKEN":
+                await self._relogin()
+                continue
             if not isinstance(resp, SyncResponse):
                 log.warning(
                     "sync refused: %s; retrying in %.0fs", getattr(resp, "message", resp), delay
@@ -141,10 +159,14 @@ class Bot:
             delay = BACKOFF_START
             batch = matrix.to_batch(self.client, resp)
             try:
-                await self.processor.process(batch, initial=token is None)
+                await self.processor.process(
+                    batch, initial=token is None, isolate=failures >= ISOLATE_AFTER
+                )
+                failures = 0
             except Exception:
                 # Nothing of the batch was committed: the same token replays it.
-                log.exception("processing a sync batch failed; it will be replayed")
+                failures += 1
+                log.exception("processing a sync batch failed (%d); it will be replayed", failures)
                 await self._sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
                 continue
@@ -152,13 +174,21 @@ class Bot:
             if first:
                 first = False
                 self.scheduler.start()
-                await self.rituals.start()
+                try:
+                    await self.rituals.start()
+                except Exception:
+                    log.exception(
+                        "scheduling rituals failed; they will be retried on their triggers"
+                    )
                 log.info("synced; Flattening %s is running as %s", __version__, account)
             try:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
-            await self.sender.drain()
+            try:
+                await self.sender.drain()
+            except Exception:
+                log.exception("delivering queued messages failed; they stay queued")
 
     async def _sync(self, token: str | None, first: bool) -> object:
         stop = asyncio.ensure_future(self._stop.wait())

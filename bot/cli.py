@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.synapse import SynapseError
         from storage.engine import StorageError
 
-        if isinstance(exc, LoginFailed | SynapseError | StorageError):
+        if isinstance(exc, LoginFailed | SynapseError | StorageError | OSError):
             print(f"flattening: {exc}", file=sys.stderr)
             return 1
         raise

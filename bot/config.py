@@ -71,7 +71,7 @@ def _cron(value: str) -> None:
 def _zone(value: str) -> None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError("is not a known time zone such as 'Europe/Berlin'") from exc
 
 
@@ -175,6 +175,16 @@ SCHEMA: dict[str, dict[str, Key]] = {
 PER_COLLECTIVE = ("bot", "schedule", "rituals", "roles", "decisions", "labour", "budget")
 
 
+def _shown(key: str, value: Any) -> Any:
+    """A value as it may appear in an error: never a database password."""
+    if key == "database_url":
+        try:
+            return make_url(value).render_as_string(hide_password=True)
+        except Exception:
+            return "(unparseable URL)"
+    return value
+
+
 def _items(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
@@ -213,7 +223,7 @@ def _section(
                 for entry in _items(value):
                     _inviter(entry)
         except ValueError as exc:
-            raise ConfigError(f"{path}: [{where}] {key} = {value!r} {exc}") from exc
+            raise ConfigError(f"{path}: [{where}] {key} = {_shown(key, value)!r} {exc}") from exc
         values[key] = value
     return values
 
@@ -336,6 +346,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     return parse(text, path, env)
 
 

@@ -30,7 +30,7 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
             values: dict[str, object] = {
                 f"u{i}": c.usage(prefix) for i, c in enumerate(match.group)
             }
-            sub = match.rest.split(None, 1)[0] if match.rest.strip() else ""
+            sub = match.rest.split(None, 1)[0][:40] if match.rest.strip() else ""
             lead = "Unknown `{p}{w}` subcommand `{s}`." if sub else "`{p}{w}` needs a subcommand."
             await ctx.reply(f"{lead} Use one of:\n{usages}", p=prefix, w=word, s=sub, **values)
         else:

@@ -22,6 +22,7 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+?)`")
 _ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
+MAX_BYTES = 48_000
 
 
 def defuse(text: str) -> str:
@@ -100,7 +101,8 @@ def render(template: str, values: Mapping[str, Any]) -> tuple[str, str, list[str
         inside = any(a <= m.start() < b for a, b in code_spans)
         return _html_value(values[names[int(m.group(1))]], inside)
 
-    formatted = _SENTINEL_RE.sub(fill, rendered)
+    formatted = defuse(_SENTINEL_RE.sub(fill, rendered))
+    plain = defuse(plain)  # values side by side could spell @room between them
     mentioned: list[str] = []
     for name in names:
         value = values[name]
@@ -114,6 +116,10 @@ def content(
 ) -> dict[str, Any]:
     """The `m.room.message` content: an `m.notice`, HTML and plain, explicit mentions."""
     body, formatted, mentioned = render(template, values)
+    if len(body.encode()) + len(formatted.encode()) > MAX_BYTES:
+        # The homeserver refuses events over 64 KiB; a cut plain message beats none.
+        body = body.encode()[: MAX_BYTES // 2].decode(errors="ignore") + "\n… (cut: too long)"
+        formatted = html.escape(body).replace("\n", "<br>")
     result: dict[str, Any] = {
         "msgtype": "m.notice",
         "body": body,

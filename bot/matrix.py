@@ -46,7 +46,10 @@ class SendOutcome:
 
 
 def new_client(cfg: MatrixConfig) -> AsyncClient:
-    cfg.store_path.mkdir(parents=True, exist_ok=True)
+    try:
+        cfg.store_path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoginFailed(f"cannot create store_path {cfg.store_path}: {exc.strerror}") from exc
     client_config = AsyncClientConfig(
         encryption_enabled=True,
         store_sync_tokens=False,  # our token lives in our database, with the batch's effects
@@ -72,7 +75,15 @@ async def login(client: AsyncClient, cfg: MatrixConfig) -> None:
     path = cfg.store_path / CREDENTIALS
     saved: dict[str, str] = {}
     if path.exists():
-        saved = json.loads(path.read_text())
+        try:
+            saved = json.loads(path.read_text())
+            if not isinstance(saved, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as exc:
+            raise LoginFailed(
+                f"{path} is unreadable ({exc}); move it away to log in afresh "
+                "(members will then see a new bot device)"
+            ) from exc
     if saved.get("user_id") == cfg.user_id and saved.get("homeserver") == cfg.homeserver:
         client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
         log.info("restored device %s for %s", saved["device_id"], cfg.user_id)
@@ -101,6 +112,11 @@ async def login(client: AsyncClient, cfg: MatrixConfig) -> None:
         },
     )
     log.info("logged in as %s with new device %s", cfg.user_id, device_id)
+
+
+def forget_login(cfg: MatrixConfig) -> None:
+    """Drop a revoked access token so the next login starts a new device."""
+    (cfg.store_path / CREDENTIALS).unlink(missing_ok=True)
 
 
 def _event(ev: Any) -> RoomEvent | None:

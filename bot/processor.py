@@ -79,14 +79,19 @@ class Processor:
         self.membership = membership
         self.hooks = hooks or Hooks()
         self.account = config.matrix.user_id
-        self._direct: dict[str, bool] = {}
 
-    async def process(self, batch: Batch, *, initial: bool = False) -> None:
-        """Process a batch. `initial`: the first sync ever, whose timeline is history."""
+    async def process(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
+        """Process a batch. `initial`: the first sync ever, whose timeline is history.
+
+        `isolate`: the last resort for a batch that keeps failing. Each room gets
+        its own savepoint and a room that still fails is skipped (and logged), so
+        one poisoned room cannot stop the bot for every collective.
+        """
+        accepted = []
         for invite in batch.invites:
             if invite.inviter and self.config.may_invite(invite.inviter):
                 if await self.membership.join(invite.room_id):
-                    self._direct[invite.room_id] = invite.is_direct
+                    accepted.append(invite)
                     log.info("joined %s on invitation by %s", invite.room_id, invite.inviter)
             else:
                 log.warning(
@@ -99,9 +104,21 @@ class Processor:
         new_rooms: list[str] = []
         async with self.db.transaction() as session:
             now = self.clock.now()
+            for invite in accepted:
+                await collectives.remember_invite(session, invite.room_id, invite.is_direct, now)
             for room in batch.joined:
-                if await self._room(session, room, initial=initial):
-                    new_rooms.append(room.room_id)
+                if not isolate:
+                    if await self._room(session, room, initial=initial):
+                        new_rooms.append(room.room_id)
+                    continue
+                try:
+                    async with session.begin_nested():
+                        if await self._room(session, room, initial=initial):
+                            new_rooms.append(room.room_id)
+                except Exception:
+                    log.exception(
+                        "skipping events of %s in batch %s", room.room_id, batch.next_batch
+                    )
             for room_id in batch.left:
                 await collectives.mark_left(session, room_id, now)
             await sync_state.set_token(session, self.account, batch.next_batch, now)
@@ -113,9 +130,7 @@ class Processor:
         now = self.clock.now()
         known = await collectives.by_room(session, room.room_id)
         is_new = known is None or not known.joined
-        collective = await collectives.ensure(
-            session, room.room_id, now, is_direct=self._direct.pop(room.room_id, False)
-        )
+        collective = await collectives.ensure(session, room.room_id, now)
         if room.name is not None:
             collective.name = room.name[:255]
         await collectives.sync_members(session, collective, room.members, now)

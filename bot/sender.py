@@ -8,7 +8,7 @@ import logging
 from typing import Any, Protocol
 
 from bot.database import Database
-from storage import outbox
+from storage import collectives, outbox
 
 log = logging.getLogger(__name__)
 
@@ -36,42 +36,55 @@ class Sender:
         self._lock = asyncio.Lock()
 
     async def drain(self) -> int:
-        """Send what is queued; returns how many were delivered. Stops at a transient failure."""
+        """Send what is queued; returns how many were delivered.
+
+        Order is kept per room: after a transient failure in one room, its later
+        messages wait for the next pass while other rooms go on.
+        """
         delivered = 0
         async with self._lock:
-            while True:
-                async with self.db.transaction() as session:
-                    rows = await outbox.pending(session)
-                    batch = [
-                        (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts)
-                        for r in rows
-                    ]
-                if not batch:
-                    return delivered
-                for row_id, room_id, event_type, content, txn, attempts in batch:
-                    try:
-                        result = await self.transport.send(
-                            room_id, event_type, json.loads(content), txn
-                        )
-                    except Exception as exc:  # network down, room not synced yet, ...
-                        log.warning("sending %s to %s failed, will retry: %r", txn, room_id, exc)
-                        async with self.db.transaction() as session:
-                            await outbox.failed(session, row_id, repr(exc))
-                        return delivered
-                    async with self.db.transaction() as session:
-                        if result.ok:
-                            await outbox.delivered(session, row_id)
-                            delivered += 1
-                        elif result.retry and attempts + 1 < MAX_ATTEMPTS:
-                            log.warning(
-                                "sending %s to %s failed, will retry: %s",
-                                txn,
-                                room_id,
-                                result.error,
-                            )
-                            await outbox.failed(session, row_id, result.error)
-                        else:
-                            log.error("dropping message %s to %s: %s", txn, room_id, result.error)
-                            await outbox.delivered(session, row_id)
-                    if not result.ok and result.retry and attempts + 1 < MAX_ATTEMPTS:
-                        return delivered
+            async with self.db.transaction() as session:
+                rows = [
+                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts)
+                    for r in await outbox.pending(session, limit=500)
+                ]
+                left = set(await collectives.left_rooms(session))
+            blocked: set[str] = set()
+            for row_id, room_id, event_type, content, txn, attempts in rows:
+                if room_id in blocked:
+                    continue
+                if room_id in left:
+                    log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
+                    await self._settle(row_id, done=True)
+                    continue
+                try:
+                    result = await self.transport.send(
+                        room_id, event_type, json.loads(content), txn
+                    )
+                    ok, retry, error = result.ok, result.retry, result.error
+                except Exception as exc:  # network down, room not synced yet, ...
+                    ok, retry, error = False, True, repr(exc)
+                if ok:
+                    delivered += 1
+                    await self._settle(row_id, done=True)
+                elif retry and attempts + 1 < MAX_ATTEMPTS:
+                    log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
+                    await self._settle(row_id, done=False, error=error)
+                    blocked.add(room_id)
+                else:
+                    log.error(
+                        "dropping message %s to %s after %d tries: %s",
+                        txn,
+                        room_id,
+                        attempts + 1,
+                        error,
+                    )
+                    await self._settle(row_id, done=True)
+        return delivered
+
+    async def _settle(self, row_id: int, *, done: bool, error: str = "") -> None:
+        async with self.db.transaction() as session:
+            if done:
+                await outbox.delivered(session, row_id)
+            else:
+                await outbox.failed(session, row_id, error)

@@ -18,8 +18,7 @@ PRIVACY = (
     "notes, budget lines, and a log of who changed what.\n"
     "- Reflection answers sent to it by direct message are stored with no link to "
     "who wrote them, and shown only as an unlinkable batch.\n"
-    "- The numbers are mirrors for the group, not scores for people.\n"
-    "- `{prefix}mydata` shows what is stored about you; `{prefix}forgetme` removes it."
+    "- The numbers are mirrors for the group, not scores for people."
 )
 
 INTRO = (

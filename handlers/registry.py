@@ -9,6 +9,7 @@ keyword arguments or raises `UsageError` with a sentence for the member.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,7 +69,7 @@ class Word(Param):
 
     def convert(self, token: str) -> Any:
         if self.choices and token.casefold() not in self.choices:
-            raise UsageError(f"`{token}` is not one of: {', '.join(self.choices)}.")
+            raise UsageError(f"`{token[:40]}` is not one of: {', '.join(self.choices)}.")
         return token.casefold() if self.choices else token
 
     def usage(self) -> str:
@@ -84,9 +85,11 @@ class Number(Param):
 
     def convert(self, token: str) -> Any:
         try:
-            value = int(token.lstrip("#"))
+            value = int(token.lstrip("#")) if len(token) < 12 else -1
+            if value < 0:
+                raise ValueError
         except ValueError:
-            raise UsageError(f"`{token}` is not a number.") from None
+            raise UsageError(f"`{token[:40]}` is not a number.") from None
         if value < self.minimum:
             raise UsageError(f"{self.name} must be at least {self.minimum}.")
         return value
@@ -152,14 +155,14 @@ class Command:
         tags = [p for p in self.params if isinstance(p, Tag)]
         values: dict[str, Any] = {t.name: None for t in tags}
         tokens: list[str] = []
-        for token in rest.split(" "):
-            word = token.strip()
+        for token in re.split(r"\s+", rest):
+            word = token
             if tags and word.startswith("#") and len(word) > 1 and not word[1:].isdigit():
                 label = word[1:].casefold()
                 owner = next((t for t in tags if label in t.choices), None)
                 if owner is None:
                     known = ", ".join(f"#{c}" for t in tags for c in t.choices)
-                    raise UsageError(f"Unknown tag `{word}`; use one of {known}.")
+                    raise UsageError(f"Unknown tag `{word[:40]}`; use one of {known}.")
                 if values[owner.name] is not None:
                     raise UsageError(f"Give only one {owner.name} tag.")
                 values[owner.name] = label

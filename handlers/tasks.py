@@ -7,6 +7,8 @@ list, else the configured keyword map, else `visible`.
 
 from __future__ import annotations
 
+import re
+
 from handlers.context import Context, Mention
 from handlers.registry import Name, Practice, Tag, Text, UsageError
 from handlers.settings import CollectiveSettings
@@ -21,12 +23,15 @@ practice = Practice("Labour", "A ledger of who does what work, visible, invisibl
 
 def classify(name: str, settings: CollectiveSettings) -> str:
     """The kind of labour a task name suggests, from the configurable keyword map."""
-    for keyword in settings.invisible_keywords:
-        if keyword in name:
-            return "invisible"
-    for keyword in settings.care_keywords:
-        if keyword in name:
-            return "care"
+    folded = name.casefold()
+    for kind, keywords in (
+        ("invisible", settings.invisible_keywords),
+        ("care", settings.care_keywords),
+    ):
+        for keyword in keywords:
+            # At the start of a word: "admin work" and "administration", not "badminton".
+            if re.search(r"(?<!\w)" + re.escape(keyword.casefold()), folded):
+                return kind
     return "visible"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -17,7 +17,7 @@ def duration(text: str) -> relativedelta:
     """`3d`, `2w`, `1m`, `1y` as a calendar-aware step (a month is a month, not 30 days)."""
     match = _DURATION.match(text.strip().casefold())
     if not match:
-        raise UsageError(f"`{text}` is not a duration; write it like 7d, 2w, 1m or 1y.")
+        raise UsageError(f"`{text[:40]}` is not a duration; write it like 7d, 2w, 1m or 1y.")
     amount, unit = int(match.group(1)), match.group(2)
     if unit == "d":
         return relativedelta(days=amount)
@@ -31,15 +31,16 @@ def duration(text: str) -> relativedelta:
 def since(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     """A start time: a duration back from now, or a date (midnight in the collective's zone)."""
     text = text.strip()
-    if _DURATION.match(text.casefold()):
-        return now - duration(text)
     try:
+        if _DURATION.match(text.casefold()):
+            return (now - duration(text)).astimezone(UTC)
         day = date.fromisoformat(text)
-    except ValueError:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise UsageError(
-            f"`{text}` is neither a date (2026-11-01) nor a duration (7d, 2w, 1m)."
+            f"`{text[:40]}` is neither a date (2026-11-01) nor a duration (7d, 2w, 1m) "
+            "within reach."
         ) from None
-    return datetime.combine(day, time(0), tzinfo=zone)
 
 
 def looks_like_since(text: str) -> bool:

@@ -23,13 +23,23 @@ async def joined(session: AsyncSession) -> list[Collective]:
     return list(result.scalars())
 
 
-async def ensure(
-    session: AsyncSession, room_id: str, now: datetime, *, is_direct: bool = False
-) -> Collective:
+async def remember_invite(
+    session: AsyncSession, room_id: str, is_direct: bool, now: datetime
+) -> None:
+    """Note an accepted invitation, so whether it is a direct chat survives a restart."""
+    found = await by_room(session, room_id)
+    if found is None:
+        session.add(Collective(room_id=room_id, is_direct=is_direct, joined=False, joined_at=now))
+        await session.flush()
+    elif not found.joined:
+        found.is_direct = is_direct
+
+
+async def ensure(session: AsyncSession, room_id: str, now: datetime) -> Collective:
     """The collective for a room, created or re-activated when the bot is (again) in it."""
     found = await by_room(session, room_id)
     if found is None:
-        found = Collective(room_id=room_id, is_direct=is_direct, joined=True, joined_at=now)
+        found = Collective(room_id=room_id, is_direct=False, joined=True, joined_at=now)
         session.add(found)
         await session.flush()
     elif not found.joined:
@@ -55,7 +65,8 @@ async def sync_members(
     """Make the stored member list match the room's joined members and display names."""
     result = await session.execute(select(Member).where(Member.collective_id == collective.id))
     known = {m.user_id: m for m in result.scalars()}
-    for user_id, name in joined_now.items():
+    for user_id, raw_name in joined_now.items():
+        name = raw_name[:255] if raw_name else raw_name  # names from other servers may be long
         member = known.get(user_id)
         if member is None:
             session.add(
@@ -96,3 +107,12 @@ async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> 
         )
     )
     return result.first() is not None
+
+
+async def left_rooms(session: AsyncSession) -> list[str]:
+    result = await session.execute(
+        select(Collective.room_id).where(
+            Collective.joined.is_(False), Collective.left_at.is_not(None)
+        )
+    )
+    return list(result.scalars())

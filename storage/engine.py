@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -10,7 +12,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,7 +33,7 @@ def check_url(url: str) -> None:
     try:
         parsed = make_url(url)
     except Exception as exc:
-        raise StorageError(f"not a database URL: {url!r}") from exc
+        raise StorageError("is not a database URL (driver://user:password@host/name)") from exc
     if parsed.drivername not in SUPPORTED_DRIVERS:
         raise StorageError(
             f"unsupported database driver {parsed.drivername!r}; "
@@ -78,9 +85,34 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+@asynccontextmanager
+async def migration_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for schema changes, committed at the end.
+
+    On SQLite, foreign keys are off while migrating: Alembic's batch mode rebuilds
+    a table by dropping it, and with them on that drop would cascade-delete child
+    rows. Integrity is checked before they are turned back on.
+    """
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            yield conn
+            await conn.commit()
+            if sqlite:
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                if broken:
+                    raise StorageError(f"migration left broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision; migrations only ever add."""
-    async with engine.begin() as conn:
+    async with migration_connection(engine) as conn:
         await conn.run_sync(_upgrade)
 
 

@@ -119,3 +119,21 @@ def test_unreachable_database_is_one_clear_line(
     assert main(["run", "-c", str(config)]) == 1
     err = capsys.readouterr().err
     assert "cannot open or upgrade the database" in err and "Traceback" not in err
+
+
+def test_database_passwords_never_appear_in_errors() -> None:
+    for url in ("mysql://u:hunter2@h/db", "postgresql+asyncpg://u:hunter2@h:notaport/db"):
+        text = BASE_CONFIG + f'\n[storage]\ndatabase_url = "{url}"\n'
+        with pytest.raises(ConfigError) as err:
+            parse(text, P, env={})
+        assert "hunter2" not in str(err.value)
+        assert "database_url" in str(err.value)
+
+
+def test_odd_files_and_zones_are_clear_errors(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(BASE_CONFIG.replace("secret", "s\xe9cret").encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load(latin)
+    with pytest.raises(ConfigError, match="not a known time zone"):
+        parse(BASE_CONFIG.replace('"Europe/Berlin"', '"Europe"'), P, env={})

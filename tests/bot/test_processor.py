@@ -145,3 +145,51 @@ async def test_collective_commands_are_refused_in_a_direct_chat(bot: Harness) ->
     await bot.process([bot.own_join()], room_id=dm)
     [reply] = await bot.send("!task done flyers", room_id=dm)
     assert reply.body == "`!task done` works in the collective's room, not here."
+
+
+async def test_a_room_that_keeps_failing_is_isolated_not_fatal(bot: Harness) -> None:
+    """The last resort: other rooms' commands still run, and the token moves on."""
+    other = "!other:test.org"
+    bot.members[other] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(other, ALICE)])
+    await bot.process([bot.own_join()], room_id=other)
+    good = bot.message("!ping")
+    poisoned = bot.room([bot.message("!ping")], room_id=other)
+    batch = Batch(next_batch="s-poison", joined=[poisoned, bot.room([good])])
+
+    original = bot.processor._room
+
+    async def fail_other(session, room, *, initial):  # type: ignore[no-untyped-def]
+        if room.room_id == other:
+            raise ValueError("poisoned")
+        return await original(session, room, initial=initial)
+
+    bot.processor._room = fail_other  # type: ignore[method-assign]
+    with pytest.raises(ValueError):
+        await bot.processor.process(batch)
+    await bot.processor.process(batch, isolate=True)
+    await bot.sender.drain()
+    assert [s.reply_to for s in bot.sent if s.reply_to] == [good.event_id]
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) == "s-poison"
+
+
+async def test_long_display_names_do_not_break_storage(bot: Harness) -> None:
+    bot.members[ROOM][BOB] = "B" * 400
+    [reply] = await bot.send("!ping")
+    assert reply.body.startswith("pong")
+
+
+async def test_direct_flag_survives_a_restart_between_invite_and_join(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import make_config
+
+    first = Harness(db, make_config(), clock)
+    dm = "!dm3:test.org"
+    first.members[dm] = {ALICE: "Alice"}
+    await first.process(invites=[Invite(dm, ALICE, is_direct=True)])
+    restarted = Harness(db, make_config(), clock)  # a new process: nothing in memory
+    restarted.members[dm] = {ALICE: "Alice"}
+    await restarted.process([restarted.own_join()], room_id=dm)
+    assert restarted.sent == []  # no introduction in a direct chat
+    [reply] = await restarted.send("!task done flyers", room_id=dm)
+    assert "works in the collective's room" in reply.body
