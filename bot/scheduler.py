@@ -128,7 +128,10 @@ class Rituals:
             if collective is None or not collective.joined or collective.is_direct:
                 return False
             previous = await occurrences.latest(session, job.name, collective.id)
-            after = max(collective.joined_at, previous.due_at) if previous else collective.joined_at
+            # A job new to this collective (just joined, or added by an upgrade) owes nothing
+            # from before it was first scheduled here.
+            since = await occurrences.anchor(session, job.name, collective.id, now)
+            after = max(collective.joined_at, since, previous.due_at if previous else since)
             due = latest_due(self.trigger(job, room_id), after, now)
             if due is None or await occurrences.exists(session, job.name, collective.id, due):
                 return False

@@ -95,6 +95,18 @@ class Occurrence(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class JobAnchor(Base):
+    """When a job was first scheduled for a collective: no occurrence before it is owed."""
+
+    __tablename__ = "job_anchors"
+    __table_args__ = (UniqueConstraint("job", "collective_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """A message committed with its cause and deleted only once the homeserver accepted it."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Occurrence
+from storage.models import JobAnchor, Occurrence
 
 
 async def exists(session: AsyncSession, job: str, collective_id: int, due_at: datetime) -> bool:
@@ -39,3 +39,18 @@ async def latest(session: AsyncSession, job: str, collective_id: int) -> Occurre
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def anchor(session: AsyncSession, job: str, collective_id: int, now: datetime) -> datetime:
+    """The time this job began to apply to the collective, recorded the first time it is asked."""
+    result = await session.execute(
+        select(JobAnchor.since).where(
+            JobAnchor.job == job, JobAnchor.collective_id == collective_id
+        )
+    )
+    since = result.scalar_one_or_none()
+    if since is None:
+        session.add(JobAnchor(job=job, collective_id=collective_id, since=now))
+        await session.flush()
+        since = now
+    return since

@@ -17,7 +17,7 @@ from bot.config import Config, parse
 from bot.database import Database
 from bot.events import Batch, Invite, JoinedRoom, RoomEvent
 from bot.matrix import SendOutcome
-from bot.processor import Processor
+from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
 from handlers import practices
@@ -150,6 +150,7 @@ class Harness:
             clock=clock,
             runtime=self.runtime,
             membership=self.membership,
+            hooks=Hooks(on_new_collective=self.rituals.add_collective),
         )
         self._ids = itertools.count(1)
         self._tokens = itertools.count(1)

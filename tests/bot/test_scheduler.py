@@ -118,3 +118,18 @@ def test_latest_due_is_none_when_nothing_fell_due() -> None:
         latest_due(trigger, datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC))
         is None
     )
+
+
+async def test_a_job_added_by_an_upgrade_owes_nothing_from_before(
+    db: Database, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 2, 1, 12, 0, tzinfo=UTC))
+    old = Harness(db, make_config(), clock)  # a version without the weekly test ritual
+    await old.start()
+    clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # weeks later, the upgrade starts
+    upgraded = Harness(db, make_config(), clock, extra_practices=[ritual()])
+    await upgraded.rituals.start()
+    assert posts(upgraded) == []
+    clock.set(datetime(2026, 3, 9, 9, 0, 1, tzinfo=UTC))  # its first Monday after the upgrade
+    assert await upgraded.rituals.run_due("weekly-test", ROOM)
+    assert posts(upgraded) == [f"Weekly ritual for {ROOM}"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.events import Batch, Invite
 from bot.matrix import SendOutcome
-from tests.harness import Harness
+from tests.harness import ALICE, ROOM, Harness
 
 
 async def test_transient_failure_keeps_the_message_and_its_txn_id(bot: Harness) -> None:
@@ -42,3 +43,44 @@ async def test_replayed_cause_reuses_the_transaction_id(bot: Harness) -> None:
     assert txn_id("room|$a", 1) != txn_id("room|$a", 2)
     [reply] = await bot.send("!ping")
     assert reply.txn_id.startswith("flat.")
+
+
+async def test_a_stuck_room_does_not_hold_up_other_rooms(bot: Harness) -> None:
+    other = "!other:test.org"
+    bot.members[other] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(other, ALICE)])
+    await bot.process([bot.own_join()], room_id=other)
+    stuck = bot.message("!ping")
+    await bot.processor.process(
+        Batch(
+            next_batch="s-two", joined=[bot.room([stuck]), bot.room([bot.message("!ping")], other)]
+        )
+    )
+    bot.transport.script = [SendOutcome(False, retry=True, error="M_UNKNOWN")]
+    await bot.sender.drain()
+    assert [s.room_id for s in bot.sent if s.reply_to] == [other]
+    await bot.sender.drain()
+    assert [s.reply_to for s in bot.sent if s.room_id == ROOM and s.reply_to] == [stuck.event_id]
+
+
+async def test_messages_to_a_room_the_bot_left_are_dropped(bot: Harness) -> None:
+    bot.transport.script = [ConnectionError("down")]
+    await bot.send("!ping")
+    await bot.processor.process(Batch(next_batch="s-left", left=[ROOM]))
+    await bot.sender.drain()
+    async with bot.db.transaction() as session:
+        from storage import outbox
+
+        assert await outbox.pending(session) == []
+    assert not [s for s in bot.sent if s.body.startswith("pong")]
+
+
+async def test_repeated_exceptions_end_in_a_drop_not_a_block(bot: Harness) -> None:
+    from bot.sender import MAX_ATTEMPTS
+
+    bot.transport.script = [RuntimeError("always")] * MAX_ATTEMPTS
+    await bot.send("!ping")
+    for _ in range(MAX_ATTEMPTS):
+        await bot.sender.drain()
+    [reply] = await bot.send("!privacy")
+    assert "What Flattening keeps" in reply.body
