@@ -11,6 +11,7 @@ from handlers.registry import MAX_NAME, Name, Practice, Text, UsageError, normal
 from storage import audit, knowledge, labour
 
 MAX_AREAS = 10
+LIST_LIMIT = 40
 
 practice = Practice("Knowledge", "A map of who knows what, and where knowledge is thin.")
 
@@ -194,7 +195,8 @@ async def spof(ctx: Context) -> None:
         return
     lines = ["**Areas with fewer than two holders** ({n} of {total})"]
     values: dict[str, object] = {"n": len(thin), "total": len(holders), "p": ctx.prefix}
-    for i, area in enumerate(thin):
+    values["more"] = len(thin) - LIST_LIMIT
+    for i, area in enumerate(thin[:LIST_LIMIT]):
         held = holders[area]
         learning_now = learners.get(area, [])
         who = names[held[0]].label if held and held[0] in names else "nobody"
@@ -204,5 +206,7 @@ async def spof(ctx: Context) -> None:
             extra = f"; learning: {{l{i}}}"
         lines.append(f"- **{{a{i}}}**: {{h{i}}}{extra}")
         values[f"a{i}"], values[f"h{i}"] = area, who
+    if len(thin) > LIST_LIMIT:
+        lines.append("… and {more} more.")
     lines.append("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
     await ctx.reply("\n".join(lines), **values)

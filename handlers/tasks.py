@@ -17,6 +17,7 @@ from storage import audit, collectives, labour
 
 KINDS = ("visible", "invisible", "care")
 LOG_LIMIT = 20
+LIST_LIMIT = 40
 
 practice = Practice("Labour", "A ledger of who does what work, visible, invisible or care.")
 
@@ -197,14 +198,16 @@ async def task_list(ctx: Context) -> None:
         return
     names = await ctx.quiet_names()
     lines = ["**Open tasks** ({n})"]
-    values: dict[str, object] = {"n": len(tasks)}
-    for i, t in enumerate(tasks):
+    values: dict[str, object] = {"n": len(tasks), "more": len(tasks) - LIST_LIMIT}
+    for i, t in enumerate(tasks[:LIST_LIMIT]):
         lines.append(f"- **{{t{i}}}** ({{k{i}}}): {{h{i}}}")
         values[f"t{i}"], values[f"k{i}"] = t.name, t.kind
         holder = names.get(t.claimed_by or "") or (
             Mention(t.claimed_by, ping=False) if t.claimed_by else None
         )
         values[f"h{i}"] = f"claimed by {holder.label}" if holder else "unclaimed"
+    if len(tasks) > LIST_LIMIT:
+        lines.append("… and {more} more.")
     await ctx.reply("\n".join(lines), **values)
 
 

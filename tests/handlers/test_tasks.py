@@ -158,3 +158,12 @@ async def test_every_change_is_audited_and_ledger_keeps_no_bodies(bot: Harness) 
         ledger = (await session.execute(select(TaskCompletion))).scalars().all()
     assert actions == ["added task", "claimed task", "logged task"]
     assert [(e.name, e.kind, e.user_id) for e in ledger] == [("flyers", "visible", ALICE)]
+
+
+async def test_long_lists_are_capped(bot: Harness) -> None:
+    for i in range(45):
+        await bot.send(f"!task add job {i} " + "&" * 60)
+    reply = await body(bot, "!task list")
+    assert reply.startswith("**Open tasks** (45)")
+    assert reply.endswith("… and 5 more.")
+    assert len(reply.encode()) < 20_000
