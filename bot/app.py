@@ -22,7 +22,7 @@ from bot.sender import Sender
 from handlers import practices
 from handlers.context import Clock, Runtime
 from handlers.registry import Registry
-from storage import events, sync_state
+from storage import airtime, events, sync_state
 from storage.engine import StorageError
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class Bot:
             raise StorageError(f"cannot open or upgrade the database {where}: {exc}") from exc
         async with self.db.transaction() as session:
             await events.prune(session, self.clock.now() - timedelta(days=30))
+            await airtime.prune_counted(session, self.clock.now() - timedelta(days=30))
         try:
             await self._connect()
             await self._loop()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from handlers import general, knowledge, roles, tasks
+from handlers import airtime, general, knowledge, roles, tasks
 from handlers import rotation_jobs as _rotation_jobs  # noqa: F401  (its jobs join roles.practice)
 from handlers.registry import Practice
 
 
 def practices() -> list[Practice]:
     """Every practice, in the order `!help` lists them."""
-    return [general.practice, tasks.practice, knowledge.practice, roles.practice]
+    return [
+        general.practice,
+        tasks.practice,
+        knowledge.practice,
+        roles.practice,
+        airtime.practice,
+    ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -225,3 +226,30 @@ class RoleSwap(Base):
     asked_by: Mapped[str] = mapped_column(String(255))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AirtimeDay(Base):
+    """Messages and words one member sent in one collective on one local day. No bodies."""
+
+    __tablename__ = "airtime_days"
+    __table_args__ = (UniqueConstraint("collective_id", "user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    words: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CountedMessage(Base):
+    """Which event was counted where, so a redaction can be uncounted (kept 30 days; no body)."""
+
+    __tablename__ = "counted_messages"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    words: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

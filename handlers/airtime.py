@@ -1,0 +1,143 @@
+"""Airtime: who gets heard. Every member message in the room is counted, never stored.
+
+Counts are per member per local day: messages and words. Commands to the bot,
+edits, notices and the bot's own messages are not talk and are not counted; a
+redacted message is taken back out (for 30 days after it was counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from handlers.context import Context, Mention
+from handlers.registry import Practice, Said, Word
+from handlers.stats import gini, percent, top_fifth
+from storage import airtime, collectives
+
+practice = Practice("Airtime and power", "Mirrors of who talks, who works, who holds power.")
+
+MIRROR = (
+    "A mirror, not a score: it counts messages in this room only, not meetings, calls or care. "
+    "Use it to ask who is not being heard, not to blame who talks."
+)
+
+
+@practice.on_message
+async def count_message(ctx: Context, said: Said) -> None:
+    if said.command:
+        return  # talking to the bot is not talking to the group
+    day = said.at.astimezone(ctx.settings.timezone).date()
+    await airtime.count(
+        ctx.session, ctx.collective_id, said.event_id, said.sender, day, said.words, ctx.now()
+    )
+
+
+@practice.on_redaction
+async def uncount_message(ctx: Context, redacted_event_id: str) -> None:
+    await airtime.uncount(ctx.session, redacted_event_id)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first: date
+    last: date
+
+
+def window(name: str, today: date) -> Period:
+    if name == "7d":
+        return Period("the last 7 days", today - timedelta(days=6), today)
+    if name == "month":
+        return Period(today.strftime("%B %Y so far"), today.replace(day=1), today)
+    return Period("the last 30 days", today - timedelta(days=29), today)
+
+
+@dataclass(frozen=True)
+class Share:
+    member: Mention
+    messages: int
+    words: int
+
+
+@dataclass(frozen=True)
+class Airtime:
+    shares: list[Share]  # every current member, silent ones included, by name
+    messages: int
+    words: int
+    fifth_size: int
+    fifth_share: float
+    gini: float
+    silent: int
+
+
+async def measure(ctx: Context, first: date, last: date) -> Airtime:
+    counts = await airtime.totals(ctx.session, ctx.collective_id, first, last)
+    members = await collectives.members(ctx.session, ctx.collective_id)
+    shares = sorted(
+        (
+            Share(Mention(m.user_id, m.display_name, ping=False), *counts.get(m.user_id, (0, 0)))
+            for m in members
+        ),
+        key=lambda s: s.member.label.casefold(),
+    )
+    words = [s.words for s in shares]
+    k, fifth = top_fifth(words)
+    return Airtime(
+        shares=shares,
+        messages=sum(s.messages for s in shares),
+        words=sum(words),
+        fifth_size=k,
+        fifth_share=fifth,
+        gini=gini(words),
+        silent=sum(1 for s in shares if s.messages == 0),
+    )
+
+
+def summary_lines(a: Airtime, values: dict[str, object]) -> list[str]:
+    """The group pattern first; shared by `!airtime` and the power map."""
+    values.update(
+        msgs=a.messages,
+        words=a.words,
+        speakers=len(a.shares) - a.silent,
+        members=len(a.shares),
+        k=a.fifth_size,
+        fifth=percent(a.fifth_share, 1),
+        gini=f"{a.gini:.2f}",
+        silent=a.silent,
+    )
+    return [
+        "{msgs} messages, {words} words, from {speakers} of {members} members.",
+        "The most active fifth ({k}) wrote {fifth} of the words. Gini {gini} "
+        "(0: everyone equal; 1: a single voice). Silent: {silent}.",
+    ]
+
+
+@practice.command(
+    "airtime",
+    Word("period", optional=True, choices=("7d", "30d", "month")),
+    summary="Each member's share of messages and words, the most active fifth, Gini, the silent.",
+    examples=("!airtime", "!airtime 7d", "!airtime month"),
+)
+async def show_airtime(ctx: Context, period: str | None) -> None:
+    today = ctx.now().astimezone(ctx.settings.timezone).date()
+    p = window(period or "30d", today)
+    a = await measure(ctx, p.first, p.last)
+    values: dict[str, object] = {
+        "label": p.label,
+        "first": p.first,
+        "last": p.last,
+        "mirror": MIRROR,
+    }
+    lines = ["**Airtime, {label}** ({first} to {last})"]
+    if a.messages == 0:
+        lines.append("No messages were counted in this period.")
+    else:
+        lines += summary_lines(a, values)
+        for i, share in enumerate(a.shares):
+            values[f"n{i}"] = share.member
+            values[f"m{i}"] = percent(share.messages, a.messages)
+            values[f"w{i}"] = percent(share.words, a.words)
+            lines.append(f"- {{n{i}}}: {{m{i}}} of messages, {{w{i}}} of words")
+    lines.append("{mirror}")
+    await ctx.reply("\n".join(lines), **values)

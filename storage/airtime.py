@@ -1,0 +1,87 @@
+"""Airtime counters: messages and words per member per local day. Bodies are never seen here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AirtimeDay, CountedMessage
+
+
+async def count(
+    session: AsyncSession,
+    collective_id: int,
+    event_id: str,
+    user_id: str,
+    day: date,
+    words: int,
+    now: datetime,
+) -> bool:
+    """Add one message; False when this event was already counted."""
+    if await session.get(CountedMessage, event_id) is not None:
+        return False
+    session.add(
+        CountedMessage(
+            event_id=event_id,
+            collective_id=collective_id,
+            user_id=user_id,
+            day=day,
+            words=words,
+            counted_at=now,
+        )
+    )
+    await _bump(session, collective_id, user_id, day, 1, words)
+    return True
+
+
+async def uncount(session: AsyncSession, event_id: str) -> bool:
+    """Take a redacted message back out; False when it was never counted (or too long ago)."""
+    counted = await session.get(CountedMessage, event_id)
+    if counted is None:
+        return False
+    await _bump(session, counted.collective_id, counted.user_id, counted.day, -1, -counted.words)
+    await session.delete(counted)
+    await session.flush()
+    return True
+
+
+async def _bump(
+    session: AsyncSession, collective_id: int, user_id: str, day: date, messages: int, words: int
+) -> None:
+    result = await session.execute(
+        select(AirtimeDay).where(
+            AirtimeDay.collective_id == collective_id,
+            AirtimeDay.user_id == user_id,
+            AirtimeDay.day == day,
+        )
+    )
+    row = result.scalar_one_or_none()
+    if row is None:
+        row = AirtimeDay(collective_id=collective_id, user_id=user_id, day=day, messages=0, words=0)
+        session.add(row)
+    row.messages = max(row.messages + messages, 0)
+    row.words = max(row.words + words, 0)
+    await session.flush()
+
+
+async def totals(
+    session: AsyncSession, collective_id: int, first: date, last: date
+) -> dict[str, tuple[int, int]]:
+    """Per member: (messages, words) over the days first..last inclusive."""
+    result = await session.execute(
+        select(AirtimeDay.user_id, func.sum(AirtimeDay.messages), func.sum(AirtimeDay.words))
+        .where(
+            AirtimeDay.collective_id == collective_id,
+            AirtimeDay.day >= first,
+            AirtimeDay.day <= last,
+        )
+        .group_by(AirtimeDay.user_id)
+    )
+    return {user: (int(m or 0), int(w or 0)) for user, m, w in result.all()}
+
+
+async def prune_counted(session: AsyncSession, before: datetime) -> None:
+    """Forget which events were counted once they are too old to be worth uncounting."""
+    await session.execute(delete(CountedMessage).where(CountedMessage.counted_at < before))
