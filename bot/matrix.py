@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from nio import (
     MegolmEvent,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
     WhoamiResponse,
 )
 
@@ -140,6 +142,23 @@ def _event(ev: Any) -> RoomEvent | None:
     )
 
 
+def _power_levels(room: Any) -> dict[str, Any] | None:
+    """The room's power levels as plain data: who may invite, kick, change settings."""
+    levels = getattr(room, "power_levels", None)
+    if levels is None:
+        return None
+    d = levels.defaults
+    return {
+        "users": dict(levels.users),
+        "users_default": d.users_default,
+        "invite": d.invite,
+        "kick": d.kick,
+        "ban": d.ban,
+        "state_default": d.state_default,
+        "events": dict(levels.events),
+    }
+
+
 def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
     """Plain data for the processor; nio has already decrypted what it could."""
     joined: list[JoinedRoom] = []
@@ -163,6 +182,7 @@ def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
                 members=members,
                 name=room.display_name if room is not None else None,
                 encrypted=bool(room and room.encrypted),
+                power_levels=_power_levels(room),
             )
         )
     invites: list[Invite] = []
@@ -202,6 +222,24 @@ class NioMembership:
 class NioTransport:
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
+
+    async def upload(
+        self, room_id: str, data: bytes, mimetype: str, filename: str
+    ) -> dict[str, Any]:
+        room = self.client.rooms.get(room_id)
+        encrypt = bool(room and room.encrypted)
+        resp, keys = await self.client.upload(
+            io.BytesIO(data),
+            content_type=mimetype,
+            filename=filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        if not isinstance(resp, UploadResponse):
+            raise RuntimeError(f"upload failed: {getattr(resp, 'message', resp)}")
+        if encrypt and keys:
+            return {"file": {**keys, "url": resp.content_uri}}
+        return {"url": resp.content_uri}
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str

@@ -28,6 +28,22 @@ class QueuedOutgoing:
 
     async def post(self, message: Message) -> None:
         content = formatter.content(message.template, message.values, message.reply_to)
+        attachment = None
+        if message.image is not None:
+            image = message.image
+            info: dict[str, object] = {"mimetype": image.mimetype, "size": len(image.data)}
+            if image.width and image.height:
+                info.update(w=image.width, h=image.height)
+            # The plain description doubles as the image's alt text; the URL is added at upload.
+            content = {
+                "msgtype": "m.image",
+                "body": image.filename,
+                "filename": image.filename,
+                "info": info,
+                "m.mentions": {},
+                **({"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}),
+            }
+            attachment = (image.data, image.mimetype)
         self.count += 1
         await outbox.enqueue(
             self.session,
@@ -35,4 +51,5 @@ class QueuedOutgoing:
             txn_id(self.cause, self.count),
             content,
             self.clock.now(),
+            attachment=attachment,
         )

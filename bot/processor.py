@@ -7,6 +7,7 @@ is written; all of it commits together or not at all.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -133,6 +134,10 @@ class Processor:
         collective = await collectives.ensure(session, room.room_id, now)
         if room.name is not None:
             collective.name = room.name[:255]
+        if room.power_levels is not None:
+            snapshot = json.dumps(room.power_levels, sort_keys=True)
+            if collective.power_levels != snapshot:
+                collective.power_levels = snapshot
         await collectives.sync_members(session, collective, room.members, now)
 
         timeline = [] if initial else self._after_own_join(room.events, is_new)

@@ -24,6 +24,12 @@ class SendResult(Protocol):
 class Transport(Protocol):
     """Sends one event with a transaction id; the nio client in production."""
 
+    async def upload(
+        self, room_id: str, data: bytes, mimetype: str, filename: str
+    ) -> dict[str, Any]:
+        """Upload media; returns the content fields that point at it (`url` or `file`)."""
+        ...
+
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> SendResult: ...
@@ -44,10 +50,15 @@ class Sender:
         delivered = 0
         async with self._lock:
             async with self.db.transaction() as session:
+                queued = await outbox.pending(session, limit=500)
                 rows = [
-                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts)
-                    for r in await outbox.pending(session, limit=500)
+                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts) for r in queued
                 ]
+                attachments = {
+                    r.id: (r.attachment, r.attachment_type or "application/octet-stream")
+                    for r in queued
+                    if r.attachment is not None
+                }
                 left = set(await collectives.left_rooms(session))
             blocked: set[str] = set()
             for row_id, room_id, event_type, content, txn, attempts in rows:
@@ -58,9 +69,12 @@ class Sender:
                     await self._settle(row_id, done=True)
                     continue
                 try:
-                    result = await self.transport.send(
-                        room_id, event_type, json.loads(content), txn
-                    )
+                    body = json.loads(content)
+                    if row_id in attachments:
+                        data, mimetype = attachments[row_id]
+                        filename = str(body.get("body", "file"))
+                        body.update(await self.transport.upload(room_id, data, mimetype, filename))
+                    result = await self.transport.send(room_id, event_type, body, txn)
                     ok, retry, error = result.ok, result.retry, result.error
                 except Exception as exc:  # network down, room not synced yet, ...
                     ok, retry, error = False, True, repr(exc)

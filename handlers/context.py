@@ -45,6 +45,16 @@ class Message:
     template: str
     values: Mapping[str, object]
     reply_to: str | None = None
+    image: Image | None = None  # when set, an m.image; the template is its description
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    filename: str
+    mimetype: str = "image/png"
+    width: int | None = None
+    height: int | None = None
 
 
 class Outgoing(Protocol):
@@ -100,6 +110,10 @@ class Context:
     async def say(self, template: str, /, **values: object) -> None:
         """Post to the room without replying to anything (scheduled posts)."""
         await self.outgoing.post(Message(self.room_id, template, values, None))
+
+    async def post_image(self, image: Image, description: str, /, **values: object) -> None:
+        """Upload an image (a chart) to the room, as a reply when answering a command."""
+        await self.outgoing.post(Message(self.room_id, description, values, self.event_id, image))
 
     async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
         """A member by display name; `ping=False` names them without a notification."""

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -55,6 +56,7 @@ class Collective(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    power_levels: Mapped[str | None] = mapped_column(Text)  # JSON snapshot of room power levels
 
 
 class Member(Base):
@@ -121,6 +123,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # e.g. a chart, uploaded at send
+    attachment_type: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

@@ -19,6 +19,7 @@ async def enqueue(
     content: dict[str, Any],
     now: datetime,
     event_type: str = "m.room.message",
+    attachment: tuple[bytes, str] | None = None,
 ) -> None:
     """Queue once per transaction id: a replayed cause does not queue a second copy."""
     exists = await session.execute(select(OutboxMessage.id).where(OutboxMessage.txn_id == txn_id))
@@ -32,6 +33,8 @@ async def enqueue(
             content=json.dumps(content),
             created_at=now,
             attempts=0,
+            attachment=attachment[0] if attachment else None,
+            attachment_type=attachment[1] if attachment else None,
         )
     )
 

@@ -89,6 +89,14 @@ class RecordingTransport:
     script: list[SendOutcome | Exception] = field(default_factory=list)
     attempts: int = 0
 
+    uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+    async def upload(
+        self, room_id: str, data: bytes, mimetype: str, filename: str
+    ) -> dict[str, Any]:
+        self.uploads.append((room_id, data, mimetype))
+        return {"url": f"mxc://test.org/{len(self.uploads)}"}
+
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> SendOutcome:
