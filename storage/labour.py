@@ -99,3 +99,22 @@ async def exercised(session: AsyncSession, collective_id: int, area: str) -> dic
         .group_by(TaskCompletion.user_id)
     )
     return {user: int(n) for user, n in (await session.execute(query)).all()}
+
+
+async def by_member_and_kind(
+    session: AsyncSession, collective_id: int, start: datetime, end: datetime
+) -> dict[str, dict[str, int]]:
+    """Tasks logged in [start, end), per member and kind."""
+    result = await session.execute(
+        select(TaskCompletion.user_id, TaskCompletion.kind, func.count())
+        .where(
+            TaskCompletion.collective_id == collective_id,
+            TaskCompletion.done_at >= start,
+            TaskCompletion.done_at < end,
+        )
+        .group_by(TaskCompletion.user_id, TaskCompletion.kind)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for user, kind, n in result.all():
+        out.setdefault(user, {})[kind] = int(n)
+    return out

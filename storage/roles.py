@@ -149,3 +149,20 @@ async def member(session: AsyncSession, collective_id: int, user_id: str) -> Mem
         select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
     )
     return result.scalar_one_or_none()
+
+
+async def terms_between(
+    session: AsyncSession, collective_id: int, start: datetime, end: datetime
+) -> list[tuple[str, str]]:
+    """(role name, member) for every term that overlapped [start, end)."""
+    result = await session.execute(
+        select(Role.name, RoleTerm.user_id)
+        .join(RoleTerm, RoleTerm.role_id == Role.id)
+        .where(
+            Role.collective_id == collective_id,
+            RoleTerm.started_at < end,
+            func.coalesce(RoleTerm.ended_at, RoleTerm.ends_at) > start,
+        )
+        .order_by(Role.id, RoleTerm.started_at)
+    )
+    return [(name, user) for name, user in result.all()]

@@ -1,0 +1,60 @@
+"""The power map's chart: airtime share and labour by kind per member, as a PNG.
+
+Pure rendering with matplotlib's Agg backend; the caller runs it in a thread so
+the event loop keeps answering while it draws.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+KIND_COLOURS = {"visible": "#4c72b0", "invisible": "#8172b2", "care": "#55a868"}
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    name: str
+    words_share: float  # 0..1
+    labour: dict[str, int]  # kind -> tasks
+
+
+def render(title: str, rows: list[ChartRow]) -> tuple[bytes, int, int]:
+    """PNG bytes and their pixel size. Members in the order given (by name, never ranked)."""
+    height = max(3.0, 0.45 * len(rows) + 1.6)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, height), dpi=100, sharey=True)
+    try:
+        names = [r.name[:24] for r in rows]
+        ys = list(range(len(rows)))
+        left.barh(ys, [100 * r.words_share for r in rows], color="#dd8452")
+        left.set_title("Airtime: share of words (%)")
+        left.set_yticks(ys, names)
+        left.invert_yaxis()
+        left.set_xlim(0, 100)
+        offsets = [0] * len(rows)
+        for kind, colour in KIND_COLOURS.items():
+            counts = [r.labour.get(kind, 0) for r in rows]
+            right.barh(ys, counts, left=offsets, color=colour, label=kind)
+            offsets = [o + c for o, c in zip(offsets, counts, strict=True)]
+        right.set_title("Labour: tasks logged, by kind")
+        right.legend(loc="lower right", fontsize="small")
+        fig.suptitle(title)
+        fig.text(
+            0.5,
+            0.01,
+            "A mirror for the group, not a score for people.",
+            ha="center",
+            fontsize="small",
+        )
+        fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        width, height_px = (int(v) for v in fig.get_size_inches() * fig.dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue(), width, height_px

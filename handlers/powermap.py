@@ -1,0 +1,222 @@
+"""The monthly power map: one mirror of airtime, labour, roles, decisions, knowledge and room
+power, for the reflection meeting. Patterns of the group come first; members are listed by
+name, never ranked; a practice with no data says so instead of vanishing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from handlers import chart
+from handlers.airtime import MIRROR, measure, practice, summary_lines
+from handlers.context import Context, Image
+from handlers.registry import Text, UsageError
+from handlers.stats import percent
+from storage import collectives, knowledge, labour, roles
+
+KINDS = ("visible", "invisible", "care")
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str
+    first: date
+    last: date  # inclusive; today for the month in progress
+
+    def bounds(self, ctx: Context) -> tuple[datetime, datetime]:
+        zone = ctx.settings.timezone
+        start = datetime.combine(self.first, time(0), tzinfo=zone)
+        return start, datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def month_of(first: date, today: date) -> Month:
+    last = first + relativedelta(months=1) - timedelta(days=1)
+    in_progress = first <= today <= last
+    label = first.strftime("%B %Y") + (" so far" if in_progress else "")
+    return Month(label, first, today if in_progress else last)
+
+
+def parse_month(text: str | None, today: date) -> Month:
+    if not text or text.strip().casefold() in ("", "this"):
+        return month_of(today.replace(day=1), today)
+    text = text.strip().casefold()
+    if text == "last":
+        return month_of(today.replace(day=1) - relativedelta(months=1), today)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise UsageError(f"`{text[:20]}` is not a month; write it like 2026-10, or `last`.")
+    first = date(int(match.group(1)), int(match.group(2)), 1)
+    if first > today:
+        raise UsageError("That month has not begun yet.")
+    return month_of(first, today)
+
+
+def _power(
+    ctx_members: dict[str, str], raw: str | None, bot: str
+) -> tuple[list[str], dict[str, object]]:
+    """Lines on who holds the room's Matrix power, with concentration flagged."""
+    values: dict[str, object] = {}
+    if not raw:
+        return [
+            "**Room power**: not known yet (the bot has not seen the room's power levels)."
+        ], values
+    levels = json.loads(raw)
+    users = levels.get("users", {})
+    default = int(levels.get("users_default", 0))
+    events = levels.get("events", {})
+    needs = {
+        "invite": int(levels.get("invite", 0)),
+        "kick": int(levels.get("kick", 50)),
+        "change settings": int(events.get("m.room.power_levels", levels.get("state_default", 50))),
+    }
+    lines = ["**Room power** (Matrix power levels)"]
+    concentrated = []
+    for i, (what, need) in enumerate(needs.items()):
+        able = sorted(
+            (name for uid, name in ctx_members.items() if int(users.get(uid, default)) >= need),
+            key=str.casefold,
+        )
+        values[f"pw{i}"] = (
+            ", ".join(able) if len(able) < len(ctx_members) or not able else "everyone"
+        )
+        if not able:
+            values[f"pw{i}"] = "no member"
+        lines.append(f"- {what}: {{pw{i}}}")
+        if len(ctx_members) > 1 and len(able) == 1:
+            concentrated.append(what)
+    bot_level = int(users.get(bot, default))
+    if bot_level >= needs["change settings"]:
+        lines.append("- the bot itself can change settings (it does not use that power).")
+    if concentrated:
+        values["conc"] = ", ".join(concentrated)
+        lines.append("⚠ Concentrated: only one member can {conc}. Consider sharing that power.")
+    return lines, values
+
+
+async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], list[chart.ChartRow]]:
+    start, end = month.bounds(ctx)
+    values: dict[str, object] = {"label": month.label, "first": month.first, "last": month.last}
+    lines = ["**Power map, {label}** ({first} to {last})", "{mirror}"]
+    values["mirror"] = MIRROR
+
+    air = await measure(ctx, month.first, month.last)
+    lines.append("**Airtime**")
+    if air.messages:
+        lines += summary_lines(air, values)
+    else:
+        lines.append("No messages were counted this month.")
+
+    work = await labour.by_member_and_kind(ctx.session, ctx.collective_id, start, end)
+    totals = {k: sum(w.get(k, 0) for w in work.values()) for k in KINDS}
+    lines.append("**Labour**")
+    if work:
+        values["tasks"] = sum(totals.values())
+        values["kinds"] = ", ".join(f"{totals[k]} {k}" for k in KINDS)
+        values["workers"] = len(work)
+        lines.append("{tasks} tasks logged ({kinds}) by {workers} of {members_n} members.")
+    else:
+        lines.append("No tasks were logged this month (`{p}task done <name>` logs one).")
+
+    held = await roles.terms_between(ctx.session, ctx.collective_id, start, end)
+    names = {
+        m.user_id: m.display_name or m.user_id
+        for m in await collectives.members(ctx.session, ctx.collective_id)
+    }
+    values["members_n"], values["p"] = len(names), ctx.prefix
+    by_role: dict[str, list[str]] = {}
+    for role, user in held:
+        label = names.get(user, "a former member")
+        if label not in by_role.setdefault(role, []):
+            by_role[role].append(label)
+    lines.append("**Roles held**")
+    if by_role:
+        values["roles"] = "; ".join(f"{r}: {', '.join(who)}" for r, who in by_role.items())
+        lines.append("{roles}")
+    else:
+        lines.append("No role terms this month.")
+
+    lines.append("**Decisions**")
+    lines.append(
+        "No proposals or decisions are recorded yet, so decision influence cannot be shown."
+    )
+
+    declared = await knowledge.all_current(ctx.session, ctx.collective_id)
+    holders: dict[str, list[str]] = {}
+    for d in declared:
+        holders.setdefault(d.area, [])
+        if d.level == "knows":
+            holders[d.area].append(names.get(d.user_id, d.user_id))
+    thin = sorted(a for a, h in holders.items() if len(h) < 2)
+    lines.append("**Single points of knowledge**")
+    if not declared:
+        lines.append("The knowledge map is empty (`{p}knows <area>` fills it).")
+    elif thin:
+        values["spof"] = "; ".join(f"{a} ({', '.join(holders[a]) or 'nobody'})" for a in thin[:30])
+        lines.append("{spof}")
+    else:
+        lines.append("None: every declared area has at least two holders.")
+
+    collective = await collectives.by_room(ctx.session, ctx.room_id)
+    power_lines, power_values = _power(
+        names, collective.power_levels if collective else None, ctx.runtime.user_id
+    )
+    lines += power_lines
+    values.update(power_values)
+
+    lines.append("**Each member** (by name)")
+    rows = []
+    for i, share in enumerate(air.shares):
+        mine = work.get(share.member.user_id, {})
+        mine_roles = [r for r, u in held if u == share.member.user_id]
+        values[f"m{i}"] = share.member
+        values[f"a{i}"] = percent(share.words, air.words)
+        values[f"t{i}"] = f"{sum(mine.values())} tasks" + (
+            f" ({', '.join(f'{mine[k]} {k}' for k in KINDS if mine.get(k))})" if mine else ""
+        )
+        values[f"r{i}"] = ", ".join(dict.fromkeys(mine_roles)) or "none"
+        lines.append(f"- {{m{i}}}: {{a{i}}} of words; {{t{i}}}; roles: {{r{i}}}")
+        rows.append(
+            chart.ChartRow(share.member.label, share.words / air.words if air.words else 0, mine)
+        )
+    return "\n".join(lines), values, rows
+
+
+async def post(ctx: Context, month: Month, late_note: str = "") -> None:
+    text, values, rows = await build(ctx, month)
+    values["late"] = late_note
+    if late_note:
+        text = text.replace("({first} to {last})", "({first} to {last}){late}", 1)
+    if ctx.event_id:
+        await ctx.reply(text, **values)
+    else:
+        await ctx.say(text, **values)
+    png, width, height = await asyncio.to_thread(chart.render, f"Power map, {month.label}", rows)
+    image = Image(png, f"powermap-{month.first:%Y-%m}.png", "image/png", width, height)
+    await ctx.post_image(image, "Power map chart, {label}", label=month.label)
+
+
+@practice.command(
+    "powermap",
+    Text("month", optional=True, max_length=20, label="[month e.g. 2026-10|last]"),
+    summary="The monthly mirror: airtime, labour, roles, decisions, knowledge, room power, chart.",
+    examples=("!powermap", "!powermap last", "!powermap 2026-10"),
+)
+async def show_powermap(ctx: Context, month: str | None) -> None:
+    today = ctx.now().astimezone(ctx.settings.timezone).date()
+    await post(ctx, parse_month(month, today))
+
+
+@practice.job("powermap", "powermap")
+async def monthly(ctx: Context) -> None:
+    """On the configured day, the month just ended (the month before the due date)."""
+    due = (ctx.due_at or ctx.now()).astimezone(ctx.settings.timezone).date()
+    first = due.replace(day=1) - relativedelta(months=1)
+    late = ""
+    if ctx.late_by:
+        late = " (posted late: the bot was offline when it was due)"
+    await post(ctx, month_of(first, due), late)

@@ -1,0 +1,101 @@
+"""The power map: every section present, group patterns first, and a real PNG uploaded."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.events import Batch, JoinedRoom, RoomEvent
+from handlers.powermap import parse_month
+from handlers.registry import UsageError
+from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, FakeClock, Harness
+
+T = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 2, 20, 12, 0, tzinfo=UTC))
+
+
+def said(bot: Harness, body: str, sender: str, when: datetime) -> RoomEvent:
+    e = bot.message(body, sender)
+    return RoomEvent(
+        e.event_id, sender, e.type, e.content, timestamp_ms=int(when.timestamp() * 1000)
+    )
+
+
+async def test_empty_sections_say_so(bot: Harness) -> None:
+    bot.clock.set(T)
+    replies = await bot.send("!powermap")
+    text, image = replies
+    assert text.body.startswith("**Power map, March 2026 so far** (2026-03-01 to 2026-03-10)")
+    for missing in (
+        "No messages were counted this month.",
+        "No tasks were logged this month",
+        "No role terms this month.",
+        "No proposals or decisions are recorded yet",
+        "The knowledge map is empty",
+        "**Room power**: not known yet",
+    ):
+        assert missing in text.body
+    assert image.content["msgtype"] == "m.image"
+    assert image.content["url"] == "mxc://test.org/1"
+    assert image.reply_to == text.reply_to
+    _, data, mimetype = bot.transport.uploads[0]
+    assert mimetype == "image/png" and data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert image.content["info"]["size"] == len(data)
+
+
+async def test_sections_with_data_and_power_concentration(bot: Harness) -> None:
+    bot.members[ROOM] = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
+    room = bot.room([said(bot, "one two three", ALICE, T), said(bot, "four", BOB, T)])
+    levels = {"users": {ALICE: 100, BOT: 50}, "users_default": 0, "invite": 0, "kick": 50,
+              "ban": 50, "state_default": 50, "events": {"m.room.power_levels": 100}}  # fmt: skip
+    joined = JoinedRoom(room.room_id, room.events, room.members, room.name, False, levels)
+    await bot.processor.process(Batch(next_batch="s-pm", joined=[joined]))
+    bot.clock.set(T)
+    await bot.send("!task done flyers", BOB)
+    await bot.send("!task done minutes", CAROL)
+    await bot.send("!role claim notes", CAROL)
+    await bot.send("!knows database", ALICE)
+    text, _ = await bot.send("!powermap 2026-03")
+    body = text.body
+    assert "2 messages, 4 words, from 2 of 3 members." in body
+    assert "2 tasks logged (1 visible, 1 invisible, 0 care) by 2 of 3 members." in body
+    assert "notes: Carol" in body
+    assert "database (Alice)" in body
+    assert "- invite: everyone" in body
+    assert "- kick: Alice" in body
+    assert "⚠ Concentrated: only one member can kick, change settings." in body
+    assert "- Alice: 75% of words; 0 tasks; roles: none" in body
+    assert "- Carol: 0% of words; 1 tasks (1 invisible); roles: notes" in body
+    assert body.index("**Airtime**") < body.index("**Each member**")
+    assert text.content["m.mentions"] == {}
+
+
+async def test_monthly_job_posts_last_month_once(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 3, 1, 17, 0, 30, tzinfo=UTC))  # 18:00:30 in Berlin on the 1st
+    assert await bot.rituals.run_due("powermap", ROOM)
+    assert not await bot.rituals.run_due("powermap", ROOM)
+    posts = [s for s in bot.sent if s.body.startswith("**Power map")]
+    assert len(posts) == 1
+    assert posts[0].body.startswith("**Power map, February 2026** (2026-02-01 to 2026-02-28)")
+    assert posts[0].reply_to is None
+    assert bot.sent[-1].content["msgtype"] == "m.image"
+
+
+def test_parse_month() -> None:
+    today = datetime(2026, 3, 10).date()
+    assert parse_month(None, today).label == "March 2026 so far"
+    assert parse_month("last", today).label == "February 2026"
+    assert parse_month("2025-12", today).last.isoformat() == "2025-12-31"
+    for bad in ("2026-13", "soon", "2026-04", "1999-01"):
+        with pytest.raises(UsageError):
+            parse_month(bad, today)
+
+
+async def test_bad_month_is_answered(bot: Harness) -> None:
+    [reply] = await bot.send("!powermap next year")
+    assert "is not a month" in reply.body
