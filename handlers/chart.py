@@ -42,6 +42,7 @@ def render(title: str, rows: list[ChartRow]) -> tuple[bytes, int, int]:
             right.barh(ys, counts, left=offsets, color=colour, label=kind)
             offsets = [o + c for o, c in zip(offsets, counts, strict=True)]
         right.set_title("Labour: tasks logged, by kind")
+        right.xaxis.set_major_locator(MaxNLocator(integer=True))
         right.legend(loc="lower right", fontsize="small")
         fig.suptitle(title)
         fig.text(
