@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 KIND_COLOURS = {"visible": "#4c72b0", "invisible": "#8172b2", "care": "#55a868"}
 
