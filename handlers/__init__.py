@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import airtime, general, knowledge, roles, tasks
+from handlers import airtime, general, knowledge, meetings, roles, tasks
 from handlers import powermap as _powermap  # noqa: F401  (joins the airtime practice)
 from handlers import rotation_jobs as _rotation_jobs  # noqa: F401  (its jobs join roles.practice)
 from handlers.registry import Practice
@@ -16,4 +16,5 @@ def practices() -> list[Practice]:
         knowledge.practice,
         roles.practice,
         airtime.practice,
+        meetings.practice,
     ]

@@ -257,3 +257,27 @@ class CountedMessage(Base):
     day: Mapped[date] = mapped_column(Date)
     words: Mapped[int] = mapped_column(Integer)
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Meeting(Base):
+    """A live meeting: it scopes the speaking stack."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    started_by: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StackEntry(Base):
+    """A member waiting to speak; `called_at` is set when `!next` gives them the floor."""
+
+    __tablename__ = "stack_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,192 @@
+"""Live meetings: everyone speaks once before anyone speaks twice.
+
+`!stack` puts you on the speaking stack; `!next` gives the floor to whoever
+has spoken least in this meeting, first come first served among equals, and
+never to the same person twice in a row while others wait.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.context import Context, Mention
+from handlers.registry import Practice
+from storage import collectives, meetings
+from storage.models import Meeting, StackEntry
+
+practice = Practice("Live meetings", "A progressive speaking stack and random go-rounds.")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    user_id: str
+    added_at: datetime
+    order: int  # arrival order, to break ties between equal timestamps
+
+
+def stack_order(waiting: Sequence[Waiting], turns: dict[str, int], last: str | None) -> list[str]:
+    """Who speaks next, in order: fewest turns so far, then arrival; no one twice in a row."""
+    ranked = sorted(waiting, key=lambda w: (turns.get(w.user_id, 0), w.added_at, w.order))
+    order = [w.user_id for w in ranked]
+    if len(order) > 1 and order[0] == last:
+        order.append(order.pop(0))
+    return order
+
+
+def _state(entries: list[StackEntry]) -> tuple[list[Waiting], dict[str, int], str | None]:
+    turns: dict[str, int] = {}
+    last, last_at = None, None
+    waiting = []
+    for e in entries:
+        if e.called_at is None:
+            waiting.append(Waiting(e.user_id, e.added_at, e.id))
+        else:
+            turns[e.user_id] = turns.get(e.user_id, 0) + 1
+            if last_at is None or e.called_at >= last_at:
+                last, last_at = e.user_id, e.called_at
+    return waiting, turns, last
+
+
+async def _meeting(ctx: Context, create: bool) -> tuple[Meeting | None, bool]:
+    found = await meetings.running(ctx.session, ctx.collective_id)
+    if found is None and create:
+        return await meetings.start(ctx.session, ctx.collective_id, ctx.me, ctx.now()), True
+    return found, False
+
+
+async def _render_stack(
+    ctx: Context, meeting: Meeting, lead: str, values: dict[str, object]
+) -> None:
+    entries = await meetings.entries(ctx.session, meeting.id)
+    waiting, turns, last = _state(entries)
+    names = await ctx.quiet_names()
+    order = stack_order(waiting, turns, last)
+    lines = [lead]
+    if order:
+        lines.append("Stack:")
+        for i, user in enumerate(order):
+            values[f"s{i}"] = names.get(user) or Mention(user, ping=False)
+            values[f"c{i}"] = " (has spoken)" if turns.get(user) else ""
+            lines.append(f"- {{s{i}}}{{c{i}}}")
+    else:
+        lines.append("The stack is empty.")
+    await ctx.reply("\n".join(lines), **values)
+
+
+@practice.command(
+    "meeting start",
+    summary="Start a live meeting: the speaking stack begins empty.",
+    examples=("!meeting start",),
+)
+async def meeting_start(ctx: Context) -> None:
+    meeting, created = await _meeting(ctx, create=True)
+    assert meeting is not None
+    if not created:
+        await ctx.reply(
+            "A meeting is already running since {t}.",
+            t=ctx.local(meeting.started_at).strftime("%H:%M"),
+        )
+        return
+    await ctx.reply(
+        "Meeting started by {who}. `{p}stack` to ask for the floor, `{p}next` to give it, "
+        "`{p}round` for a go-round, `{p}meeting end` to close.",
+        who=await ctx.mention(ctx.me, ping=False),
+        p=ctx.prefix,
+    )
+
+
+@practice.command(
+    "meeting end",
+    summary="End the meeting and post who spoke how often.",
+    examples=("!meeting end",),
+)
+async def meeting_end(ctx: Context) -> None:
+    meeting, _ = await _meeting(ctx, create=False)
+    if meeting is None:
+        await ctx.reply("No meeting is running. `{p}meeting start` starts one.", p=ctx.prefix)
+        return
+    now = ctx.now()
+    meeting.ended_at = now
+    entries = await meetings.entries(ctx.session, meeting.id)
+    waiting, turns, _ = _state(entries)
+    members = await collectives.members(ctx.session, ctx.collective_id)
+    names = await ctx.quiet_names()
+    minutes = int((now - meeting.started_at).total_seconds() // 60)
+    values: dict[str, object] = {
+        "min": minutes,
+        "spoke": len([m for m in members if turns.get(m.user_id)]),
+        "members": len(members),
+        "twice": len([u for u, n in turns.items() if n > 1]),
+        "turns": sum(turns.values()),
+        "left": len(waiting),
+    }
+    lines = [
+        "**Meeting ended** after {min} min: {turns} turns from the stack; {spoke} of {members} "
+        "members spoke, {twice} more than once; {left} still waiting when it closed."
+    ]
+    speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
+    for i, user in enumerate(speakers):
+        values[f"n{i}"] = names.get(user) or Mention(user, ping=False)
+        values[f"t{i}"] = turns[user]
+        lines.append(f"- {{n{i}}}: {{t{i}}}")
+    silent = [names[m.user_id] for m in members if not turns.get(m.user_id) and m.user_id in names]
+    if silent and turns:
+        values["quiet"] = ", ".join(m.label for m in silent)
+        lines.append("Did not take the floor: {quiet}. Worth asking next time, gently.")
+    await ctx.reply("\n".join(lines), **values)
+
+
+@practice.command(
+    "stack",
+    summary="Put yourself on the speaking stack (starting a meeting if none runs) and show it.",
+    examples=("!stack",),
+)
+async def stack(ctx: Context) -> None:
+    meeting, created = await _meeting(ctx, create=True)
+    assert meeting is not None
+    entries = await meetings.entries(ctx.session, meeting.id)
+    already = any(e.user_id == ctx.me and e.called_at is None for e in entries)
+    if not already:
+        await meetings.push(ctx.session, meeting.id, ctx.me, ctx.now())
+    who = await ctx.mention(ctx.me, ping=False)
+    lead = "{who} is already on the stack." if already else "{who} is on the stack."
+    if created:
+        lead = "Meeting started. " + lead
+    await _render_stack(ctx, meeting, lead, {"who": who})
+
+
+@practice.command(
+    "next", summary="Give the floor to the next speaker on the stack.", examples=("!next",)
+)
+async def next_speaker(ctx: Context) -> None:
+    meeting, _ = await _meeting(ctx, create=False)
+    if meeting is None:
+        await ctx.reply("No meeting is running. `{p}stack` starts one.", p=ctx.prefix)
+        return
+    entries = await meetings.entries(ctx.session, meeting.id)
+    waiting, turns, last = _state(entries)
+    order = stack_order(waiting, turns, last)
+    if not order:
+        await ctx.reply("The stack is empty. `{p}stack` to ask for the floor.", p=ctx.prefix)
+        return
+    chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
+    chosen.called_at = ctx.now()
+    speaker = await ctx.mention(order[0])
+    await _render_stack(ctx, meeting, "The floor is {speaker}'s.", {"speaker": speaker})
+
+
+@practice.command(
+    "round", summary="A random order for a go-round of every member.", examples=("!round",)
+)
+async def go_round(ctx: Context) -> None:
+    members = await collectives.members(ctx.session, ctx.collective_id)
+    order = [Mention(m.user_id, m.display_name, ping=False) for m in members]
+    random.Random(ctx.event_id or ctx.now().isoformat()).shuffle(order)
+    values: dict[str, object] = {f"r{i}": m for i, m in enumerate(order)}
+    lines = ["**Go-round order** (drawn at random):"] + [
+        f"{i + 1}. {{r{i}}}" for i in range(len(order))
+    ]
+    await ctx.reply("\n".join(lines), **values)

@@ -1,0 +1,41 @@
+"""Live meetings and their speaking stack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Meeting, StackEntry
+
+
+async def running(session: AsyncSession, collective_id: int) -> Meeting | None:
+    result = await session.execute(
+        select(Meeting)
+        .where(Meeting.collective_id == collective_id, Meeting.ended_at.is_(None))
+        .order_by(Meeting.started_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start(session: AsyncSession, collective_id: int, by: str, now: datetime) -> Meeting:
+    meeting = Meeting(collective_id=collective_id, started_by=by, started_at=now)
+    session.add(meeting)
+    await session.flush()
+    return meeting
+
+
+async def entries(session: AsyncSession, meeting_id: int) -> list[StackEntry]:
+    result = await session.execute(
+        select(StackEntry).where(StackEntry.meeting_id == meeting_id).order_by(StackEntry.id)
+    )
+    return list(result.scalars())
+
+
+async def push(session: AsyncSession, meeting_id: int, user_id: str, now: datetime) -> StackEntry:
+    entry = StackEntry(meeting_id=meeting_id, user_id=user_id, added_at=now)
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -1,0 +1,89 @@
+"""The progressive stack, as properties and through the commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from handlers.meetings import Waiting, stack_order
+from tests.harness import ALICE, BOB, CAROL, Harness
+
+T = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+PEOPLE = ["a", "b", "c", "d", "e"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(PEOPLE), st.just("NEXT")), max_size=60))
+def test_stack_properties(script: list[str]) -> None:
+    waiting: list[Waiting] = []
+    turns: dict[str, int] = {}
+    last: str | None = None
+    for step, action in enumerate(script):
+        if action != "NEXT":
+            if all(w.user_id != action for w in waiting):
+                waiting.append(Waiting(action, T + timedelta(seconds=step), step))
+            continue
+        order = stack_order(waiting, turns, last)
+        assert sorted(order) == sorted(w.user_id for w in waiting)
+        if not order:
+            continue
+        chosen = order[0]
+        others = [w.user_id for w in waiting if w.user_id != last]
+        if others:
+            # Not twice in a row while others wait, and nobody with fewer turns is passed over.
+            assert chosen != last
+            assert turns.get(chosen, 0) == min(turns.get(u, 0) for u in others)
+        waiting = [w for w in waiting if w.user_id != chosen]
+        turns[chosen] = turns.get(chosen, 0) + 1
+        last = chosen
+
+
+def test_first_come_first_served_among_equals() -> None:
+    waiting = [Waiting("b", T, 1), Waiting("a", T + timedelta(seconds=1), 2)]
+    assert stack_order(waiting, {}, None) == ["b", "a"]
+    assert stack_order(waiting, {"b": 1}, None) == ["a", "b"]
+
+
+async def test_meeting_flow(bot: Harness) -> None:
+    [r] = await bot.send("!stack", BOB)
+    assert r.body.startswith("Meeting started. Bob is on the stack.")
+    await bot.send("!stack", ALICE)
+    [r] = await bot.send("!stack", BOB)
+    assert "Bob is already on the stack." in r.body
+    [r] = await bot.send("!next", CAROL)
+    assert r.body.startswith("The floor is Bob's.")
+    assert r.content["m.mentions"] == {"user_ids": [BOB]}
+    await bot.send("!stack", BOB)  # Bob wants to speak again
+    await bot.send("!stack", CAROL)
+    [r] = await bot.send("!next", CAROL)
+    assert r.body.startswith("The floor is Alice's.")
+    assert r.body.endswith("Stack:\n- Carol\n- Bob (has spoken)")
+    bot.clock.advance(minutes=42)
+    [r] = await bot.send("!meeting end")
+    assert r.body.startswith(
+        "**Meeting ended** after 42 min: 2 turns from the stack; 2 of 3 members spoke, "
+        "0 more than once; 2 still waiting when it closed."
+    )
+    assert "Did not take the floor: Carol." in r.body
+    [r] = await bot.send("!next")
+    assert "No meeting is running" in r.body
+
+
+async def test_meeting_start_twice_and_empty_stack(bot: Harness) -> None:
+    [r] = await bot.send("!meeting start")
+    assert r.body.startswith("Meeting started by Alice.")
+    [r] = await bot.send("!meeting start", BOB)
+    assert "already running since 10:00" in r.body
+    [r] = await bot.send("!next")
+    assert "The stack is empty." in r.body
+    [r] = await bot.send("!meeting end")
+    assert "0 turns" in r.body
+
+
+async def test_round_is_a_permutation_of_members(bot: Harness) -> None:
+    [r] = await bot.send("!round")
+    lines = r.body.splitlines()
+    assert lines[0] == "**Go-round order** (drawn at random):"
+    assert sorted(line.split(". ", 1)[1] for line in lines[1:]) == ["Alice", "Bob", "Carol"]
+    assert r.content["m.mentions"] == {}
