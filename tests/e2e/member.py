@@ -15,6 +15,8 @@ from nio import (
     LoginResponse,
     MegolmEvent,
     RoomCreateResponse,
+    RoomEncryptedImage,
+    RoomMessageImage,
     RoomMessageNotice,
     RoomSendResponse,
     SyncResponse,
@@ -32,6 +34,7 @@ class Member:
         )
         self.password = password
         self.notices: list[tuple[str, RoomMessageNotice]] = []
+        self.images: list[tuple[str, Any]] = []
         self.undecrypted: list[MegolmEvent] = []
 
     async def login(self) -> None:
@@ -53,6 +56,8 @@ class Member:
             for event in info.timeline.events:
                 if isinstance(event, RoomMessageNotice):
                     self.notices.append((room_id, event))
+                elif isinstance(event, RoomMessageImage | RoomEncryptedImage):
+                    self.images.append((room_id, event))
                 elif isinstance(event, MegolmEvent):
                     self.undecrypted.append(event)
         if self.client.should_upload_keys:
@@ -137,6 +142,15 @@ class Member:
                     return notice
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"no notice containing {text!r} in {room_id} within {timeout}s")
+
+    async def wait_for_image(self, room_id: str, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for room, image in self.images:
+                if room == room_id:
+                    return image
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"no image in {room_id} within {timeout}s")
 
     async def settle(self, seconds: float) -> None:
         """Keep syncing for a while, to catch anything the bot should NOT have sent."""
