@@ -22,6 +22,7 @@ from bot.sender import Sender
 from handlers import practices
 from handlers.context import Clock, Runtime
 from handlers.registry import Registry
+from handlers.renderers import RENDERERS
 from storage import airtime, events, sync_state
 from storage.engine import StorageError
 
@@ -41,7 +42,7 @@ class Bot:
         self.registry = Registry(practices())
         self.db = Database(config.database_url)
         self.client = matrix.new_client(config.matrix)
-        self.sender = Sender(self.db, matrix.NioTransport(self.client))
+        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS)
         self.scheduler = AsyncIOScheduler()
         self.rituals = Rituals(
             db=self.db,
@@ -91,6 +92,8 @@ class Bot:
         finally:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.sender.idle(), 10)
             # Never logout(): that would delete the device and its encryption keys.
             await self.client.close()
             await self.db.close()
@@ -186,10 +189,7 @@ class Bot:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
-            try:
-                await self.sender.drain()
-            except Exception:
-                log.exception("delivering queued messages failed; they stay queued")
+            self.sender.kick()
 
     async def _sync(self, token: str | None, first: bool) -> object:
         stop = asyncio.ensure_future(self._stop.wait())

@@ -18,19 +18,27 @@ def _parser() -> argparse.ArgumentParser:
         description="A Matrix bot that helps small egalitarian collectives keep power shared.",
     )
     parser.add_argument("--version", action="version", version=f"flattening {__version__}")
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
+    levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+    parser.add_argument("--log-level", default="INFO", choices=levels)
+    # Also accepted after the subcommand, where people tend to type it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", default=argparse.SUPPRESS, choices=levels)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="connect to the homeserver and serve the collectives")
+    run = sub.add_parser(
+        "run", help="connect to the homeserver and serve the collectives", parents=[common]
+    )
     run.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
 
-    check = sub.add_parser("check-config", help="validate the config file without connecting")
+    check = sub.add_parser(
+        "check-config", help="validate the config file without connecting", parents=[common]
+    )
     check.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
 
     demo = sub.add_parser(
-        "demo", help="start a throwaway local homeserver with a demo member and run the bot"
+        "demo",
+        help="start a throwaway local homeserver with a demo member and run the bot",
+        parents=[common],
     )
     demo.add_argument(
         "--dir", type=Path, default=Path("flattening-demo"), help="where the demo keeps its data"

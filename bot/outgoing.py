@@ -10,6 +10,8 @@ from bot import formatter
 from handlers.context import Clock, Message
 from storage import outbox
 
+RENDER_PREFIX = "render/"  # an attachment stored as a spec, rendered by the sender
+
 
 def txn_id(cause: str, n: int) -> str:
     """Same cause, same id: a replayed batch is answered by the homeserver with the first event."""
@@ -43,7 +45,8 @@ class QueuedOutgoing:
                 "m.mentions": {},
                 **({"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}),
             }
-            attachment = (image.data, image.mimetype)
+            kind = f"{RENDER_PREFIX}{image.renderer}" if image.renderer else image.mimetype
+            attachment = (image.data, kind)
         self.count += 1
         await outbox.enqueue(
             self.session,

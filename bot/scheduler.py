@@ -118,7 +118,7 @@ class Rituals:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
             return False
         if ran and self.sender is not None:
-            await self.sender.drain()
+            await self.sender.drain()  # in the scheduler's own task, not the sync loop's
         return ran
 
     async def _run(self, job: Job, room_id: str) -> bool:

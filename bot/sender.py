@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from bot.database import Database
+from bot.outgoing import RENDER_PREFIX
 from storage import collectives, outbox
 
 log = logging.getLogger(__name__)
@@ -36,10 +38,50 @@ class Transport(Protocol):
 
 
 class Sender:
-    def __init__(self, db: Database, transport: Transport) -> None:
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        renderers: Mapping[str, Callable[[bytes], tuple[bytes, int, int]]] | None = None,
+    ) -> None:
         self.db = db
         self.transport = transport
+        self.renderers = renderers or {}
         self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def kick(self) -> None:
+        """Deliver in the background, so a slow upload never holds up the next sync."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.create_task(self._drain_until_quiet())
+
+    async def _drain_until_quiet(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("delivering queued messages failed; they stay queued")
+            if not self._again:
+                return
+
+    async def idle(self) -> None:
+        """Wait for a background delivery to finish (at shutdown, in tests)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _attach(self, room_id: str, body: dict[str, Any], data: bytes, kind: str) -> None:
+        """Render a spec if needed (in a thread), upload, and point the event at the media."""
+        if kind.startswith(RENDER_PREFIX):
+            render = self.renderers[kind.removeprefix(RENDER_PREFIX)]
+            data, width, height = await asyncio.to_thread(render, data)
+            kind = "image/png"
+            body.setdefault("info", {}).update(w=width, h=height, size=len(data), mimetype=kind)
+        filename = str(body.get("body", "file"))
+        body.update(await self.transport.upload(room_id, data, kind, filename))
 
     async def drain(self) -> int:
         """Send what is queued; returns how many were delivered.
@@ -71,9 +113,7 @@ class Sender:
                 try:
                     body = json.loads(content)
                     if row_id in attachments:
-                        data, mimetype = attachments[row_id]
-                        filename = str(body.get("body", "file"))
-                        body.update(await self.transport.upload(room_id, data, mimetype, filename))
+                        await self._attach(room_id, body, *attachments[row_id])
                     result = await self.transport.send(room_id, event_type, body, txn)
                     ok, retry, error = result.ok, result.retry, result.error
                 except Exception as exc:  # network down, room not synced yet, ...

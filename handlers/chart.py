@@ -7,6 +7,7 @@ the event loop keeps answering while it draws.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 
 import matplotlib
@@ -60,3 +61,19 @@ def render(title: str, rows: list[ChartRow]) -> tuple[bytes, int, int]:
     finally:
         plt.close(fig)
     return buffer.getvalue(), width, height_px
+
+
+def spec(title: str, rows: list[ChartRow]) -> bytes:
+    """The chart as JSON, rendered later by `render_spec` (in the sender, off the loop)."""
+    return json.dumps(
+        {"title": title, "rows": [[r.name, r.words_share, r.labour] for r in rows]}
+    ).encode()
+
+
+def render_spec(data: bytes) -> tuple[bytes, int, int]:
+    raw = json.loads(data)
+    rows = [
+        ChartRow(str(n), float(w), {str(k): int(v) for k, v in lab.items()})
+        for n, w, lab in raw["rows"]
+    ]
+    return render(str(raw["title"]), rows)

@@ -50,11 +50,15 @@ class Message:
 
 @dataclass(frozen=True)
 class Image:
+    """Image bytes; or, with `renderer`, a JSON spec the sender renders just before upload,
+    so the text it belongs with is not held back while a chart is drawn."""
+
     data: bytes
     filename: str
     mimetype: str = "image/png"
     width: int | None = None
     height: int | None = None
+    renderer: str | None = None  # a key of handlers.renderers.RENDERERS
 
 
 class Outgoing(Protocol):

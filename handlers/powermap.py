@@ -4,7 +4,6 @@ name, never ranked; a practice with no data says so instead of vanishing."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -195,8 +194,8 @@ async def post(ctx: Context, month: Month, late_note: str = "") -> None:
         await ctx.reply(text, **values)
     else:
         await ctx.say(text, **values)
-    png, width, height = await asyncio.to_thread(chart.render, f"Power map, {month.label}", rows)
-    image = Image(png, f"powermap-{month.first:%Y-%m}.png", "image/png", width, height)
+    data = chart.spec(f"Power map, {month.label}", rows)
+    image = Image(data, f"powermap-{month.first:%Y-%m}.png", "image/png", renderer="powermap-chart")
     await ctx.post_image(image, "Power map chart, {label}", label=month.label)
 
 

@@ -23,6 +23,7 @@ from bot.sender import Sender
 from handlers import practices
 from handlers.context import Runtime
 from handlers.registry import Practice, Registry
+from handlers.renderers import RENDERERS
 
 BOT = "@flattening:test.org"
 ROOM = "!collective:test.org"
@@ -138,7 +139,7 @@ class Harness:
         self.registry = Registry([*practices(), *(extra_practices or [])])
         self.transport = RecordingTransport()
         self.membership = FakeMembership()
-        self.sender = Sender(db, self.transport)
+        self.sender = Sender(db, self.transport, RENDERERS)
         self.started_at = clock.now()
         self.members: dict[str, dict[str, str | None]] = {
             ROOM: {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
@@ -204,6 +205,7 @@ class Harness:
             invites=invites or [],
         )
         await self.processor.process(batch, initial=initial)
+        await self.sender.idle()
         await self.sender.drain()
         return batch
 
