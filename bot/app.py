@@ -72,6 +72,7 @@ class Bot:
             registry=self.registry,
             user_id=self.config.matrix.user_id,
             next_runs=self.rituals.next_runs(room_id),
+            next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
         )
 
     def stop(self) -> None:

@@ -96,6 +96,14 @@ class Rituals:
                 )
             await self.run_due(job.name, room_id)
 
+    def next_fire(self, job_name: str, room_id: str, after: datetime) -> datetime | None:
+        """The first due time of the job at or after `after`, in this collective's schedule."""
+        job = next((j for j in self.registry.jobs if j.name == job_name), None)
+        if job is None:
+            return None
+        fire: datetime | None = self.trigger(job, room_id).get_next_fire_time(None, after)
+        return fire
+
     def next_runs(self, room_id: str) -> dict[str, datetime]:
         if self.scheduler is None:
             return {}

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 30
 
 
+class Unsendable(Exception):
+    """A message that can never be sent as it is; dropped with a log line, not retried."""
+
+
 class SendResult(Protocol):
     ok: bool
     retry: bool  # a transient failure: keep the message and try again later
@@ -76,8 +80,13 @@ class Sender:
     async def _attach(self, room_id: str, body: dict[str, Any], data: bytes, kind: str) -> None:
         """Render a spec if needed (in a thread), upload, and point the event at the media."""
         if kind.startswith(RENDER_PREFIX):
-            render = self.renderers[kind.removeprefix(RENDER_PREFIX)]
-            data, width, height = await asyncio.to_thread(render, data)
+            render = self.renderers.get(kind.removeprefix(RENDER_PREFIX))
+            if render is None:
+                raise Unsendable(f"no renderer for {kind}")
+            try:
+                data, width, height = await asyncio.to_thread(render, data)
+            except Exception as exc:  # the same spec would fail the same way next time
+                raise Unsendable(f"rendering failed: {exc!r}") from exc
             kind = "image/png"
             body.setdefault("info", {}).update(w=width, h=height, size=len(data), mimetype=kind)
         filename = str(body.get("body", "file"))
@@ -116,6 +125,8 @@ class Sender:
                         await self._attach(room_id, body, *attachments[row_id])
                     result = await self.transport.send(room_id, event_type, body, txn)
                     ok, retry, error = result.ok, result.retry, result.error
+                except Unsendable as exc:
+                    ok, retry, error = False, False, str(exc)
                 except Exception as exc:  # network down, room not synced yet, ...
                     ok, retry, error = False, True, repr(exc)
                 if ok:

@@ -25,8 +25,8 @@ MIRROR = (
 
 @practice.on_message
 async def count_message(ctx: Context, said: Said) -> None:
-    if said.command:
-        return  # talking to the bot is not talking to the group
+    if said.command or ctx.is_direct:
+        return  # talking to the bot, here or in private, is not talking to the group
     day = said.at.astimezone(ctx.settings.timezone).date()
     await airtime.count(
         ctx.session, ctx.collective_id, said.event_id, said.sender, day, said.words, ctx.now()

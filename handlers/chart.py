@@ -31,7 +31,8 @@ def render(title: str, rows: list[ChartRow]) -> tuple[bytes, int, int]:
     height = max(3.0, 0.45 * len(rows) + 1.6)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, height), dpi=100, sharey=True)
     try:
-        names = [r.name[:24] for r in rows]
+        # `$` would start matplotlib's math mode; a display name is never a formula.
+        names = [r.name[:24].replace("$", r"\$") for r in rows]
         ys = list(range(len(rows)))
         left.barh(ys, [100 * r.words_share for r in rows], color="#dd8452")
         left.set_title("Airtime: share of words (%)")
@@ -46,7 +47,7 @@ def render(title: str, rows: list[ChartRow]) -> tuple[bytes, int, int]:
         right.set_title("Labour: tasks logged, by kind")
         right.xaxis.set_major_locator(MaxNLocator(integer=True))
         right.legend(loc="lower right", fontsize="small")
-        fig.suptitle(title)
+        fig.suptitle(title.replace("$", r"\$"))
         fig.text(
             0.5,
             0.01,

@@ -3,7 +3,7 @@ to answer. `bot/` provides it; handlers never touch Matrix objects."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -74,6 +74,8 @@ class Runtime:
     registry: Registry
     user_id: str
     next_runs: Mapping[str, datetime] = field(default_factory=dict)
+    # The next due time of a scheduled job in this collective at or after a time, if any.
+    next_fire: Callable[[str, datetime], datetime | None] = lambda job, after: None
 
 
 @dataclass

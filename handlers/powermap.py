@@ -55,45 +55,56 @@ def parse_month(text: str | None, today: date) -> Month:
     return month_of(first, today)
 
 
+def _level(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 def _power(
-    ctx_members: dict[str, str], raw: str | None, bot: str
+    members: dict[str, str], raw: str | None, bot: str
 ) -> tuple[list[str], dict[str, object]]:
     """Lines on who holds the room's Matrix power, with concentration flagged."""
     values: dict[str, object] = {}
-    if not raw:
+    try:
+        levels = json.loads(raw) if raw else None
+    except ValueError:
+        levels = None
+    if not isinstance(levels, dict):
         return [
             "**Room power**: not known yet (the bot has not seen the room's power levels)."
         ], values
-    levels = json.loads(raw)
-    users = levels.get("users", {})
-    default = int(levels.get("users_default", 0))
-    events = levels.get("events", {})
+    raw_users, raw_events = levels.get("users"), levels.get("events")
+    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
+    events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
+    default = _level(levels.get("users_default"), 0)
+    state_default = _level(levels.get("state_default"), 50)
     needs = {
-        "invite": int(levels.get("invite", 0)),
-        "kick": int(levels.get("kick", 50)),
-        "change settings": int(events.get("m.room.power_levels", levels.get("state_default", 50))),
+        "invite": _level(levels.get("invite"), 0),
+        "kick": _level(levels.get("kick"), 50),
+        "change settings": _level(events.get("m.room.power_levels"), state_default),
     }
     lines = ["**Room power** (Matrix power levels)"]
     concentrated = []
     for i, (what, need) in enumerate(needs.items()):
         able = sorted(
-            (name for uid, name in ctx_members.items() if int(users.get(uid, default)) >= need),
+            (name for uid, name in members.items() if _level(users.get(uid), default) >= need),
             key=str.casefold,
         )
-        values[f"pw{i}"] = (
-            ", ".join(able) if len(able) < len(ctx_members) or not able else "everyone"
-        )
-        if not able:
-            values[f"pw{i}"] = "no member"
+        outsiders = sorted(
+            uid for uid, lvl in users.items()
+            if uid not in members and uid != bot and _level(lvl, default) >= need
+        )  # fmt: skip
+        shown = "everyone" if able and len(able) == len(members) else ", ".join(able) or "no member"
+        if outsiders:
+            shown += " (also non-members: " + ", ".join(outsiders[:5]) + ")"
+        values[f"pw{i}"] = shown
         lines.append(f"- {what}: {{pw{i}}}")
-        if len(ctx_members) > 1 and len(able) == 1:
+        if len(members) > 1 and len(able) <= 1:
             concentrated.append(what)
-    bot_level = int(users.get(bot, default))
-    if bot_level >= needs["change settings"]:
+    if _level(users.get(bot), default) >= needs["change settings"]:
         lines.append("- the bot itself can change settings (it does not use that power).")
     if concentrated:
         values["conc"] = ", ".join(concentrated)
-        lines.append("⚠ Concentrated: only one member can {conc}. Consider sharing that power.")
+        lines.append("⚠ Concentrated: at most one member can {conc}. Consider sharing that power.")
     return lines, values
 
 

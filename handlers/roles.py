@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 from handlers.context import Context, Mention
 from handlers.registry import MAX_NAME, Name, Practice, Text, UsageError, normalise
-from handlers.rotation import Candidate, ranked
+from handlers.rotation import Candidate, notional_last, ranked
 from handlers.timeparse import duration
 from storage import audit, collectives, roles
 from storage.models import Role
@@ -25,7 +25,16 @@ DEFAULT_SCOPES = {
 }
 MAX_SCOPE = 500
 MAX_NOTES = 2000
-_TERM = re.compile(r"^\d{1,3}[dwm]$")
+_AWAY = re.compile(r"^\d+[dwmy]$")
+_TERM = re.compile(r"^[1-9]\d{0,2}[dwm]$")
+
+
+def term_end(ctx: Context, start: datetime, term: str) -> datetime:
+    """A term ends at the first rotation at or after start + term, so hand-overs and
+    announced dates agree."""
+    nominal = start + duration(term)
+    aligned = ctx.runtime.next_fire("rotation", nominal)
+    return aligned or nominal
 
 
 def when(ctx: Context, at: datetime) -> str:
@@ -68,7 +77,14 @@ async def candidates(ctx: Context, role: Role, at: datetime, busy: set[str]) -> 
             continue
         count, last = held.get(m.user_id, (0, None))
         newcomer = began is not None and m.first_seen_at > began and count == 0
-        out.append(Candidate(m.user_id, count, last, newcomer, m.first_seen_at, m.user_id in busy))
+        entry = None
+        if newcomer:
+            entry = notional_last(
+                await roles.last_starts_before(ctx.session, role.id, m.first_seen_at)
+            )
+        out.append(
+            Candidate(m.user_id, count, last, newcomer, m.first_seen_at, m.user_id in busy, entry)
+        )
     return out
 
 
@@ -177,7 +193,7 @@ async def claim(ctx: Context, role: str) -> None:
         return
     now = ctx.now()
     new = await roles.start_term(
-        ctx.session, found.id, ctx.me, now, now + duration(found.term), "claim"
+        ctx.session, found.id, ctx.me, now, term_end(ctx, now, found.term), "claim"
     )
     await audit.record(ctx.session, ctx.collective_id, ctx.me, "claimed role", found.name, now)
     await ctx.reply(
@@ -335,7 +351,14 @@ def _until(ctx: Context, text: str) -> datetime:
     try:
         day = datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        return now + duration(text)
+        if not _AWAY.match(text.casefold()):
+            raise UsageError(
+                f"`{text[:20]}` is neither a date (2026-12-24) nor a duration (3d, 2w, 1m)."
+            ) from None
+        try:
+            return now + duration(text)
+        except (ValueError, OverflowError, UsageError):
+            raise UsageError("At most a year ahead.") from None
     # Away *until* a date means through that day, in the collective's zone.
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ctx.settings.timezone)
 
@@ -347,12 +370,7 @@ def _until(ctx: Context, text: str) -> datetime:
     examples=("!away 2w", "!away 2026-12-24"),
 )
 async def away(ctx: Context, until: str) -> None:
-    try:
-        back = _until(ctx, until)
-    except UsageError:
-        raise UsageError(
-            f"`{until}` is neither a date (2026-12-24) nor a duration (3d, 2w, 1m)."
-        ) from None
+    back = _until(ctx, until)
     if back <= ctx.now():
         raise UsageError("That date has passed; give a future date or a duration.")
     if back > ctx.now() + timedelta(days=366):

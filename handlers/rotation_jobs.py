@@ -12,10 +12,9 @@ import random
 from datetime import datetime, timedelta
 
 from handlers.context import Context, Mention
-from handlers.roles import candidates, ensure_roles, practice, when
-from handlers.rotation import choose
+from handlers.roles import candidates, ensure_roles, practice, term_end, when
+from handlers.rotation import assign
 from handlers.settings import CollectiveSettings
-from handlers.timeparse import duration
 from storage import audit, roles
 
 # A term ending this close after a rotation's due time rotates at that run.
@@ -50,6 +49,11 @@ async def rotate(ctx: Context) -> None:
     values: dict[str, object] = {"start": when(ctx, due), "p": ctx.prefix, "late": ""}
     if ctx.late_by:
         values["late"] = f" (posted late: it was due {when(ctx, due)}, while the bot was offline)"
+    rotating = [r for r in all_roles if r.id not in continuing]
+    previous = {r.id: current[r.id] or await roles.last_term(ctx.session, r.id) for r in rotating}
+    outgoing = {rid: t.user_id if t else None for rid, t in previous.items()}
+    pools = [(await candidates(ctx, r, due, busy), outgoing[r.id]) for r in rotating]
+    chosen = dict(zip([r.id for r in rotating], assign(pools, rng), strict=True))
     for i, role in enumerate(all_roles):
         term = current[role.id]
         values[f"r{i}"] = role.name
@@ -59,30 +63,28 @@ async def rotate(ctx: Context) -> None:
             values[f"e{i}"] = when(ctx, term.ends_at)
             lines.append(f"- **{{r{i}}}**{{s{i}}}: {{h{i}}} continues until {{e{i}}}.")
             continue
-        previous = term or await roles.last_term(ctx.session, role.id)
-        outgoing = previous.user_id if previous else None
-        notes = previous.handover_notes if previous else None
+        before = previous[role.id]
+        out = outgoing[role.id]
+        notes = before.handover_notes if before else None
         if term is not None:
             term.ended_at = due
-        choice = choose(await candidates(ctx, role, due, busy), outgoing, rng)
+        choice = chosen[role.id]
         if choice is None:
             lines.append(
                 f"- **{{r{i}}}**{{s{i}}}: nobody is available (everyone is away); vacant. "
                 f"`{{p}}role claim {{r{i}}}` to take it."
             )
             continue
-        ends = due + duration(role.term)
-        await roles.start_term(
-            ctx.session, role.id, choice.user_id, due, ends, "draw" if choice.draw else "rotation"
-        )
-        busy.add(choice.user_id)
+        ends = term_end(ctx, due, role.term)
+        how = "draw" if choice.draw else "rotation"
+        await roles.start_term(ctx.session, role.id, choice.user_id, due, ends, how)
         values[f"in{i}"] = await _label(ctx, choice.user_id, ping=True)
         values[f"e{i}"] = when(ctx, ends)
         hand = f"**{{r{i}}}**{{s{i}}}: "
-        if outgoing and outgoing != choice.user_id:
-            values[f"out{i}"] = await _label(ctx, outgoing, ping=True)
+        if out and out != choice.user_id:
+            values[f"out{i}"] = await _label(ctx, out, ping=True)
             hand += f"{{out{i}}} → {{in{i}}}, until {{e{i}}}."
-        elif outgoing:
+        elif out:
             hand += f"{{in{i}}} again (nobody else is available), until {{e{i}}}."
         else:
             hand += f"{{in{i}}}, until {{e{i}}}."
@@ -93,7 +95,7 @@ async def rotate(ctx: Context) -> None:
         if notes:
             values[f"n{i}"] = notes
             hand += f" Handover notes: {{n{i}}}"
-        elif outgoing and outgoing != choice.user_id:
+        elif out and out != choice.user_id:
             hand += " No handover notes were left."
         lines.append("- " + hand)
         await audit.record(

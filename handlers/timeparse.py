@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from handlers.registry import UsageError
 
-_DURATION = re.compile(r"^(\d{1,4})([dwmy])$")
+_DURATION = re.compile(r"^([1-9]\d{0,3})([dwmy])$")
 
 
 def duration(text: str) -> relativedelta:

@@ -166,3 +166,15 @@ async def terms_between(
         .order_by(Role.id, RoleTerm.started_at)
     )
     return [(name, user) for name, user in result.all()]
+
+
+async def last_starts_before(
+    session: AsyncSession, role_id: int, before: datetime
+) -> list[datetime]:
+    """Each member's latest term start of this role before a moment."""
+    result = await session.execute(
+        select(func.max(RoleTerm.started_at))
+        .where(RoleTerm.role_id == role_id, RoleTerm.started_at < before)
+        .group_by(RoleTerm.user_id)
+    )
+    return [t for t in result.scalars() if t is not None]

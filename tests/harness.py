@@ -165,7 +165,14 @@ class Harness:
         self._tokens = itertools.count(1)
 
     def runtime(self, room_id: str) -> Runtime:
-        return Runtime("test", self.started_at, self.registry, BOT, {})
+        return Runtime(
+            "test",
+            self.started_at,
+            self.registry,
+            BOT,
+            {},
+            lambda job, after: self.rituals.next_fire(job, room_id, after),
+        )
 
     def event_id(self) -> str:
         return f"$ev{next(self._ids)}"

@@ -137,3 +137,15 @@ async def test_airtime_periods_and_bad_input(bot: Harness) -> None:
     [reply] = await bot.send("!airtime year")
     assert "`year` is not one of: 7d, 30d, month" in reply.body
     assert ROOM
+
+
+async def test_direct_chats_are_never_counted(bot: Harness) -> None:
+    from bot.events import Invite
+
+    dm = "!dm:test.org"
+    bot.members[dm] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(dm, ALICE, is_direct=True)])
+    await bot.process([bot.own_join()], room_id=dm)
+    e = msg(bot, "a private answer of several words")
+    await bot.process([e], room_id=dm)
+    assert await counts(bot) == {}

@@ -68,7 +68,7 @@ async def test_sections_with_data_and_power_concentration(bot: Harness) -> None:
     assert "database (Alice)" in body
     assert "- invite: everyone" in body
     assert "- kick: Alice" in body
-    assert "⚠ Concentrated: only one member can kick, change settings." in body
+    assert "⚠ Concentrated: at most one member can kick, change settings." in body
     assert "- Alice: 75% of words; 0 tasks; roles: none" in body
     assert "- Carol: 0% of words; 1 tasks (1 invisible); roles: notes" in body
     assert body.index("**Airtime**") < body.index("**Each member**")
@@ -99,3 +99,26 @@ def test_parse_month() -> None:
 async def test_bad_month_is_answered(bot: Harness) -> None:
     [reply] = await bot.send("!powermap next year")
     assert "is not a month" in reply.body
+
+
+async def test_odd_names_and_odd_power_levels_do_not_break_the_map(bot: Harness) -> None:
+    bot.members[ROOM] = {ALICE: "$$", BOB: "$_$ \\\\frac"}
+    levels = {"users": None, "events": None, "kick": "lots", "users_default": 0}
+    room = bot.room([said(bot, "hello", ALICE, T)])
+    joined = JoinedRoom(room.room_id, room.events, room.members, room.name, False, levels)
+    await bot.processor.process(Batch(next_batch="s-odd", joined=[joined]))
+    bot.clock.set(T)
+    text, image = await bot.send("!powermap")
+    assert "**Room power**" in text.body
+    assert image.content["msgtype"] == "m.image"
+    [pong] = await bot.send("!ping")  # nothing is stuck behind the chart
+    assert pong.body.startswith("pong")
+
+
+async def test_a_chart_that_cannot_be_drawn_is_dropped_not_retried(bot: Harness) -> None:
+    bot.sender.renderers = {"powermap-chart": lambda data: (_ for _ in ()).throw(ValueError("bad"))}
+    bot.clock.set(T)
+    text, *rest = await bot.send("!powermap")
+    assert text.body.startswith("**Power map") and rest == []
+    [pong] = await bot.send("!ping")
+    assert pong.body.startswith("pong")

@@ -160,7 +160,7 @@ async def test_daylight_saving_does_not_shift_the_hour(bot: Harness) -> None:
 async def test_define_claim_release(bot: Harness) -> None:
     reply = await body(bot, "!role define Treasury  Team 1m keeps the <budget>")
     assert reply == "Defined role **treasury team**, term 1m, for Alice: keeps the <budget>"
-    assert "Alice holds **treasury team** until Fri 27 Mar 2026 13:00" in await body(
+    assert "Alice holds **treasury team** until Mon 30 Mar 2026 10:00" in await body(
         bot, "!role claim treasury team"
     )
     assert "already holds" in await body(bot, "!role claim Treasury Team")
@@ -218,9 +218,44 @@ async def test_lapsed_swap(bot: Harness) -> None:
         ("!away soon", "`soon` is neither a date (2026-12-24) nor a duration"),
         ("!away 2020-01-01", "That date has passed"),
         ("!away 20y", "At most a year ahead."),
+        ("!away 99999y", "At most a year ahead."),
         ("!away 2y", "At most a year ahead."),
         ("!away", "Missing until."),
     ],
 )
 async def test_bad_input(bot: Harness, line: str, expected: str) -> None:
     assert expected in await body(bot, line)
+
+
+async def test_one_absence_does_not_leave_someone_doubled_for_good(bot: Harness) -> None:
+    bot.clock.set(MONDAY - timedelta(days=2))
+    await body(bot, "!away 3d", BOB)
+    for week in range(6):
+        await rotate_at(bot, MONDAY + timedelta(weeks=week))
+        assignment = await holders(bot)
+        if week >= 1:  # Bob is back: three members, three roles, one each
+            assert sorted(assignment.values()) == sorted([ALICE, BOB, CAROL]), (week, assignment)
+
+
+async def test_monthly_terms_end_at_the_rotation_they_are_handed_over_at(bot: Harness) -> None:
+    await body(bot, "!role define treasury 1m keeps the books")
+    first = await rotate_at(bot, MONDAY)
+    assert "**treasury** (keeps the books):" in first.body
+    # 2 March + 1 month is Thursday 2 April: the term runs to the rotation after it.
+    assert "until Mon 06 Apr 2026 10:00" in first.body
+    for week in range(1, 5):
+        announcement = await rotate_at(bot, MONDAY + timedelta(weeks=week))
+        assert "continues until Mon 06 Apr 2026 10:00" in announcement.body
+    bot.clock.set(datetime(2026, 4, 5, 8, 0, tzinfo=UTC))  # Sunday 10:00, summer time
+    assert await bot.rituals.run_due("handover-reminder", ROOM)
+    assert any("**treasury** ends Mon 06 Apr 2026 10:00" in s.body for s in bot.sent[-4:])
+    handed = await rotate_at(bot, datetime(2026, 4, 6, 8, 0, tzinfo=UTC))
+    assert (
+        "**treasury** (keeps the books): " in handed.body
+        and "continues" not in handed.body.split("treasury")[1].split("\n")[0]
+    )
+
+
+async def test_zero_terms_and_far_absences_are_refused_clearly(bot: Harness) -> None:
+    assert "then its term" in await body(bot, "!role define zero 0w nothing")
+    assert "At most a year ahead." in await body(bot, "!away 9999y")
