@@ -10,6 +10,7 @@ import re
 from datetime import datetime, time, timedelta
 
 from handlers.context import Context, Mention
+from handlers.members import resolve_member
 from handlers.registry import MAX_NAME, Name, Practice, Text, UsageError, normalise
 from handlers.rotation import Candidate, notional_last, ranked
 from handlers.timeparse import duration
@@ -256,19 +257,6 @@ async def handover(ctx: Context, role_and_notes: str) -> None:
         r=found.name,
         who=await ctx.mention(ctx.me, ping=False),
     )
-
-
-async def resolve_member(ctx: Context, text: str) -> Mention:
-    """A current member named by user id, `@localpart`, or display name."""
-    wanted = text.strip()
-    names = await ctx.quiet_names()
-    if wanted in names:
-        return names[wanted]
-    bare = wanted.removeprefix("@").casefold()
-    for user_id, mention in names.items():
-        if bare in (user_id[1:].split(":", 1)[0].casefold(), (mention.name or "").casefold()):
-            return mention
-    raise UsageError(f"No current member matches `{wanted[:60]}`.")
 
 
 @practice.command(

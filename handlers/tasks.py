@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from handlers.context import Context, Mention
-from handlers.registry import Name, Practice, Tag, Text, UsageError
+from handlers.members import resolve_member
+from handlers.registry import Name, Practice, Tag, Text
 from handlers.settings import CollectiveSettings
 from handlers.timeparse import looks_like_since, month_start, since
 from storage import audit, collectives, labour
@@ -211,20 +212,6 @@ async def task_list(ctx: Context) -> None:
     await ctx.reply("\n".join(lines), **values)
 
 
-async def _resolve_member(ctx: Context, text: str) -> Mention:
-    """A member named by user id, `@localpart`, or display name."""
-    wanted = text.strip()
-    names = await ctx.quiet_names()
-    if wanted in names:
-        return names[wanted]
-    bare = wanted.removeprefix("@").casefold()
-    for user_id, mention in names.items():
-        localpart = user_id[1:].split(":", 1)[0].casefold()
-        if bare in (localpart, (mention.name or "").casefold()):
-            return mention
-    raise UsageError(f"No current member matches `{wanted}`.")
-
-
 @practice.command(
     "task log",
     Text("filters", optional=True, max_length=200, label="[@member] [since]"),
@@ -241,7 +228,7 @@ async def task_log(ctx: Context, filters: str | None) -> None:
     start = None
     if words and looks_like_since(words[-1]):
         start = since(words.pop(), ctx.now(), ctx.settings.timezone)
-    person = await _resolve_member(ctx, " ".join(words)) if words else None
+    person = await resolve_member(ctx, " ".join(words)) if words else None
     entries = await labour.completions(
         ctx.session, ctx.collective_id, since=start, user_id=person.user_id if person else None
     )
