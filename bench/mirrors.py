@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from nio import AsyncClient, MatrixRoom, RoomMessageText
-
 from bot.synapse import Homeserver, start_homeserver
 from tests.e2e.member import Member
 
@@ -73,10 +71,14 @@ class BotProcess:
 
     def rss_mb(self) -> float:
         assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+        return rss_mb(self.proc.pid)
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def backfill(db: Path, room_id: str, users: list[str], seed: int = 1) -> None:
@@ -119,24 +121,6 @@ def backfill(db: Path, room_id: str, users: list[str], seed: int = 1) -> None:
     con.commit()
     print(f"backfilled {len(airtime)} airtime days, {len(tasks)} tasks, 30 knowledge areas")
     con.close()
-
-
-async def echo_bot(client: AsyncClient) -> None:
-    async def answer(room: MatrixRoom, event: RoomMessageText) -> None:
-        if event.sender != client.user_id and event.body.startswith("echo"):
-            await client.room_send(
-                room.room_id,
-                "m.room.message",
-                {
-                    "msgtype": "m.notice",
-                    "body": "echo",
-                    "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
-                },
-            )
-
-    await client.sync(timeout=0)
-    client.add_event_callback(answer, RoomMessageText)  # type: ignore[arg-type]
-    await client.sync_forever(timeout=30_000)
 
 
 async def timed(member: Member, room: str, body: str, rounds: int) -> list[float]:
@@ -189,14 +173,13 @@ async def main(rounds: int) -> None:
         backfill(db, room, [member_user.user_id] + [o.user_id for o in others])
         bot.start()
 
-        echo = AsyncClient(hs.base_url, echo_user.user_id)
-        echo.access_token, echo.user_id, echo.device_id = (
-            echo_user.access_token,
-            echo_user.user_id,
-            echo_user.device_id,
-        )
-        await echo.join(echo_room)
-        echo_task = asyncio.create_task(echo_bot(echo))
+        echo = subprocess.Popen(
+            [sys.executable, "-m", "bench.echo", hs.base_url, echo_user.user_id,
+             echo_user.device_id, echo_user.access_token, echo_room],
+            cwd=ROOT, stdout=subprocess.PIPE, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        assert echo.stdout is not None
+        echo.stdout.readline()  # "ready"
         await member.ask(room, "!ping", timeout=60)
         await member.ask(echo_room, "echo warm-up", timeout=60)
 
@@ -222,9 +205,11 @@ async def main(rounds: int) -> None:
         print(describe("!airtime month", air_year, base))
         print(describe("!powermap (text)", pm, base))
         print(describe("!powermap (chart)", chart_ms, base))
-        print(f"bot RSS after the run: {bot.rss_mb():.0f} MB")
-        echo_task.cancel()
-        await echo.close()
+        bot_rss, echo_rss = bot.rss_mb(), rss_mb(echo.pid)
+        print(f"RSS after the run: bot {bot_rss:.0f} MB, bare nio client {echo_rss:.0f} MB, "
+              f"ratio {bot_rss / echo_rss:.2f}x")  # fmt: skip
+        echo.terminate()
+        echo.wait(10)
         await member.close()
         bot.stop()
     finally:
