@@ -35,7 +35,8 @@ async def count_message(ctx: Context, said: Said) -> None:
 
 @practice.on_redaction
 async def uncount_message(ctx: Context, redacted_event_id: str) -> None:
-    await airtime.uncount(ctx.session, redacted_event_id)
+    today = ctx.now().astimezone(ctx.settings.timezone).date()
+    await airtime.uncount(ctx.session, ctx.collective_id, redacted_event_id, today, ctx.now())
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AirtimeDay, CountedMessage
 
+REDACTED = -1  # `words` of a marker for a redaction that arrived before its message
+
 
 async def count(
     session: AsyncSession,
@@ -36,10 +38,28 @@ async def count(
     return True
 
 
-async def uncount(session: AsyncSession, event_id: str) -> bool:
-    """Take a redacted message back out; False when it was never counted (or too long ago)."""
+async def uncount(
+    session: AsyncSession, collective_id: int, event_id: str, today: date, now: datetime
+) -> bool:
+    """Take a redacted message back out; False when it was not counted (or too long ago).
+
+    A redaction seen before its message (across a timeline gap) leaves a marker with
+    no words, so the message is not counted when it turns up."""
     counted = await session.get(CountedMessage, event_id)
     if counted is None:
+        session.add(
+            CountedMessage(
+                event_id=event_id,
+                collective_id=collective_id,
+                user_id="",
+                day=today,
+                words=REDACTED,
+                counted_at=now,
+            )
+        )
+        await session.flush()
+        return False
+    if counted.words == REDACTED:
         return False
     await _bump(session, counted.collective_id, counted.user_id, counted.day, -1, -counted.words)
     await session.delete(counted)

@@ -149,3 +149,11 @@ async def test_direct_chats_are_never_counted(bot: Harness) -> None:
     e = msg(bot, "a private answer of several words")
     await bot.process([e], room_id=dm)
     assert await counts(bot) == {}
+
+
+async def test_a_redaction_seen_before_its_message_still_wins(bot: Harness) -> None:
+    later = msg(bot, "this will be redacted")
+    redaction = RoomEvent(bot.event_id(), BOB, "m.room.redaction", {"redacts": later.event_id})
+    await bot.process([redaction, later])
+    await bot.process([msg(bot, "kept")])
+    assert await counts(bot) == {(ALICE, "2026-03-02"): (1, 1)}
