@@ -162,7 +162,12 @@ class Bot:
                 delay = min(delay * 2, BACKOFF_MAX)
                 continue
             delay = BACKOFF_START
-            batch = matrix.to_batch(self.client, resp)
+            try:
+                missed = await matrix.fill_gaps(self.client, resp, token)
+            except Exception as exc:
+                log.warning("could not fetch the events an outage left out (%r); going on", exc)
+                missed = {}
+            batch = matrix.to_batch(self.client, resp, missed)
             try:
                 await self.processor.process(
                     batch, initial=token is None, isolate=failures >= ISOLATE_AFTER

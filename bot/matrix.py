@@ -16,6 +16,7 @@ from nio import (
     JoinError,
     LoginResponse,
     MegolmEvent,
+    RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
     UploadResponse,
@@ -159,7 +160,53 @@ def _power_levels(room: Any) -> dict[str, Any] | None:
     }
 
 
-def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
+GAP_PAGE = 100
+GAP_PAGES = 20  # at most 2,000 missed events per room and sync are fetched back
+
+
+async def fill_gaps(
+    client: AsyncClient, resp: SyncResponse, since: str | None
+) -> dict[str, list[Any]]:
+    """Events a limited timeline left out since our last sync, oldest first, per room.
+
+    After an outage the sync returns only the newest events of a busy room; the rest
+    are paged back from the timeline's `prev_batch` to the token we synced from, so
+    counts stay exact. Capped; a larger gap is logged.
+    """
+    missed: dict[str, list[Any]] = {}
+    if since is None:
+        return missed
+    for room_id, info in resp.rooms.join.items():
+        if not info.timeline.limited or not info.timeline.prev_batch:
+            continue
+        events: list[Any] = []
+        start = info.timeline.prev_batch
+        for _ in range(GAP_PAGES):
+            page = await client.room_messages(room_id, start=start, end=since, limit=GAP_PAGE)
+            if not isinstance(page, RoomMessagesResponse):
+                log.warning(
+                    "could not page back in %s: %s", room_id, getattr(page, "message", page)
+                )
+                break
+            events.extend(page.chunk)  # newest first
+            if not page.chunk or not page.end or page.end == start:
+                break
+            start = page.end
+        else:
+            log.warning(
+                "more than %d events missed in %s; older ones are not counted",
+                GAP_PAGE * GAP_PAGES,
+                room_id,
+            )
+        if events:
+            missed[room_id] = list(reversed(events))
+            log.info("fetched %d events missed in %s", len(events), room_id)
+    return missed
+
+
+def to_batch(
+    client: AsyncClient, resp: SyncResponse, missed: dict[str, list[Any]] | None = None
+) -> Batch:
     """Plain data for the processor; nio has already decrypted what it could."""
     joined: list[JoinedRoom] = []
     for room_id, info in resp.rooms.join.items():
@@ -170,7 +217,8 @@ def to_batch(client: AsyncClient, resp: SyncResponse) -> Batch:
                 if user_id == client.user_id or user_id in room.invited_users:
                     continue
                 members[user_id] = user.display_name
-        events = [e for e in (_event(ev) for ev in info.timeline.events) if e is not None]
+        timeline = [*(missed or {}).get(room_id, []), *info.timeline.events]
+        events = [e for e in (_event(ev) for ev in timeline) if e is not None]
         if info.timeline.limited:
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.

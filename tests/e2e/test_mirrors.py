@@ -42,3 +42,17 @@ async def test_counts_survive_crashes_and_the_power_map_has_a_chart(
         assert "file" in image.source["content"]  # uploaded encrypted
     else:
         assert image.source["content"]["url"].startswith("mxc://")
+
+
+async def test_a_long_outage_is_counted_exactly(member: Member, bot_process: BotProcess) -> None:
+    """More messages than one sync's timeline holds arrive while the bot is down."""
+    room = await member.create_room(bot_process.account.user_id, encrypted=False)
+    await member.wait_joined(room, bot_process.account.user_id)
+    await member.wait_for(room, "Hello! I'm")
+    bot_process.stop()
+    missed = 260  # a sync returns at most 100 timeline events per room (Synapse caps the filter)
+    for i in range(missed):
+        await member.say(room, f"word {i}")
+    bot_process.start()
+    airtime = await member.ask(room, "!airtime 7d", timeout=60)
+    assert f"{missed} messages, {2 * missed} words" in airtime.body, airtime.body
