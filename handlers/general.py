@@ -14,19 +14,17 @@ PRIVACY = (
     "**What Flattening keeps, in plain words**\n"
     "- It counts how many messages and words each member sends here, per day. "
     "It never stores what you write.\n"
-    "- It keeps what you give it in commands: tasks, roles, knowledge areas, decisions, "
-    "notes, budget lines, and a log of who changed what.\n"
-    "- Reflection answers sent to it by direct message are stored with no link to "
-    "who wrote them, and shown only as an unlinkable batch.\n"
+    "- It keeps what you give it in commands: tasks, roles and their hand-over notes, "
+    "knowledge areas, absences, the speaking stack, and a log of who changed what.\n"
+    "- It never counts what you write to it in a direct chat.\n"
     "- The numbers are mirrors for the group, not scores for people."
 )
 
 INTRO = (
     "Hello! I'm **Flattening**, a helper for keeping power shared in this group. "
-    "I keep a labour ledger, rotate roles fairly, log decisions with dissent, map who "
-    "knows what, and hold up mirrors (who talks, who works) for your reflection.\n\n"
-    + PRIVACY
-    + "\n\nEvery member has the same commands; there is no admin. "
+    "I keep a labour ledger, rotate roles fairly, map who knows what, run a fair speaking "
+    "stack in meetings, and hold up mirrors (who talks, who works, who holds power) for "
+    "your reflection.\n\n" + PRIVACY + "\n\nEvery member has the same commands; there is no admin. "
     "Type `{prefix}help` to see them."
 )
 
