@@ -177,6 +177,9 @@ class Bot:
                 # Nothing of the batch was committed: the same token replays it.
                 failures += 1
                 log.exception("processing a sync batch failed (%d); it will be replayed", failures)
+                # nio skips (and so does not decrypt) a response whose next_batch it has
+                # already seen; forget it so the replay is decrypted like the original.
+                self.client.next_batch = None
                 await self._sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
                 continue
