@@ -129,9 +129,7 @@ class Processor:
 
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
-        known = await collectives.by_room(session, room.room_id)
-        is_new = known is None or not known.joined
-        collective = await collectives.ensure(session, room.room_id, now)
+        collective, is_new = await collectives.ensure(session, room.room_id, now)
         if room.name is not None:
             collective.name = room.name[:255]
         if room.power_levels is not None:

@@ -171,10 +171,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
     else:
         lines.append("None: every declared area has at least two holders.")
 
-    collective = await collectives.by_room(ctx.session, ctx.room_id)
-    power_lines, power_values = _power(
-        names, collective.power_levels if collective else None, ctx.runtime.user_id
-    )
+    power_lines, power_values = _power(names, ctx.collective.power_levels, ctx.runtime.user_id)
     lines += power_lines
     values.update(power_values)
 

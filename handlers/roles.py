@@ -54,6 +54,11 @@ async def ensure_roles(ctx: Context) -> list[Role]:
     return sorted(existing.values(), key=lambda r: r.id)
 
 
+def _check_notes(notes: str) -> None:
+    if len(notes) > MAX_NOTES:
+        raise UsageError(f"Handover notes are too long (at most {MAX_NOTES} characters).")
+
+
 async def pick_role(ctx: Context, text: str) -> tuple[Role, str]:
     """The role whose name starts the text (longest match), and the rest of the text."""
     words = text.split()
@@ -214,8 +219,7 @@ async def release(ctx: Context, role_and_notes: str) -> None:
     if term is None or term.user_id != ctx.me:
         await ctx.reply("You do not hold **{r}**, so there is nothing to release.", r=found.name)
         return
-    if len(notes) > MAX_NOTES:
-        raise UsageError(f"Handover notes are too long (at most {MAX_NOTES} characters).")
+    _check_notes(notes)
     term.ended_at = ctx.now()
     if notes:
         term.handover_notes = notes
@@ -242,8 +246,7 @@ async def handover(ctx: Context, role_and_notes: str) -> None:
     found, notes = await pick_role(ctx, role_and_notes)
     if not notes:
         raise UsageError("Write the notes after the role's name.")
-    if len(notes) > MAX_NOTES:
-        raise UsageError(f"Handover notes are too long (at most {MAX_NOTES} characters).")
+    _check_notes(notes)
     term = await roles.current_term(ctx.session, found.id)
     if term is None or term.user_id != ctx.me:
         await ctx.reply("Only the holder of **{r}** leaves its handover notes.", r=found.name)

@@ -35,18 +35,21 @@ async def remember_invite(
         found.is_direct = is_direct
 
 
-async def ensure(session: AsyncSession, room_id: str, now: datetime) -> Collective:
-    """The collective for a room, created or re-activated when the bot is (again) in it."""
+async def ensure(session: AsyncSession, room_id: str, now: datetime) -> tuple[Collective, bool]:
+    """The collective for a room, created or re-activated when the bot is (again) in it;
+    True when the bot was not in it before."""
     found = await by_room(session, room_id)
     if found is None:
         found = Collective(room_id=room_id, is_direct=False, joined=True, joined_at=now)
         session.add(found)
         await session.flush()
-    elif not found.joined:
+        return found, True
+    if not found.joined:
         found.joined = True
         found.joined_at = now
         found.left_at = None
-    return found
+        return found, True
+    return found, False
 
 
 async def mark_left(session: AsyncSession, room_id: str, now: datetime) -> None:
