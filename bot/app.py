@@ -20,8 +20,8 @@ from bot.database import Database
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
-from handlers import practices
 from handlers.context import Clock, Runtime
+from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import airtime, events, sync_state

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from handlers.context import Mention
+from handlers.context import Mention, Rows
 
 _SENTINEL = "\x00{}\x00"
 _SENTINEL_RE = re.compile("\x00(\\d+)\x00")
@@ -28,6 +28,43 @@ MAX_BYTES = 48_000
 def defuse(text: str) -> str:
     """Break `@room` so no push rule sees it, while it still reads the same."""
     return _ROOM_PING.sub(lambda m: "@" + _WORD_JOINER + m.group(1), text)
+
+
+def _escape(literal: str) -> str:
+    return literal.replace("{", "{{").replace("}", "}}")
+
+
+def _expand(template: str, values: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Unfold `Rows` values into one row template per item, each field renamed
+    `<list>.<row>.<field>`, so rows are escaped exactly as any other value."""
+    flat = {k: v for k, v in values.items() if not isinstance(v, Rows)}
+    out: list[str] = []
+    for literal, name, spec, conv in string.Formatter().parse(template):
+        out.append(_escape(literal))
+        if name is None:
+            continue
+        rows = values.get(name)
+        if not isinstance(rows, Rows):
+            out.append(
+                "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            )
+            continue
+        items = list(rows.items)
+        shown = items if rows.limit is None else items[: rows.limit]
+        lines = []
+        for i, item in enumerate(shown):
+            line = []
+            for lit, field, _, _ in string.Formatter().parse(rows.template):
+                line.append(_escape(lit))
+                if field is not None:
+                    line.append("{" + f"{name}.{i}.{field}" + "}")
+            lines.append("".join(line))
+            flat.update({f"{name}.{i}.{k}": v for k, v in rows.fields(item).items()})
+        if len(items) > len(shown):
+            lines.append("… and {" + name + ".more} more.")
+            flat[f"{name}.more"] = len(items) - len(shown)
+        out.append(rows.sep.join(lines))
+    return "".join(out), flat
 
 
 def _split(template: str) -> tuple[str, list[str]]:
@@ -87,6 +124,8 @@ def _html_value(value: Any, in_code: bool) -> str:
 
 def render(template: str, values: Mapping[str, Any]) -> tuple[str, str, list[str]]:
     """Return (plain body, HTML body, user ids deliberately mentioned)."""
+    while any(isinstance(v, Rows) for v in values.values()):  # rows may hold rows
+        template, values = _expand(template, values)
     skeleton, names = _split(template)
     missing = [n for n in names if n not in values]
     if missing:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +23,6 @@ from bot.database import Database
 from bot.dispatch import dispatch
 from bot.events import Batch, JoinedRoom, RoomEvent
 from bot.outgoing import QueuedOutgoing
-from handlers import general
 from handlers.context import Clock, Context, Runtime
 from handlers.registry import Registry, Said
 from storage import collectives, events, sync_state
@@ -47,6 +48,21 @@ class Hooks:
 
 def _when(event: RoomEvent) -> datetime:
     return datetime.fromtimestamp(event.timestamp_ms / 1000, tz=UTC)
+
+
+_PILL = re.compile(r"https://matrix\.to/#/(@[^\"'?>/\s]+)")
+
+
+def mentioned(content: dict[str, object]) -> tuple[str, ...]:
+    """User ids a message deliberately mentions: `m.mentions` and pills in its HTML."""
+    found: list[str] = []
+    listed = content.get("m.mentions")
+    if isinstance(listed, dict) and isinstance(listed.get("user_ids"), list):
+        found += [u for u in listed["user_ids"] if isinstance(u, str)]
+    html = content.get("formatted_body")
+    if isinstance(html, str):
+        found += [unquote(m) for m in _PILL.findall(html[:20_000])]
+    return tuple(dict.fromkeys(u for u in found if u.startswith("@") and len(u) <= 255))
 
 
 def strip_reply_fallback(body: str) -> str:
@@ -149,7 +165,9 @@ class Processor:
 
         if collective.introduced_at is None and not collective.is_direct:
             collective.introduced_at = now
-            await general.introduce(self._context(session, collective, None, None, "intro"))
+            ctx = self._context(session, collective, None, None, "intro")
+            for hook in self.registry.join_hooks:
+                await hook(ctx)
         return is_new
 
     def _after_own_join(self, timeline: list[RoomEvent], is_new: bool) -> list[RoomEvent]:
@@ -184,7 +202,9 @@ class Processor:
         settings = self.config.for_room(collective.room_id)
         text = strip_reply_fallback(body).strip()
         is_command = msgtype == "m.text" and text.startswith(settings.command_prefix)
-        ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
+        ctx = self._context(
+            session, collective, event.sender, event.event_id, event.event_id, mentioned(content)
+        )
         said = Said(event.event_id, event.sender, len(text.split()), _when(event), is_command)
         for listener in self.registry.message_listeners:
             await listener(ctx, said)
@@ -208,6 +228,7 @@ class Processor:
         sender: str | None,
         event_id: str | None,
         cause: str,
+        mentions: tuple[str, ...] = (),
     ) -> Context:
         return Context(
             session=session,
@@ -216,6 +237,7 @@ class Processor:
             collective=collective,
             outgoing=QueuedOutgoing(session, self.clock, f"{collective.room_id}|{cause}"),
             runtime=self.runtime(collective.room_id),
-            sender=sender,
+            author=sender or "",
             event_id=event_id,
+            mentions=mentions,
         )

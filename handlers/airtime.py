@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers.context import Context, Mention
-from handlers.registry import Practice, Said, Word
+from handlers.arguments import Word
+from handlers.context import Context, Mention, Rows
+from handlers.registry import Practice, Said
 from handlers.stats import gini, percent, top_fifth
 from storage import airtime, collectives
 
-practice = Practice("Airtime and power", "Mirrors of who talks, who works, who holds power.")
+practice = Practice("Airtime", "A mirror of who talks in the room, and who does not.")
 
 MIRROR = (
     "A mirror, not a score: it counts messages in this room only, not meetings, calls or care. "
@@ -135,10 +136,17 @@ async def show_airtime(ctx: Context, period: str | None) -> None:
         lines.append("No messages were counted in this period.")
     else:
         lines += summary_lines(a, values)
-        for i, share in enumerate(a.shares):
-            values[f"n{i}"] = share.member
-            values[f"m{i}"] = percent(share.messages, a.messages)
-            values[f"w{i}"] = percent(share.words, a.words)
-            lines.append(f"- {{n{i}}}: {{m{i}}} of messages, {{w{i}}} of words")
+        lines.append("{shares}")
+        values["shares"] = Rows(
+            "- {member}: {messages} of messages, {words} of words",
+            [
+                {
+                    "member": s.member,
+                    "messages": percent(s.messages, a.messages),
+                    "words": percent(s.words, a.words),
+                }
+                for s in a.shares
+            ],
+        )
     lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)

@@ -3,7 +3,7 @@ to answer. `bot/` provides it; handlers never touch Matrix objects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.settings import CollectiveSettings
-from storage import collectives
+from storage import audit, collectives
 from storage.models import Collective
 
 if TYPE_CHECKING:
@@ -35,6 +35,26 @@ class Mention:
     @property
     def label(self) -> str:
         return self.name or self.user_id
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list in a message: one trusted row template filled from each item, escaped like any
+    value. An item that is not a mapping fills `{item}`. Past `limit` rows, a last line says
+    how many more there are."""
+
+    template: str
+    items: Sequence[object]
+    sep: str = "\n"
+    limit: int | None = None
+
+    def fields(self, item: object) -> Mapping[str, object]:
+        return item if isinstance(item, Mapping) else {"item": item}
+
+
+# One way to show a day and one to show a moment, in the collective's zone.
+DATE_FORMAT = "%Y-%m-%d"
+TIME_FORMAT = "%a %d %b %Y %H:%M"
 
 
 @dataclass(frozen=True)
@@ -86,8 +106,9 @@ class Context:
     collective: Collective
     outgoing: Outgoing
     runtime: Runtime
-    sender: str | None = None
+    author: str = ""  # the member who typed the command; empty for scheduled work
     event_id: str | None = None
+    mentions: tuple[str, ...] = ()  # user ids the command's event deliberately mentioned
     late_by: float = 0.0  # seconds a scheduled run started after its due time
     due_at: datetime | None = None  # the due time of a scheduled run
 
@@ -97,6 +118,7 @@ class Context:
         self.room_id: str = self.collective.room_id
         self.collective_id: int = self.collective.id
         self.is_direct: bool = self.collective.is_direct
+        self._names: dict[str, Mention] | None = None
 
     @property
     def prefix(self) -> str:
@@ -108,6 +130,19 @@ class Context:
     def local(self, when: datetime) -> datetime:
         """A stored UTC time shown in the collective's zone."""
         return when.astimezone(self.settings.timezone)
+
+    def date(self, when: datetime) -> str:
+        """A day as members see it and type it: 2026-11-01."""
+        return self.local(when).strftime(DATE_FORMAT)
+
+    def time(self, when: datetime) -> str:
+        """A moment as members see it: Mon 02 Nov 2026 10:00, in the collective's zone."""
+        return self.local(when).strftime(TIME_FORMAT)
+
+    async def audit(self, action: str, detail: str, *, actor: str | None = None) -> None:
+        """Record a state change: by the member who asked, or by `actor` (a scheduled job)."""
+        who = actor or self.author or "the bot"
+        await audit.record(self.session, self.collective_id, who, action, detail, self.now())
 
     async def reply(self, template: str, /, **values: object) -> None:
         """Answer the command that caused this context, as a reply to it."""
@@ -123,18 +158,15 @@ class Context:
 
     async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
         """A member by display name; `ping=False` names them without a notification."""
-        for member in await collectives.members(self.session, self.collective_id):
-            if member.user_id == user_id:
-                return Mention(user_id, member.display_name, ping)
-        return Mention(user_id, None, ping)
+        known = (await self.quiet_names()).get(user_id)
+        return Mention(user_id, known.name if known else None, ping)
 
     async def quiet_names(self) -> dict[str, Mention]:
-        """Every current member by display name, for lists that should notify nobody."""
-        return {
-            m.user_id: Mention(m.user_id, m.display_name, ping=False)
-            for m in await collectives.members(self.session, self.collective_id)
-        }
-
-    @property
-    def me(self) -> str:
-        return self.sender or ""
+        """Every current member by display name, for lists that should notify nobody.
+        Read once per command: membership does not change while one runs."""
+        if self._names is None:
+            self._names = {
+                m.user_id: Mention(m.user_id, m.display_name, ping=False)
+                for m in await collectives.members(self.session, self.collective_id)
+            }
+        return dict(self._names)

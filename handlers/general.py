@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from handlers.context import Context
-from handlers.registry import Command, Number, Practice, Text
+from handlers.arguments import Number, Text
+from handlers.context import Context, Rows
+from handlers.registry import Command, Practice
 from storage import audit
 
 practice = Practice("General", "Help, liveness and what the bot keeps.")
@@ -43,17 +42,17 @@ def _ago(seconds: float) -> str:
     return f"{seconds}s"
 
 
-def _when(ctx: Context, at: datetime) -> str:
-    return ctx.local(at).strftime("%Y-%m-%d %H:%M %Z")
-
-
+@practice.on_join
 async def introduce(ctx: Context) -> None:
     """Posted once when the bot first finds itself in a collective's room."""
     await ctx.say(INTRO, prefix=ctx.prefix)
 
 
-def _help_line(cmd: Command, prefix: str) -> tuple[str, str]:
-    return cmd.usage(prefix), cmd.summary
+def _usages(ctx: Context, commands: list[Command]) -> Rows:
+    return Rows(
+        "- `{usage}`: {summary}",
+        [{"usage": c.usage(ctx.prefix), "summary": c.summary} for c in commands],
+    )
 
 
 @practice.command(
@@ -66,47 +65,32 @@ def _help_line(cmd: Command, prefix: str) -> tuple[str, str]:
 async def help_(ctx: Context, command: str | None) -> None:
     registry = ctx.runtime.registry
     if command is None:
-        lines = ["**Flattening commands** (every member has all of them; prefix `{prefix}`)"]
-        values: dict[str, object] = {"prefix": ctx.prefix}
-        n = 0
-        for p in registry.practices:
-            if not p.commands:
-                continue
-            lines.append(f"\n**{p.title}**")
-            for cmd in p.commands:
-                usage, summary = _help_line(cmd, ctx.prefix)
-                lines.append(f"- `{{u{n}}}`: {{s{n}}}")
-                values[f"u{n}"], values[f"s{n}"] = usage, summary
-                n += 1
-        lines.append("\nType `{prefix}help <command>` for details and examples.")
-        await ctx.reply("\n".join(lines), **values)
+        listed = [p for p in registry.practices if p.commands]
+        await ctx.reply(
+            "**Flattening commands** (every member has all of them; prefix `{prefix}`)\n"
+            "{practices}\n\nType `{prefix}help <command>` for details and examples.",
+            prefix=ctx.prefix,
+            practices=Rows(
+                "\n**{title}**\n{commands}",
+                [{"title": p.title, "commands": _usages(ctx, p.commands)} for p in listed],
+            ),
+        )
         return
     word = command.split()[0].removeprefix(ctx.prefix).casefold()
     group = registry.group(word)
     if not group:
-        hint = registry.suggest(word)
-        if hint:
-            await ctx.reply(
-                "There is no command `{p}{w}`. Did you mean `{p}{h}`?", p=ctx.prefix, w=word, h=hint
-            )
-        else:
-            await ctx.reply(
-                "There is no command `{p}{w}`. Type `{p}help` for the list.", p=ctx.prefix, w=word
-            )
+        template, values = registry.unknown(word, ctx.prefix)
+        await ctx.reply(template, **values)
         return
-    lines = [f"**{{p}}{{w}}** ({group[0].practice})"]
-    values = {"p": ctx.prefix, "w": word}
-    for i, cmd in enumerate(group):
-        usage, summary = _help_line(cmd, ctx.prefix)
-        lines.append(f"- `{{u{i}}}`: {{s{i}}}")
-        values[f"u{i}"], values[f"s{i}"] = usage, summary
-    examples = [e for cmd in group for e in cmd.examples]
-    if examples:
-        lines.append("Examples:")
-        for i, example in enumerate(examples):
-            lines.append(f"- `{{e{i}}}`")
-            values[f"e{i}"] = example.replace("!", ctx.prefix, 1)
-    await ctx.reply("\n".join(lines), **values)
+    examples = [e.replace("!", ctx.prefix, 1) for cmd in group for e in cmd.examples]
+    await ctx.reply(
+        "**{p}{w}** ({practice})\n{cmds}" + ("\nExamples:\n{examples}" if examples else ""),
+        p=ctx.prefix,
+        w=word,
+        practice=group[0].practice,
+        cmds=_usages(ctx, group),
+        examples=Rows("- `{item}`", examples),
+    )
 
 
 @practice.command(
@@ -138,10 +122,8 @@ async def status(ctx: Context) -> None:
     }
     runs = sorted(ctx.runtime.next_runs.items(), key=lambda kv: kv[1])
     if runs:
-        lines.append("Next scheduled runs:")
-        for i, (job, at) in enumerate(runs):
-            lines.append(f"- {{j{i}}}: {{t{i}}}")
-            values[f"j{i}"], values[f"t{i}"] = job, _when(ctx, at)
+        lines.append("Next scheduled runs:\n{runs}")
+        values["runs"] = Rows("- {job}: {at}", [{"job": j, "at": ctx.time(t)} for j, t in runs])
     else:
         lines.append("No scheduled rituals are set up yet.")
     await ctx.reply("\n".join(lines), **values)
@@ -169,12 +151,17 @@ async def audit_log(ctx: Context, count: int | None) -> None:
     if not entries:
         await ctx.reply("The audit log is empty: nothing shared has been changed yet.")
         return
-    lines = ["**Latest {n} changes**"]
-    values: dict[str, object] = {"n": len(entries)}
-    for i, entry in enumerate(entries):
-        lines.append(f"- {{t{i}}}: {{who{i}}} {{a{i}}} {{d{i}}}")
-        values[f"t{i}"] = _when(ctx, entry.at)
-        values[f"who{i}"] = await ctx.mention(entry.actor, ping=False)
-        values[f"a{i}"] = entry.action
-        values[f"d{i}"] = entry.detail
-    await ctx.reply("\n".join(lines), **values)
+    rows = [
+        {
+            "at": ctx.time(entry.at),
+            "who": await ctx.mention(entry.actor, ping=False),
+            "action": entry.action,
+            "detail": entry.detail,
+        }
+        for entry in entries
+    ]
+    await ctx.reply(
+        "**Latest {n} changes**\n{rows}",
+        n=len(entries),
+        rows=Rows("- {at}: {who} {action} {detail}", rows),
+    )

@@ -6,58 +6,39 @@ suggests a cross-training pair, because naming the risk is cheaper than losing i
 
 from __future__ import annotations
 
-from handlers.context import Context, Mention
-from handlers.registry import MAX_NAME, Name, Practice, Text, UsageError, normalise
-from storage import audit, knowledge, labour
+from handlers.arguments import Name, Names
+from handlers.context import Context, Mention, Rows
+from handlers.registry import Practice
+from storage import knowledge, labour
 
-MAX_AREAS = 10
 LIST_LIMIT = 40
+MIRROR = "A mirror, not a score: it shows what members declared and logged."
 
 practice = Practice("Knowledge", "A map of who knows what, and where knowledge is thin.")
 
 
-def _areas(text: str) -> list[str]:
-    areas: list[str] = []
-    for part in text.split(","):
-        area = normalise(part)
-        if not area:
-            continue
-        if len(area) > MAX_NAME:
-            raise UsageError(
-                f"An area name is too long ({len(area)} characters; at most {MAX_NAME})."
-            )
-        if area not in areas:
-            areas.append(area)
-    if not areas:
-        raise UsageError("Missing area.")
-    if len(areas) > MAX_AREAS:
-        raise UsageError(f"At most {MAX_AREAS} areas at once.")
-    return areas
-
-
-def _bold_list(prefix: str, items: list[str]) -> tuple[str, dict[str, object]]:
-    fields = ", ".join(f"**{{{prefix}{i}}}**" for i in range(len(items)))
-    return fields, {f"{prefix}{i}": item for i, item in enumerate(items)}
+def _names(names: dict[str, Mention], users: list[str]) -> Rows:
+    """Members by name, in name order: a map, not a ranking."""
+    listed = sorted((names[u] for u in users if u in names), key=lambda m: m.label.casefold())
+    return Rows("{item}", [m.label for m in listed], sep=", ")
 
 
 @practice.command(
     "knows",
-    Text("areas", label="<area>[, <area>...]"),
+    Names("area"),
     summary="Declare areas you know well enough to do or teach.",
     examples=("!knows database", "!knows bookkeeping, press contacts"),
 )
-async def knows(ctx: Context, areas: str) -> None:
-    names = _areas(areas)
+async def knows(ctx: Context, area: list[str]) -> None:
     now = ctx.now()
-    for area in names:
-        await knowledge.declare(ctx.session, ctx.collective_id, ctx.me, area, "knows", now)
-        await audit.record(ctx.session, ctx.collective_id, ctx.me, "declared knowledge", area, now)
-    fields, values = _bold_list("a", names)
+    for name in area:
+        await knowledge.declare(ctx.session, ctx.collective_id, ctx.author, name, "knows", now)
+        await ctx.audit("declared knowledge", name)
     await ctx.reply(
-        "Noted: {who} knows " + fields + ". `{p}whohas <area>` shows everyone who does.",
-        who=await ctx.mention(ctx.me, ping=False),
+        "Noted: {who} knows {areas}. `{p}whohas <area>` shows everyone who does.",
+        who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
-        **values,
+        areas=Rows("**{item}**", area, sep=", "),
     )
 
 
@@ -68,14 +49,12 @@ async def knows(ctx: Context, areas: str) -> None:
     examples=("!unknows database",),
 )
 async def unknows(ctx: Context, area: str) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
-    previous = await knowledge.withdraw(ctx.session, ctx.collective_id, ctx.me, area)
+    who = await ctx.mention(ctx.author, ping=False)
+    previous = await knowledge.withdraw(ctx.session, ctx.collective_id, ctx.author, area)
     if previous is None:
         await ctx.reply("{who} had not declared **{area}**; nothing changed.", who=who, area=area)
         return
-    await audit.record(
-        ctx.session, ctx.collective_id, ctx.me, "withdrew knowledge", area, ctx.now()
-    )
+    await ctx.audit("withdrew knowledge", area)
     await ctx.reply("Removed: {who} no longer listed for **{area}**.", who=who, area=area)
 
 
@@ -86,8 +65,8 @@ async def unknows(ctx: Context, area: str) -> None:
     examples=("!learning database",),
 )
 async def learning(ctx: Context, area: str) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
-    found = await knowledge.declaration(ctx.session, ctx.collective_id, ctx.me, area)
+    who = await ctx.mention(ctx.author, ping=False)
+    found = await knowledge.declaration(ctx.session, ctx.collective_id, ctx.author, area)
     if found is not None and found.level == "knows":
         await ctx.reply(
             "{who} already declared knowing **{area}**. To be listed as learning it instead, "
@@ -97,21 +76,19 @@ async def learning(ctx: Context, area: str) -> None:
             p=ctx.prefix,
         )
         return
-    await knowledge.declare(ctx.session, ctx.collective_id, ctx.me, area, "learning", ctx.now())
-    await audit.record(ctx.session, ctx.collective_id, ctx.me, "learning", area, ctx.now())
+    await knowledge.declare(ctx.session, ctx.collective_id, ctx.author, area, "learning", ctx.now())
+    await ctx.audit("learning", area)
     holders = [
         d
         for d in await knowledge.for_area(ctx.session, ctx.collective_id, area)
         if d.level == "knows"
     ]
     if holders:
-        names = await ctx.quiet_names()
-        listed = ", ".join(names[d.user_id].label for d in holders if d.user_id in names)
         await ctx.reply(
             "Noted: {who} is learning **{area}**. Who knows it: {holders}.",
             who=who,
             area=area,
-            holders=listed,
+            holders=_names(await ctx.quiet_names(), [d.user_id for d in holders]),
         )
     else:
         await ctx.reply(
@@ -135,22 +112,20 @@ async def whohas(ctx: Context, area: str) -> None:
     done = await labour.exercised(ctx.session, ctx.collective_id, area)
     done = {u: n for u, n in done.items() if u in names}
 
-    values: dict[str, object] = {"area": area, "p": ctx.prefix}
-    lines = ["**{area}**"]
-
-    def people(key: str, users: list[str]) -> str:
-        values[key] = ", ".join(names[u].label for u in users)
-        return "{" + key + "}"
-
-    lines.append("- Declared: " + (people("holders", holders) if holders else "nobody"))
-    if done:
-        ranked = sorted(done, key=lambda u: (-done[u], names[u].label))
-        values["done"] = ", ".join(f"{names[u].label} ({done[u]})" for u in ranked)
-        lines.append("- Done tasks in it: {done}")
-    else:
-        lines.append("- Done tasks in it: none logged")
-    lines.append("- Learning: " + (people("learners", learners) if learners else "nobody"))
-
+    values: dict[str, object] = {
+        "area": area,
+        "p": ctx.prefix,
+        "holders": _names(names, holders),
+        "done": _names(names, list(done)),
+        "learners": _names(names, learners),
+        "mirror": MIRROR,
+    }
+    lines = [
+        "**{area}**",
+        "- Declared: " + ("{holders}" if holders else "nobody"),
+        "- Done tasks in it: " + ("{done}" if done else "none logged"),
+        "- Learning: " + ("{learners}" if learners else "nobody"),
+    ]
     if not holders:
         lines.append("Nobody has declared **{area}**. Anyone who knows it: `{p}knows {area}`.")
     elif len(holders) == 1:
@@ -160,10 +135,16 @@ async def whohas(ctx: Context, area: str) -> None:
         if learners:
             values["learner"] = Mention(learners[0], names[learners[0]].name)
             lines.append("Cross-training suggestion: {holder} with {learner}.")
+        elif doers := sorted(u for u in done if u != holders[0]):
+            values["learner"] = Mention(doers[0], names[doers[0]].name)
+            lines.append(
+                "Cross-training suggestion: {holder} with {learner}, who has done tasks in it."
+            )
         else:
             lines.append(
                 "Who would like to learn it? `{p}learning {area}`, and pair up with {holder}."
             )
+    lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)
 
 
@@ -193,20 +174,23 @@ async def spof(ctx: Context) -> None:
             "Every declared area has at least two holders ({n} areas). Good cover.", n=len(holders)
         )
         return
-    lines = ["**Areas with fewer than two holders** ({n} of {total})"]
-    values: dict[str, object] = {"n": len(thin), "total": len(holders), "p": ctx.prefix}
-    values["more"] = len(thin) - LIST_LIMIT
-    for i, area in enumerate(thin[:LIST_LIMIT]):
+    rows = []
+    for area in thin:
         held = holders[area]
-        learning_now = learners.get(area, [])
-        who = names[held[0]].label if held and held[0] in names else "nobody"
-        extra = ""
-        if learning_now:
-            values[f"l{i}"] = ", ".join(names[u].label for u in learning_now if u in names)
-            extra = f"; learning: {{l{i}}}"
-        lines.append(f"- **{{a{i}}}**: {{h{i}}}{extra}")
-        values[f"a{i}"], values[f"h{i}"] = area, who
-    if len(thin) > LIST_LIMIT:
-        lines.append("… and {more} more.")
-    lines.append("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
-    await ctx.reply("\n".join(lines), **values)
+        learning_now = [u for u in learners.get(area, []) if u in names]
+        rows.append(
+            {
+                "area": area,
+                "holder": names[held[0]].label if held and held[0] in names else "nobody",
+                "learning": _names(names, learning_now) if learning_now else "nobody",
+            }
+        )
+    await ctx.reply(
+        "**Areas with fewer than two holders** ({n} of {total})\n{rows}\n"
+        "Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`. {mirror}",
+        n=len(thin),
+        total=len(holders),
+        p=ctx.prefix,
+        rows=Rows("- **{area}**: {holder}; learning: {learning}", rows, limit=LIST_LIMIT),
+        mirror=MIRROR,
+    )

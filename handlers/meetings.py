@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.context import Context, Mention
+from handlers.context import Context, Mention, Rows
 from handlers.registry import Practice
 from storage import collectives, meetings
 from storage.models import Meeting, StackEntry
@@ -53,7 +53,7 @@ def _state(entries: list[StackEntry]) -> tuple[list[Waiting], dict[str, int], st
 async def _meeting(ctx: Context, create: bool) -> tuple[Meeting | None, bool]:
     found = await meetings.running(ctx.session, ctx.collective_id)
     if found is None and create:
-        return await meetings.start(ctx.session, ctx.collective_id, ctx.me, ctx.now()), True
+        return await meetings.start(ctx.session, ctx.collective_id, ctx.author, ctx.now()), True
     return found, False
 
 
@@ -64,16 +64,17 @@ async def _render_stack(
     waiting, turns, last = _state(entries)
     names = await ctx.quiet_names()
     order = stack_order(waiting, turns, last)
-    lines = [lead]
-    if order:
-        lines.append("Stack:")
-        for i, user in enumerate(order):
-            values[f"s{i}"] = names.get(user) or Mention(user, ping=False)
-            values[f"c{i}"] = " (has spoken)" if turns.get(user) else ""
-            lines.append(f"- {{s{i}}}{{c{i}}}")
-    else:
-        lines.append("The stack is empty.")
-    await ctx.reply("\n".join(lines), **values)
+    values["stack"] = Rows(
+        "- {who}{spoken}",
+        [
+            {
+                "who": names.get(user) or Mention(user, ping=False),
+                "spoken": " (has spoken)" if turns.get(user) else "",
+            }
+            for user in order
+        ],
+    )
+    await ctx.reply(lead + ("\nStack:\n{stack}" if order else "\nThe stack is empty."), **values)
 
 
 @practice.command(
@@ -87,13 +88,13 @@ async def meeting_start(ctx: Context) -> None:
     if not created:
         await ctx.reply(
             "A meeting is already running since {t}.",
-            t=ctx.local(meeting.started_at).strftime("%H:%M"),
+            t=ctx.time(meeting.started_at),
         )
         return
     await ctx.reply(
         "Meeting started by {who}. `{p}stack` to ask for the floor, `{p}next` to give it, "
         "`{p}round` for a go-round, `{p}meeting end` to close.",
-        who=await ctx.mention(ctx.me, ping=False),
+        who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
     )
 
@@ -128,10 +129,12 @@ async def meeting_end(ctx: Context) -> None:
         "members spoke, {twice} more than once; {left} still waiting when it closed."
     ]
     speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
-    for i, user in enumerate(speakers):
-        values[f"n{i}"] = names.get(user) or Mention(user, ping=False)
-        values[f"t{i}"] = turns[user]
-        lines.append(f"- {{n{i}}}: {{t{i}}}")
+    values["speakers"] = Rows(
+        "- {who}: {turns}",
+        [{"who": names.get(u) or Mention(u, ping=False), "turns": turns[u]} for u in speakers],
+    )
+    if speakers:
+        lines.append("{speakers}")
     silent = [names[m.user_id] for m in members if not turns.get(m.user_id) and m.user_id in names]
     if silent and turns:
         values["quiet"] = ", ".join(m.label for m in silent)
@@ -148,10 +151,10 @@ async def stack(ctx: Context) -> None:
     meeting, created = await _meeting(ctx, create=True)
     assert meeting is not None
     entries = await meetings.entries(ctx.session, meeting.id)
-    already = any(e.user_id == ctx.me and e.called_at is None for e in entries)
+    already = any(e.user_id == ctx.author and e.called_at is None for e in entries)
     if not already:
-        await meetings.push(ctx.session, meeting.id, ctx.me, ctx.now())
-    who = await ctx.mention(ctx.me, ping=False)
+        await meetings.push(ctx.session, meeting.id, ctx.author, ctx.now())
+    who = await ctx.mention(ctx.author, ping=False)
     lead = "{who} is already on the stack." if already else "{who} is on the stack."
     if created:
         lead = "Meeting started. " + lead
@@ -185,8 +188,7 @@ async def go_round(ctx: Context) -> None:
     members = await collectives.members(ctx.session, ctx.collective_id)
     order = [Mention(m.user_id, m.display_name, ping=False) for m in members]
     random.Random(ctx.event_id or ctx.now().isoformat()).shuffle(order)
-    values: dict[str, object] = {f"r{i}": m for i, m in enumerate(order)}
-    lines = ["**Go-round order** (drawn at random):"] + [
-        f"{i + 1}. {{r{i}}}" for i in range(len(order))
-    ]
-    await ctx.reply("\n".join(lines), **values)
+    await ctx.reply(
+        "**Go-round order** (drawn at random):\n{order}",
+        order=Rows("{n}. {who}", [{"n": i + 1, "who": m} for i, m in enumerate(order)]),
+    )

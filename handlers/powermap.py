@@ -5,54 +5,22 @@ name, never ranked; a practice with no data says so instead of vanishing."""
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from handlers import chart
-from handlers.airtime import MIRROR, measure, practice, summary_lines
-from handlers.context import Context, Image
-from handlers.registry import Text, UsageError
+from handlers.airtime import MIRROR, measure, summary_lines
+from handlers.arguments import Month as MonthArg
+from handlers.context import Context, Image, Rows
+from handlers.registry import Practice
 from handlers.stats import percent
+from handlers.tasks import KINDS, tasks_count
+from handlers.timeparse import Month, month_of
 from storage import collectives, knowledge, labour, roles
 
-KINDS = ("visible", "invisible", "care")
-
-
-@dataclass(frozen=True)
-class Month:
-    label: str
-    first: date
-    last: date  # inclusive; today for the month in progress
-
-    def bounds(self, ctx: Context) -> tuple[datetime, datetime]:
-        zone = ctx.settings.timezone
-        start = datetime.combine(self.first, time(0), tzinfo=zone)
-        return start, datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=zone)
-
-
-def month_of(first: date, today: date) -> Month:
-    last = first + relativedelta(months=1) - timedelta(days=1)
-    in_progress = first <= today <= last
-    label = first.strftime("%B %Y") + (" so far" if in_progress else "")
-    return Month(label, first, today if in_progress else last)
-
-
-def parse_month(text: str | None, today: date) -> Month:
-    if not text or text.strip().casefold() in ("", "this"):
-        return month_of(today.replace(day=1), today)
-    text = text.strip().casefold()
-    if text == "last":
-        return month_of(today.replace(day=1) - relativedelta(months=1), today)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise UsageError(f"`{text[:20]}` is not a month; write it like 2026-10, or `last`.")
-    first = date(int(match.group(1)), int(match.group(2)), 1)
-    if first > today:
-        raise UsageError("That month has not begun yet.")
-    return month_of(first, today)
+practice = Practice(
+    "Power map", "The monthly mirror of airtime, labour, roles, decisions, knowledge and power."
+)
 
 
 def _level(value: object, default: int) -> int:
@@ -82,9 +50,9 @@ def _power(
         "kick": _level(levels.get("kick"), 50),
         "change settings": _level(events.get("m.room.power_levels"), state_default),
     }
-    lines = ["**Room power** (Matrix power levels)"]
-    concentrated = []
-    for i, (what, need) in enumerate(needs.items()):
+    lines = ["**Room power** (Matrix power levels)", "{power}"]
+    concentrated, power = [], []
+    for what, need in needs.items():
         able = sorted(
             (name for uid, name in members.items() if _level(users.get(uid), default) >= need),
             key=str.casefold,
@@ -96,10 +64,10 @@ def _power(
         shown = "everyone" if able and len(able) == len(members) else ", ".join(able) or "no member"
         if outsiders:
             shown += " (also non-members: " + ", ".join(outsiders[:5]) + ")"
-        values[f"pw{i}"] = shown
-        lines.append(f"- {what}: {{pw{i}}}")
+        power.append({"what": what, "who": shown})
         if len(members) > 1 and len(able) <= 1:
             concentrated.append(what)
+    values["power"] = Rows("- {what}: {who}", power)
     if _level(users.get(bot), default) >= needs["change settings"]:
         lines.append("- the bot itself can change settings (it does not use that power).")
     if concentrated:
@@ -109,7 +77,7 @@ def _power(
 
 
 async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], list[chart.ChartRow]]:
-    start, end = month.bounds(ctx)
+    start, end = month.bounds(ctx.settings.timezone)
     values: dict[str, object] = {"label": month.label, "first": month.first, "last": month.last}
     lines = ["**Power map, {label}** ({first} to {last})", "{mirror}"]
     values["mirror"] = MIRROR
@@ -175,21 +143,24 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
     lines += power_lines
     values.update(power_values)
 
-    lines.append("**Each member** (by name)")
-    rows = []
-    for i, share in enumerate(air.shares):
+    lines.append("**Each member** (by name)\n{each}")
+    rows, table = [], []
+    for share in air.shares:
         mine = work.get(share.member.user_id, {})
         mine_roles = [r for r, u in held if u == share.member.user_id]
-        values[f"m{i}"] = share.member
-        values[f"a{i}"] = percent(share.words, air.words)
-        values[f"t{i}"] = f"{sum(mine.values())} tasks" + (
-            f" ({', '.join(f'{mine[k]} {k}' for k in KINDS if mine.get(k))})" if mine else ""
+        kinds = f" ({', '.join(f'{mine[k]} {k}' for k in KINDS if mine.get(k))})" if mine else ""
+        table.append(
+            {
+                "member": share.member,
+                "airtime": percent(share.words, air.words),
+                "tasks": tasks_count(sum(mine.values())) + kinds,
+                "roles": ", ".join(dict.fromkeys(mine_roles)) or "none",
+            }
         )
-        values[f"r{i}"] = ", ".join(dict.fromkeys(mine_roles)) or "none"
-        lines.append(f"- {{m{i}}}: {{a{i}}} of words; {{t{i}}}; roles: {{r{i}}}")
         rows.append(
             chart.ChartRow(share.member.label, share.words / air.words if air.words else 0, mine)
         )
+    values["each"] = Rows("- {member}: {airtime} of words; {tasks}; roles: {roles}", table)
     return "\n".join(lines), values, rows
 
 
@@ -209,13 +180,13 @@ async def post(ctx: Context, month: Month, late_note: str = "") -> None:
 
 @practice.command(
     "powermap",
-    Text("month", optional=True, max_length=20, label="[month e.g. 2026-10|last]"),
+    MonthArg("month", optional=True),
     summary="The monthly mirror: airtime, labour, roles, decisions, knowledge, room power, chart.",
     examples=("!powermap", "!powermap last", "!powermap 2026-10"),
 )
-async def show_powermap(ctx: Context, month: str | None) -> None:
+async def show_powermap(ctx: Context, month: Month | None) -> None:
     today = ctx.now().astimezone(ctx.settings.timezone).date()
-    await post(ctx, parse_month(month, today))
+    await post(ctx, month or month_of(today.replace(day=1), today))
 
 
 @practice.job("powermap", "powermap")

@@ -2,8 +2,9 @@
 
 A practice module makes a `Practice`, and decorates its handlers with
 `@practice.command("task done", Name("name"), Tag("kind", KINDS), ...)`. The
-dispatcher in `bot/` finds the command, `parse()` turns the rest of the line into
-keyword arguments or raises `UsageError` with a sentence for the member.
+dispatcher in `bot/` finds the command; `parse()` converts the rest of the line into
+keyword arguments with the argument kinds of `handlers/arguments.py`, or raises
+`UsageError` with a sentence for the member.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers.arguments import Param
 from handlers.context import Context
+from handlers.errors import Mismatch, UsageError
 from handlers.settings import CollectiveSettings
-
-MAX_NAME = 80
-MAX_TEXT = 1000
 
 Handler = Callable[..., Awaitable[None]]
 JobHandler = Callable[[Context], Awaitable[None]]
+JoinHook = Callable[[Context], Awaitable[None]]
+
+# C0 controls but tab and newline, and DEL: never part of what a member means.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -40,100 +44,27 @@ MessageListener = Callable[[Context, Said], Awaitable[None]]
 RedactionListener = Callable[[Context, str], Awaitable[None]]
 
 
-class UsageError(ValueError):
-    """Input that does not fit a command; the message is shown to the member."""
+class _Words:
+    """The words of a line with their places, so a multi-word argument keeps its spacing."""
+
+    def __init__(self, text: str) -> None:
+        self.source = text
+        self.spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def text(self, start: int, end: int) -> str:
+        return self.source[self.spans[start][0] : self.spans[end - 1][1]] if end > start else ""
 
 
-def normalise(text: str) -> str:
-    """Names of tasks, roles and areas: trimmed, lower-cased, inner white space folded."""
-    return " ".join(text.split()).casefold()
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    optional: bool = field(default=False, kw_only=True)
-    label: str | None = field(default=None, kw_only=True)  # the usage text, when not the name
-
-    def usage(self) -> str:
-        if self.label:
-            return self.label
-        return f"[{self.name}]" if self.optional else f"<{self.name}>"
-
-
-@dataclass(frozen=True)
-class Word(Param):
-    """One word, optionally one of fixed choices."""
-
-    choices: tuple[str, ...] = ()
-
-    def convert(self, token: str) -> Any:
-        if self.choices and token.casefold() not in self.choices:
-            raise UsageError(f"`{token[:40]}` is not one of: {', '.join(self.choices)}.")
-        return token.casefold() if self.choices else token
-
-    def usage(self) -> str:
-        if self.label:
-            return self.label
-        inner = "|".join(self.choices) if self.choices else self.name
-        return f"[{inner}]" if self.optional else f"<{inner}>"
-
-
-@dataclass(frozen=True)
-class Number(Param):
-    minimum: int = 1
-
-    def convert(self, token: str) -> Any:
-        try:
-            value = int(token.lstrip("#")) if len(token) < 12 else -1
-            if value < 0:
-                raise ValueError
-        except ValueError:
-            raise UsageError(f"`{token[:40]}` is not a number.") from None
-        if value < self.minimum:
-            raise UsageError(f"{self.name} must be at least {self.minimum}.")
-        return value
-
-
-@dataclass(frozen=True)
-class Text(Param):
-    """The rest of the line, as typed (only trimmed)."""
-
-    max_length: int = MAX_TEXT
-
-    def convert(self, text: str) -> Any:
-        text = text.strip()
-        if len(text) > self.max_length:
-            raise UsageError(
-                f"{self.name} is too long ({len(text)} characters; at most {self.max_length})."
-            )
-        return text
-
-
-@dataclass(frozen=True)
-class Name(Text):
-    """The rest of the line as a normalised name."""
-
-    max_length: int = MAX_NAME
-
-    def convert(self, text: str) -> Any:
-        name = normalise(text)
-        if len(name) > self.max_length:
-            raise UsageError(
-                f"{self.name} is too long ({len(name)} characters; at most {self.max_length})."
-            )
-        return name
-
-
-@dataclass(frozen=True)
-class Tag(Param):
-    """A `#tag` anywhere on the line, one of fixed choices."""
-
-    choices: tuple[str, ...] = ()
-    optional: bool = field(default=True, kw_only=True)
-
-    def usage(self) -> str:
-        return "[" + "|".join(f"#{c}" for c in self.choices) + "]"
+def _best(errors: list[tuple[int, UsageError]]) -> UsageError:
+    """What to tell the member when no reading fits: the first specific complaint, else the
+    mismatch of the reading that got furthest."""
+    for _, error in errors:
+        if not isinstance(error, Mismatch):
+            return error
+    return max(errors, key=lambda e: e[0])[1]
 
 
 @dataclass(frozen=True)
@@ -150,49 +81,86 @@ class Command:
         parts = [f"{prefix}{self.name}", *(p.usage() for p in self.params)]
         return " ".join(parts)
 
-    def parse(self, rest: str) -> dict[str, Any]:
-        """Turn the text after the command words into keyword arguments."""
-        tags = [p for p in self.params if isinstance(p, Tag)]
-        values: dict[str, Any] = {t.name: None for t in tags}
-        tokens: list[str] = []
-        for token in re.split(r"\s+", rest):
-            word = token
-            if tags and word.startswith("#") and len(word) > 1 and not word[1:].isdigit():
-                label = word[1:].casefold()
-                owner = next((t for t in tags if label in t.choices), None)
-                if owner is None:
-                    known = ", ".join(f"#{c}" for t in tags for c in t.choices)
-                    raise UsageError(f"Unknown tag `{word[:40]}`; use one of {known}.")
-                if values[owner.name] is not None:
-                    raise UsageError(f"Give only one {owner.name} tag.")
-                values[owner.name] = label
-                continue
-            tokens.append(token)
-        remaining = " ".join(tokens).strip()
-        for param in self.params:
-            if isinstance(param, Tag):
-                continue
-            if isinstance(param, Text):
-                value = param.convert(remaining) if remaining else ""
-                remaining = ""
-                if not value:
-                    if not param.optional:
-                        raise UsageError(f"Missing {param.name}.")
-                    value = None
-                values[param.name] = value
-                continue
-            head, _, remaining = remaining.partition(" ")
-            remaining = remaining.strip()
-            if not head:
-                if not param.optional:
-                    raise UsageError(f"Missing {param.name}.")
-                values[param.name] = None
-                continue
-            assert isinstance(param, Word | Number)
-            values[param.name] = param.convert(head)
-        if remaining:
-            raise UsageError(f"Unexpected extra text: `{remaining[:40]}`.")
+    async def parse(self, ctx: Context, rest: str) -> dict[str, Any]:
+        """Convert the text after the command words into keyword arguments."""
+        if _CONTROL.search(rest):
+            raise UsageError("The command holds a control character; type it without one.")
+        words = _Words(rest)
+        params = list(self.params)
+        greedy = [i for i, p in enumerate(params) if p.greedy]
+        first, last = (greedy[0], greedy[-1]) if greedy else (len(params), len(params) - 1)
+        values: dict[str, Any] = {}
+        lo, hi = 0, len(words)
+        for p in params[:first]:  # one-word arguments from the left
+            text = words.text(lo, lo + p.width) if lo + p.width <= hi else None
+            lo += p.width if await self._fixed(ctx, p, text, values) else 0
+        for p in reversed(params[last + 1 :] if greedy else []):  # and from the right
+            text = words.text(hi - p.width, hi) if hi - p.width >= lo else None
+            hi -= p.width if await self._fixed(ctx, p, text, values) else 0
+        if not greedy:
+            if lo < hi:
+                raise UsageError(f"Unexpected extra text: `{words.text(lo, hi)[:40]}`.")
+            return values
+        middle = params[first : last + 1]
+        values.update(await self._between(ctx, middle, 0, words, lo, hi))
         return values
+
+    @staticmethod
+    async def _fixed(ctx: Context, p: Param, text: str | None, values: dict[str, Any]) -> bool:
+        """Read a one-word argument; whether it took the word."""
+        if text is not None:
+            try:
+                values[p.name] = await p.convert(ctx, text)
+                return True
+            except Mismatch:
+                if not p.optional:
+                    raise
+        if not p.optional:
+            raise UsageError(f"Missing {p.name}.")
+        values[p.name] = None
+        return False
+
+    async def _between(
+        self, ctx: Context, params: list[Param], depth: int, words: _Words, at: int, end: int
+    ) -> dict[str, Any]:
+        """The arguments between the edges: every split, shortest first for all but the last
+        multi-word argument, so what follows gets its words when they fit it."""
+        if not params:
+            if at < end:
+                raise Mismatch(f"Unexpected extra text: `{words.text(at, end)[:40]}`.")
+            return {}
+        p, rest = params[0], params[1:]
+        if not p.greedy:
+            widths = [p.width, 0] if p.optional else [p.width]
+        elif not any(q.greedy for q in rest):
+            fixed = sum(q.width for q in rest)
+            widths = list(range(max(0, end - at - fixed), end - at + 1))
+        else:
+            widths = list(range(0, end - at + 1))
+        errors: list[tuple[int, UsageError]] = []
+        for width in widths:
+            if at + width > end:
+                continue
+            try:
+                if width == 0:
+                    if not p.optional:
+                        raise Mismatch(f"Missing {p.name}.")
+                    value = None
+                else:
+                    value = await p.convert(ctx, words.text(at, at + width))
+                later = await self._between(ctx, rest, depth + 1, words, at + width, end)
+                return {p.name: value, **later}
+            except UsageError as error:
+                if error.final:
+                    raise
+                if error.depth < 0:
+                    error.depth = depth
+                errors.append((error.depth, error))
+        if not errors:
+            missing = Mismatch(f"Missing {p.name}.")
+            missing.depth = depth
+            raise missing
+        raise _best(errors)
 
 
 @dataclass(frozen=True)
@@ -214,6 +182,12 @@ class Practice:
     jobs: list[Job] = field(default_factory=list)
     message_listeners: list[MessageListener] = field(default_factory=list)
     redaction_listeners: list[RedactionListener] = field(default_factory=list)
+    join_hooks: list[JoinHook] = field(default_factory=list)
+
+    def on_join(self, func: JoinHook) -> JoinHook:
+        """Run once when the bot first finds itself in a collective's room."""
+        self.join_hooks.append(func)
+        return func
 
     def on_message(self, func: MessageListener) -> MessageListener:
         self.message_listeners.append(func)
@@ -283,6 +257,7 @@ class Registry:
         self.jobs = [job for p in self.practices for job in p.jobs]
         self.message_listeners = [f for p in self.practices for f in p.message_listeners]
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
+        self.join_hooks = [f for p in self.practices for f in p.join_hooks]
 
     def words(self) -> set[str]:
         return {name.split()[0] for name in self.commands}
@@ -308,3 +283,17 @@ class Registry:
     def suggest(self, word: str) -> str | None:
         close = difflib.get_close_matches(word.casefold(), sorted(self.words()), n=1, cutoff=0.5)
         return close[0] if close else None
+
+    def suggest_sub(self, word: str, sub: str) -> str | None:
+        """The nearest subcommand of a group: `task dne` -> `task done`."""
+        subs = sorted(c.name.split(None, 1)[1] for c in self.group(word) if " " in c.name)
+        close = difflib.get_close_matches(sub.casefold(), subs, n=1, cutoff=0.5)
+        return f"{word} {close[0]}" if close else None
+
+    def unknown(self, word: str, prefix: str) -> tuple[str, dict[str, object]]:
+        """The answer to a command word nobody declared, with the nearest known one."""
+        hint = self.suggest(word)
+        values: dict[str, object] = {"p": prefix, "w": word[:40], "h": hint or ""}
+        if hint:
+            return "Unknown command `{p}{w}`. Did you mean `{p}{h}`?", values
+        return "Unknown command `{p}{w}`. Type `{p}help` to see the commands.", values

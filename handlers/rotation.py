@@ -1,142 +1,69 @@
-"""The fairness rule for rotating a role, as a pure function so it can be tested as properties.
-
-Among eligible members (joined, not away; not holding another role this term
-where avoidable; not the outgoing holder where anyone else can) pick whoever
-held this role the fewest times in the window, then least recently; a
-remaining tie is drawn at random and the announcement says so. A newcomer
-counts as having held it as often as the least-served established member, last
-on the day they joined: they start neither first nor last.
-"""
+"""What rotating a role needs to know, shared by the role commands and the rotation jobs:
+the collective's roles, who could take one and in what order, and when a term ends."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-NEVER = datetime.min.replace(tzinfo=UTC)
+from handlers.context import Context
+from handlers.fairness import Candidate, notional_last, ranked
+from handlers.timeparse import duration
+from storage import collectives, roles
+from storage.models import Role
 
-
-@dataclass(frozen=True)
-class Candidate:
-    user_id: str
-    count: int = 0  # terms of this role started within the fairness window
-    last_held: datetime | None = None  # start of their latest term of this role
-    newcomer: bool = False  # joined after this role's rotation began, never held it
-    joined_at: datetime = NEVER
-    busy: bool = False  # already holds another role for the coming term
-    # For a newcomer: where they enter the order, fixed when they joined (see `_keys`).
-    notional_last: datetime | None = None
+DEFAULT_SCOPES = {
+    "facilitation": "runs meetings: agenda order, the speaking stack, time",
+    "notes": "takes the meeting notes and posts them",
+    "agenda": "collects agenda items before each meeting",
+}
 
 
-@dataclass(frozen=True)
-class Choice:
-    user_id: str
-    draw: bool  # a random draw broke a tie
-    tied: tuple[str, ...] = ()
+def term_end(ctx: Context, start: datetime, term: str) -> datetime:
+    """A term ends at the first rotation at or after start + term, so hand-overs and
+    announced dates agree."""
+    nominal = start + duration(term)
+    aligned = ctx.runtime.next_fire("rotation", nominal)
+    return aligned or nominal
 
 
-def _keys(pool: Sequence[Candidate]) -> dict[str, tuple[int, datetime]]:
-    """Sort keys: (terms held, last held). A newcomer counts as the least-served, last
-    holding it at `notional_last` (the middle of the order when they joined), so they
-    wait about half a round: neither first nor last."""
-    established = [c for c in pool if not (c.newcomer and c.count == 0)]
-    keys = {c.user_id: (c.count, c.last_held or NEVER) for c in established}
-    floor = min((c.count for c in established), default=0)
-    for c in pool:
-        if c.user_id not in keys:
-            keys[c.user_id] = (floor, c.notional_last or c.joined_at)
-    return keys
+async def ensure_roles(ctx: Context) -> list[Role]:
+    """The collective's roles; configured defaults are created when missing."""
+    existing = {r.name: r for r in await roles.all_roles(ctx.session, ctx.collective_id)}
+    for name in ctx.settings.roles:
+        if name not in existing:
+            scope = DEFAULT_SCOPES.get(name, "")
+            existing[name] = await roles.add_role(
+                ctx.session, ctx.collective_id, name, ctx.settings.role_term, scope, None, ctx.now()
+            )
+    return sorted(existing.values(), key=lambda r: r.id)
 
 
-def notional_last(lasts_before_join: Sequence[datetime]) -> datetime | None:
-    """The middle of when the established members last held the role, as of a join."""
-    if not lasts_before_join:
-        return None
-    ordered = sorted(lasts_before_join)
-    return ordered[(len(ordered) - 1) // 2] + timedelta(microseconds=1)
-
-
-def ranked(candidates: Sequence[Candidate], outgoing: str | None) -> list[list[Candidate]]:
-    """Candidates in the order the rule prefers them, grouped by equal standing."""
-    pool = [c for c in candidates if not c.busy] or list(candidates)
-    pool = [c for c in pool if c.user_id != outgoing] or pool
-    keys = _keys(pool)
-    groups: dict[tuple[int, datetime], list[Candidate]] = {}
-    for c in pool:
-        groups.setdefault(keys[c.user_id], []).append(c)
-    return [sorted(groups[k], key=lambda c: c.user_id) for k in sorted(groups)]
-
-
-def choose(
-    candidates: Sequence[Candidate], outgoing: str | None, rng: random.Random
-) -> Choice | None:
-    groups = ranked(candidates, outgoing)
-    if not groups:
-        return None
-    best = groups[0]
-    if len(best) == 1:
-        return Choice(best[0].user_id, draw=False)
-    picked = rng.choice(best)
-    return Choice(picked.user_id, draw=True, tied=tuple(c.user_id for c in best))
-
-
-def _matchable(pools: Sequence[set[str]], taken: set[str]) -> bool:
-    """Can every remaining role get its own member, none of them already taken?"""
-    owner: dict[str, int] = {}
-
-    def place(i: int, seen: set[str]) -> bool:
-        for user in pools[i] - taken:
-            if user in seen:
-                continue
-            seen.add(user)
-            if user not in owner or place(owner[user], seen):
-                owner[user] = i
-                return True
-        return False
-
-    return all(place(i, set()) for i in range(len(pools)))
-
-
-def assign(
-    roles: Sequence[tuple[Sequence[Candidate], str | None]], rng: random.Random
-) -> list[Choice | None]:
-    """Rotate several roles at once: (candidates, outgoing holder) per role, in order.
-
-    Distinct holders come first, then no one holding the same role twice in a
-    row, then the fairness order; the roles are filled one by one, but a
-    member is taken for a role only if the roles still to fill can each get
-    someone else. Where that cannot be had, a member doubles up, as little as
-    possible.
-    """
-    for strict in (True, False):
-        allowed = []
-        for candidates, outgoing in roles:
-            users = {c.user_id for c in candidates if not c.busy}
-            if strict and outgoing in users and len(users) > 1:
-                users.discard(outgoing)
-            allowed.append(users)
-        if not all(allowed) or not _matchable(allowed, set()):
+async def candidates(ctx: Context, role: Role, at: datetime, busy: set[str]) -> list[Candidate]:
+    """Everyone who could take the role at `at`: joined and not away, with their history."""
+    window_start = at - duration(ctx.settings.fairness_window)
+    held = await roles.history(ctx.session, role.id, window_start)
+    began = await roles.first_start(ctx.session, role.id)
+    out = []
+    for m in await collectives.members(ctx.session, ctx.collective_id):
+        if m.away_until is not None and m.away_until > at:
             continue
-        taken: set[str] = set()
-        out: list[Choice | None] = []
-        for i, (candidates, outgoing) in enumerate(roles):
-            pool = [c for c in candidates if c.user_id in allowed[i] and c.user_id not in taken]
-            ok = [c for c in pool if _matchable(allowed[i + 1 :], taken | {c.user_id})]
-            choice = choose(ok, outgoing, rng)
-            assert choice is not None  # the matching guarantees someone
-            taken.add(choice.user_id)
-            out.append(choice)
-        return out
-    # Fewer members than roles: fill one by one, busy members only where unavoidable.
-    out, taken = [], set()
-    for candidates, outgoing in roles:
-        pool = [
-            Candidate(**{**c.__dict__, "busy": c.busy or c.user_id in taken}) for c in candidates
-        ]
-        choice = choose(pool, outgoing, rng)
-        if choice is not None:
-            taken.add(choice.user_id)
-        out.append(choice)
+        count, last = held.get(m.user_id, (0, None))
+        newcomer = began is not None and m.first_seen_at > began and count == 0
+        entry = None
+        if newcomer:
+            entry = notional_last(
+                await roles.last_starts_before(ctx.session, role.id, m.first_seen_at)
+            )
+        out.append(
+            Candidate(m.user_id, count, last, newcomer, m.first_seen_at, m.user_id in busy, entry)
+        )
     return out
+
+
+async def next_in_line(ctx: Context, role: Role, holder: str | None) -> str:
+    groups = ranked(await candidates(ctx, role, ctx.now(), set()), holder)
+    if not groups:
+        return "nobody available"
+    names = await ctx.quiet_names()
+    labels = [names[c.user_id].label if c.user_id in names else c.user_id for c in groups[0]]
+    return labels[0] if len(labels) == 1 else "a draw between " + ", ".join(labels)

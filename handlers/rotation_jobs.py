@@ -11,11 +11,14 @@ import hashlib
 import random
 from datetime import datetime, timedelta
 
-from handlers.context import Context, Mention
-from handlers.roles import candidates, ensure_roles, practice, term_end, when
-from handlers.rotation import assign
+from handlers.context import Context, Mention, Rows
+from handlers.fairness import assign
+from handlers.registry import Practice
+from handlers.rotation import candidates, ensure_roles, term_end
 from handlers.settings import CollectiveSettings
-from storage import audit, roles
+from storage import roles
+
+practice = Practice("Rotation", "The weekly rotation of roles and the day-before reminder.")
 
 # A term ending this close after a rotation's due time rotates at that run.
 SLACK = timedelta(hours=12)
@@ -45,23 +48,27 @@ async def rotate(ctx: Context) -> None:
     continuing = {r.id for r in all_roles if (t := current[r.id]) and t.ends_at > due + SLACK}
     busy = {t.user_id for rid, t in current.items() if t is not None and rid in continuing}
 
-    lines = ["**Role rotation** for the term starting {start}{late}"]
-    values: dict[str, object] = {"start": when(ctx, due), "p": ctx.prefix, "late": ""}
+    late = ""
     if ctx.late_by:
-        values["late"] = f" (posted late: it was due {when(ctx, due)}, while the bot was offline)"
+        late = f" (posted late: it was due {ctx.time(due)}, while the bot was offline)"
     rotating = [r for r in all_roles if r.id not in continuing]
     previous = {r.id: current[r.id] or await roles.last_term(ctx.session, r.id) for r in rotating}
     outgoing = {rid: t.user_id if t else None for rid, t in previous.items()}
     pools = [(await candidates(ctx, r, due, busy), outgoing[r.id]) for r in rotating]
     chosen = dict(zip([r.id for r in rotating], assign(pools, rng), strict=True))
-    for i, role in enumerate(all_roles):
+    rows = []
+    for role in all_roles:
         term = current[role.id]
-        values[f"r{i}"] = role.name
-        values[f"s{i}"] = f" ({role.scope})" if role.scope else ""
+        row: dict[str, object] = {
+            "role": role.name,
+            "scope": f" ({role.scope})" if role.scope else "",
+        }
+        rows.append(row)
         if role.id in continuing and term is not None:
-            values[f"h{i}"] = await _label(ctx, term.user_id, ping=False)
-            values[f"e{i}"] = when(ctx, term.ends_at)
-            lines.append(f"- **{{r{i}}}**{{s{i}}}: {{h{i}}} continues until {{e{i}}}.")
+            row["how"] = "{holder} continues until {ends}."
+            row.update(
+                holder=await _label(ctx, term.user_id, ping=False), ends=ctx.time(term.ends_at)
+            )
             continue
         before = previous[role.id]
         out = outgoing[role.id]
@@ -70,43 +77,50 @@ async def rotate(ctx: Context) -> None:
             term.ended_at = due
         choice = chosen[role.id]
         if choice is None:
-            lines.append(
-                f"- **{{r{i}}}**{{s{i}}}: nobody is available (everyone is away); vacant. "
-                f"`{{p}}role claim {{r{i}}}` to take it."
+            row["how"] = (
+                "nobody is available (everyone is away); vacant. `{p}role claim {role}` to take it."
             )
+            row["p"] = ctx.prefix
             continue
         ends = term_end(ctx, due, role.term)
         how = "draw" if choice.draw else "rotation"
         await roles.start_term(ctx.session, role.id, choice.user_id, due, ends, how)
-        values[f"in{i}"] = await _label(ctx, choice.user_id, ping=True)
-        values[f"e{i}"] = when(ctx, ends)
-        hand = f"**{{r{i}}}**{{s{i}}}: "
+        row.update(new=await _label(ctx, choice.user_id, ping=True), ends=ctx.time(ends))
         if out and out != choice.user_id:
-            values[f"out{i}"] = await _label(ctx, out, ping=True)
-            hand += f"{{out{i}}} → {{in{i}}}, until {{e{i}}}."
+            row["old"] = await _label(ctx, out, ping=True)
+            text = "{old} → {new}, until {ends}."
         elif out:
-            hand += f"{{in{i}}} again (nobody else is available), until {{e{i}}}."
+            text = "{new} again (nobody else is available), until {ends}."
         else:
-            hand += f"{{in{i}}}, until {{e{i}}}."
+            text = "{new}, until {ends}."
         if choice.draw:
-            names = [(await _label(ctx, u, ping=False)).label for u in choice.tied]
-            values[f"d{i}"] = ", ".join(names)
-            hand += f" Drawn at random among {{d{i}}}, who were equally due."
+            tied = [(await _label(ctx, u, ping=False)).label for u in choice.tied]
+            row["tied"] = ", ".join(tied)
+            text += " Drawn at random among {tied}, who were equally due."
         if notes:
-            values[f"n{i}"] = notes
-            hand += f" Handover notes: {{n{i}}}"
+            row["notes"] = notes
+            text += " Handover notes: {notes}"
         elif out and out != choice.user_id:
-            hand += " No handover notes were left."
-        lines.append("- " + hand)
-        await audit.record(
-            ctx.session, ctx.collective_id, "rotation", "assigned role", role.name, ctx.now()
+            text += " No handover notes were left."
+        row["how"] = text
+        drawn = f" (drawn among {', '.join(choice.tied)})" if choice.draw else ""
+        await ctx.audit(
+            "assigned role", f"{role.name} to {choice.user_id}{drawn}", actor="rotation"
         )
-    lines.append(
-        "The rule: whoever held the role least in the last {window}, then longest ago; "
-        "away members are skipped. `{p}roles` shows the next in line."
+    # Each row's wording differs, so each row is a list of one with its own template.
+    lines = Rows(
+        "- {line}", [{"line": Rows("**{role}**{scope}: " + str(r.pop("how")), [r])} for r in rows]
     )
-    values["window"] = ctx.settings.fairness_window
-    await ctx.say("\n".join(lines), **values)
+    await ctx.say(
+        "**Role rotation** for the term starting {start}{late}\n{lines}\n"
+        "The rule: whoever held the role least in the last {window}, then longest ago; "
+        "away members are skipped. `{p}roles` shows the next in line.",
+        start=ctx.time(due),
+        late=late,
+        lines=lines,
+        window=ctx.settings.fairness_window,
+        p=ctx.prefix,
+    )
 
 
 @practice.job("handover-reminder", daily_at_rotation_time)
@@ -124,6 +138,6 @@ async def remind(ctx: Context) -> None:
             "`{p}role handover {r} <notes>`.",
             who=await _label(ctx, term.user_id, ping=True),
             r=role.name,
-            e=when(ctx, term.ends_at),
+            e=ctx.time(term.ends_at),
             p=ctx.prefix,
         )

@@ -8,17 +8,21 @@ list, else the configured keyword map, else `visible`.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from handlers.context import Context, Mention
-from handlers.members import resolve_member
-from handlers.registry import Name, Practice, Tag, Text
+from handlers.arguments import Member, Name, Since, Tag
+from handlers.context import Context, Mention, Rows
+from handlers.registry import Practice
 from handlers.settings import CollectiveSettings
-from handlers.timeparse import looks_like_since, month_start, since
-from storage import audit, collectives, labour
+from handlers.timeparse import month_start
+from storage import collectives, labour
 
+# The kinds of labour, for every practice that counts it.
 KINDS = ("visible", "invisible", "care")
+KIND = Tag("kind", KINDS)
 LOG_LIMIT = 20
 LIST_LIMIT = 40
+MIRROR = "A mirror, not a score: it shows what was logged, not what anyone is worth."
 
 practice = Practice("Labour", "A ledger of who does what work, visible, invisible or care.")
 
@@ -37,19 +41,30 @@ def classify(name: str, settings: CollectiveSettings) -> str:
     return "visible"
 
 
-def _tally(counts: dict[str, int]) -> str:
+def tally(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts.get(kind, 0)} {kind}" for kind in KINDS)
+
+
+def _stray(name: str) -> str:
+    """A last word that looked like a tag but is not a kind stays in the name; say so."""
+    stray = KIND.stray(name)
+    if stray is None:
+        return ""
+    return (
+        f" (`{stray[:40]}` is not a kind of labour ({KIND.listed()}), so it is part of the name.)"
+    )
 
 
 @practice.command(
     "task add",
     Name("name"),
-    Tag("kind", KINDS),
+    KIND,
     summary="Put a task on the collective's list (kind from the tag or the keyword map).",
     examples=("!task add flyers for the fair", "!task add book the hall #invisible"),
 )
 async def task_add(ctx: Context, name: str, kind: str | None) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
+    tagged = kind
+    who = await ctx.mention(ctx.author, ping=False)
     found = await labour.task(ctx.session, ctx.collective_id, name)
     now = ctx.now()
     if found is not None and found.status != "done":
@@ -65,15 +80,16 @@ async def task_add(ctx: Context, name: str, kind: str | None) -> None:
         found.status, found.kind, found.claimed_by, found.updated_at = "open", kind, None, now
         verb = "Reopened"
     else:
-        await labour.add_task(ctx.session, ctx.collective_id, name, kind, ctx.me, now)
+        await labour.add_task(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
         verb = "Added"
-    await audit.record(ctx.session, ctx.collective_id, ctx.me, "added task", name, now)
+    await ctx.audit("added task", name)
     await ctx.reply(
-        verb + " task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`.",
+        verb + " task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`.{stray}",
         name=name,
         kind=kind,
         who=who,
         p=ctx.prefix,
+        stray=_stray(name) if tagged is None else "",
     )
 
 
@@ -84,11 +100,11 @@ async def task_add(ctx: Context, name: str, kind: str | None) -> None:
     examples=("!task claim flyers for the fair",),
 )
 async def task_claim(ctx: Context, name: str) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
+    who = await ctx.mention(ctx.author, ping=False)
     found = await labour.task(ctx.session, ctx.collective_id, name)
     now = ctx.now()
     if found is not None and found.status == "claimed":
-        if found.claimed_by == ctx.me:
+        if found.claimed_by == ctx.author:
             await ctx.reply("{who} already holds **{name}**.", who=who, name=name)
             return
         holder = await ctx.mention(found.claimed_by or "", ping=False)
@@ -101,10 +117,10 @@ async def task_claim(ctx: Context, name: str) -> None:
         return
     if found is None:
         found = await labour.add_task(
-            ctx.session, ctx.collective_id, name, classify(name, ctx.settings), ctx.me, now
+            ctx.session, ctx.collective_id, name, classify(name, ctx.settings), ctx.author, now
         )
-    found.status, found.claimed_by, found.updated_at = "claimed", ctx.me, now
-    await audit.record(ctx.session, ctx.collective_id, ctx.me, "claimed task", name, now)
+    found.status, found.claimed_by, found.updated_at = "claimed", ctx.author, now
+    await ctx.audit("claimed task", name)
     await ctx.reply(
         "{who} claimed **{name}** ({kind}). Log it with `{p}task done {name}` when it is done.",
         who=who,
@@ -121,7 +137,7 @@ async def task_claim(ctx: Context, name: str) -> None:
     examples=("!task drop flyers for the fair",),
 )
 async def task_drop(ctx: Context, name: str) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
+    who = await ctx.mention(ctx.author, ping=False)
     found = await labour.task(ctx.session, ctx.collective_id, name)
     if found is None or found.status == "done":
         await ctx.reply(
@@ -134,7 +150,7 @@ async def task_drop(ctx: Context, name: str) -> None:
         await ctx.reply("**{name}** is not claimed by anyone.", name=name)
         return
     holder = found.claimed_by
-    if holder != ctx.me and await collectives.is_member(ctx.session, ctx.collective_id, holder):
+    if holder != ctx.author and await collectives.is_member(ctx.session, ctx.collective_id, holder):
         await ctx.reply(
             "**{name}** is claimed by {holder}; only they can drop it.",
             name=name,
@@ -142,7 +158,7 @@ async def task_drop(ctx: Context, name: str) -> None:
         )
         return
     found.status, found.claimed_by, found.updated_at = "open", None, ctx.now()
-    await audit.record(ctx.session, ctx.collective_id, ctx.me, "dropped task", name, ctx.now())
+    await ctx.audit("dropped task", name)
     await ctx.reply(
         "{who} dropped **{name}**; it is back on the list, unclaimed.", who=who, name=name
     )
@@ -151,12 +167,13 @@ async def task_drop(ctx: Context, name: str) -> None:
 @practice.command(
     "task done",
     Name("name"),
-    Tag("kind", KINDS),
+    KIND,
     summary="Log a task you did, listed or not: visible, invisible or care work.",
     examples=("!task done flyers", "!task done cleaned the kitchen #care", "!task done minutes"),
 )
 async def task_done(ctx: Context, name: str, kind: str | None) -> None:
-    who = await ctx.mention(ctx.me, ping=False)
+    stray = _stray(name) if kind is None else ""
+    who = await ctx.mention(ctx.author, ping=False)
     now = ctx.now()
     found = await labour.task(ctx.session, ctx.collective_id, name)
     if kind is None:
@@ -164,26 +181,26 @@ async def task_done(ctx: Context, name: str, kind: str | None) -> None:
     kind = kind or classify(name, ctx.settings)
     if found is not None and found.status != "done":
         found.status, found.claimed_by, found.updated_at = "done", None, now
-    await labour.complete(ctx.session, ctx.collective_id, name, kind, ctx.me, now)
-    await audit.record(
-        ctx.session, ctx.collective_id, ctx.me, "logged task", f"{name} ({kind})", now
-    )
+    await labour.complete(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
+    await ctx.audit("logged task", f"{name} ({kind})")
     start = month_start(now, ctx.settings.timezone)
-    mine = await labour.counts_by_kind(ctx.session, ctx.collective_id, start, ctx.me)
+    mine = await labour.counts_by_kind(ctx.session, ctx.collective_id, start, ctx.author)
     everyone = await labour.counts_by_kind(ctx.session, ctx.collective_id, start)
     await ctx.reply(
         "Logged **{name}** as {kind} labour by {who}. This month: {who} {mine}; "
-        "the collective {total} ({tally}).",
+        "the collective {total} ({tally}).{stray} {mirror}",
         name=name,
         kind=kind,
         who=who,
-        mine=_tasks(sum(mine.values())),
-        total=_tasks(sum(everyone.values())),
-        tally=_tally(everyone),
+        mine=tasks_count(sum(mine.values())),
+        total=tasks_count(sum(everyone.values())),
+        tally=tally(everyone),
+        stray=stray,
+        mirror=MIRROR,
     )
 
 
-def _tasks(n: int) -> str:
+def tasks_count(n: int) -> str:
     return f"{n} task" if n == 1 else f"{n} tasks"
 
 
@@ -198,23 +215,24 @@ async def task_list(ctx: Context) -> None:
         await ctx.reply("No open tasks. Add one with `{p}task add <name>`.", p=ctx.prefix)
         return
     names = await ctx.quiet_names()
-    lines = ["**Open tasks** ({n})"]
-    values: dict[str, object] = {"n": len(tasks), "more": len(tasks) - LIST_LIMIT}
-    for i, t in enumerate(tasks[:LIST_LIMIT]):
-        lines.append(f"- **{{t{i}}}** ({{k{i}}}): {{h{i}}}")
-        values[f"t{i}"], values[f"k{i}"] = t.name, t.kind
+    rows = []
+    for t in tasks:
         holder = names.get(t.claimed_by or "") or (
             Mention(t.claimed_by, ping=False) if t.claimed_by else None
         )
-        values[f"h{i}"] = f"claimed by {holder.label}" if holder else "unclaimed"
-    if len(tasks) > LIST_LIMIT:
-        lines.append("… and {more} more.")
-    await ctx.reply("\n".join(lines), **values)
+        state = f"claimed by {holder.label}" if holder else "unclaimed"
+        rows.append({"name": t.name, "kind": t.kind, "state": state})
+    await ctx.reply(
+        "**Open tasks** ({n})\n{rows}",
+        n=len(tasks),
+        rows=Rows("- **{name}** ({kind}): {state}", rows, limit=LIST_LIMIT),
+    )
 
 
 @practice.command(
     "task log",
-    Text("filters", optional=True, max_length=200, label="[@member] [since]"),
+    Member("member", optional=True),
+    Since("since", optional=True),
     summary="The labour ledger, newest first; filter by member and by a date or period.",
     examples=(
         "!task log",
@@ -223,23 +241,16 @@ async def task_list(ctx: Context) -> None:
         "!task log Alice 2026-11-01",
     ),
 )
-async def task_log(ctx: Context, filters: str | None) -> None:
-    words = (filters or "").split()
-    start = None
-    if words and looks_like_since(words[-1]):
-        start = since(words.pop(), ctx.now(), ctx.settings.timezone)
-    person = await resolve_member(ctx, " ".join(words)) if words else None
+async def task_log(ctx: Context, member: Mention | None, since: datetime | None) -> None:
     entries = await labour.completions(
-        ctx.session, ctx.collective_id, since=start, user_id=person.user_id if person else None
+        ctx.session, ctx.collective_id, since=since, user_id=member.user_id if member else None
     )
-    scope = ""
-    values: dict[str, object] = {"p": ctx.prefix}
-    if person:
-        scope += " for {who}"
-        values["who"] = person
-    if start:
-        scope += " since {since}"
-        values["since"] = ctx.local(start).strftime("%Y-%m-%d")
+    scope = (" for {who}" if member else "") + (" since {since}" if since else "")
+    values: dict[str, object] = {
+        "p": ctx.prefix,
+        "who": member or "",
+        "since": ctx.date(since) if since else "",
+    }
     if not entries:
         await ctx.reply(
             "Nothing logged" + scope + " yet. Log work with `{p}task done <name>`.", **values
@@ -250,12 +261,21 @@ async def task_log(ctx: Context, filters: str | None) -> None:
         counts[e.kind] = counts.get(e.kind, 0) + 1
     shown = entries[:LOG_LIMIT]
     more = f", newest {len(shown)} shown" if len(entries) > len(shown) else ""
-    lines = [f"**Labour log**{scope} ({{total}}{more}): {{tally}}"]
-    values["total"], values["tally"] = _tasks(len(entries)), _tally(counts)
     names = await ctx.quiet_names()
-    for i, e in enumerate(shown):
-        lines.append(f"- {{d{i}}}: **{{t{i}}}** ({{k{i}}}), {{w{i}}}")
-        values[f"d{i}"] = ctx.local(e.done_at).strftime("%Y-%m-%d")
-        values[f"t{i}"], values[f"k{i}"] = e.name, e.kind
-        values[f"w{i}"] = names.get(e.user_id) or Mention(e.user_id, ping=False)
-    await ctx.reply("\n".join(lines), **values)
+    rows = [
+        {
+            "day": ctx.date(e.done_at),
+            "name": e.name,
+            "kind": e.kind,
+            "who": names.get(e.user_id) or Mention(e.user_id, ping=False),
+        }
+        for e in shown
+    ]
+    await ctx.reply(
+        f"**Labour log**{scope} ({{total}}{more}): {{tally}}\n{{rows}}\n{{mirror}}",
+        total=tasks_count(len(entries)),
+        tally=tally(counts),
+        rows=Rows("- {day}: **{name}** ({kind}), {who}", rows),
+        mirror=MIRROR,
+        **values,
+    )

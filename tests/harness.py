@@ -20,8 +20,8 @@ from bot.matrix import SendOutcome
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
-from handlers import practices
 from handlers.context import Runtime
+from handlers.practices import practices
 from handlers.registry import Practice, Registry
 from handlers.renderers import RENDERERS
 
@@ -226,6 +226,12 @@ class Harness:
         before = len(self.transport.sent)
         await self.process([self.message(body, sender)], room_id=room_id)
         return self.transport.sent[before:]
+
+    async def ask(self, text: str, author: str = ALICE, room_id: str = ROOM) -> str:
+        """A member types a command; returns the body of the bot's one reply."""
+        replies = await self.send(text, author, room_id)
+        assert len(replies) == 1, [r.body for r in replies]
+        return replies[0].body
 
     @property
     def sent(self) -> list[Sent]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.arguments import Text
 from handlers.context import Context
-from handlers.registry import Practice, Text
+from handlers.registry import Practice
 from tests.harness import ROOM, FakeClock, Harness, make_config
 
 

@@ -30,7 +30,7 @@ async def test_help_for_one_command_has_examples(bot: Harness) -> None:
 
 async def test_help_for_unknown_command_suggests(bot: Harness) -> None:
     [reply] = await bot.send("!help pnig")
-    assert reply.body == "There is no command `!pnig`. Did you mean `!ping`?"
+    assert reply.body == "Unknown command `!pnig`. Did you mean `!ping`?"
 
 
 async def test_privacy_statement(bot: Harness) -> None:
@@ -57,7 +57,7 @@ async def test_audit_lists_latest_changes_without_pinging(bot: Harness) -> None:
     [reply] = await bot.send("!audit 1")
     assert (
         reply.body
-        == "**Latest 1 changes**\n- 2026-03-02 10:00 CET: Alice declared knowledge @\u2060room <b>"
+        == "**Latest 1 changes**\n- Mon 02 Mar 2026 10:00: Alice declared knowledge @\u2060room <b>"
     )
     assert reply.content["m.mentions"] == {}
     assert "&lt;b&gt;" in reply.html

@@ -74,7 +74,7 @@ async def test_meeting_start_twice_and_empty_stack(bot: Harness) -> None:
     [r] = await bot.send("!meeting start")
     assert r.body.startswith("Meeting started by Alice.")
     [r] = await bot.send("!meeting start", BOB)
-    assert "already running since 10:00" in r.body
+    assert "already running since Mon 02 Mar 2026 10:00" in r.body
     [r] = await bot.send("!next")
     assert "The stack is empty." in r.body
     [r] = await bot.send("!meeting end")

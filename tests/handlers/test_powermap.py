@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.events import Batch, JoinedRoom, RoomEvent
-from handlers.powermap import parse_month
-from handlers.registry import UsageError
+from handlers.errors import UsageError
+from handlers.timeparse import parse_month
 from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, FakeClock, Harness
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -70,7 +70,7 @@ async def test_sections_with_data_and_power_concentration(bot: Harness) -> None:
     assert "- kick: Alice" in body
     assert "⚠ Concentrated: at most one member can kick, change settings." in body
     assert "- Alice: 75% of words; 0 tasks; roles: none" in body
-    assert "- Carol: 0% of words; 1 tasks (1 invisible); roles: notes" in body
+    assert "- Carol: 0% of words; 1 task (1 invisible); roles: notes" in body
     assert body.index("**Airtime**") < body.index("**Each member**")
     assert text.content["m.mentions"] == {}
 

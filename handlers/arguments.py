@@ -1,0 +1,307 @@
+"""Command arguments, declared on the command and converted with the context, as
+discord.py's converters are: each kind knows how many words it takes, how it reads
+them (looking members and roles up where it must), and how it shows in the usage line.
+
+    @practice.command("spend", Amount("amount"), Text("what"), summary=...)
+    async def spend(ctx: Context, amount: Decimal, what: str) -> None: ...
+
+One-word arguments before the first multi-word one are read from the left, those
+after the last from the right (so a `#kind` tag or a `since` counts only as the last
+word); what lies between belongs to the multi-word arguments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from handlers.context import Context, Mention
+from handlers.errors import Mismatch, UsageError
+from handlers.rotation import ensure_roles
+from handlers.timeparse import interval, looks_like_since, parse_month, since, until
+
+MAX_NAME = 80
+MAX_TEXT = 1000
+MAX_AREAS = 10
+
+# Invisible characters that make two names look alike: zero-width ones and bidi controls.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def normalise(text: str) -> str:
+    """Names of tasks, roles and areas: invisible characters dropped, trimmed, lower-cased,
+    inner white space folded."""
+    return " ".join(_INVISIBLE.sub("", text).split()).casefold()
+
+
+def fold_name(name: str) -> str:
+    """A display name or user id as compared when a member names someone."""
+    return normalise(unicodedata.normalize("NFKC", name))
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument. `width`: how many words a one-word kind takes; multi-word kinds are
+    `greedy` and take what the others leave."""
+
+    name: str
+    optional: bool = field(default=False, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)  # the usage text, when not the name
+
+    greedy: ClassVar[bool] = False
+    width: ClassVar[int] = 1
+
+    @property
+    def hint(self) -> str:
+        return self.name
+
+    def usage(self) -> str:
+        if self.label:
+            return self.label
+        return f"[{self.hint}]" if self.optional else f"<{self.hint}>"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Word(Param):
+    """One word, optionally one of fixed choices."""
+
+    choices: tuple[str, ...] = ()
+
+    @property
+    def hint(self) -> str:
+        return "|".join(self.choices) if self.choices else self.name
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        if self.choices and text.casefold() not in self.choices:
+            raise UsageError(f"`{text[:40]}` is not one of: {', '.join(self.choices)}.")
+        return text.casefold() if self.choices else text
+
+
+@dataclass(frozen=True)
+class Number(Param):
+    """A whole number (`12` or `#12`), at least `minimum`."""
+
+    minimum: int = 1
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        digits = text.removeprefix("#")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
+            raise UsageError(f"`{text[:40]}` is not a number.")
+        value = int(digits)
+        if value < self.minimum:
+            raise UsageError(f"{self.name} must be at least {self.minimum}.")
+        return value
+
+
+_AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
+
+
+@dataclass(frozen=True)
+class Amount(Param):
+    """An exact amount of money, more than zero, with at most two decimal places."""
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        match = _AMOUNT.match(text)
+        value = Decimal(f"{match.group(1)}.{match.group(2) or '0'}") if match else None
+        if value is None or value <= 0:
+            raise UsageError(
+                f"`{text[:40]}` is not an amount; write it like 12, 12.5, 12.50 or 12,50 "
+                "(more than zero, at most two decimal places, no thousands separators)."
+            )
+        return value.quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Duration(Param):
+    """`3d`, `2w`, `1m`, `1y`: an `Interval` (as typed, and its calendar step)."""
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return interval(text)
+
+
+@dataclass(frozen=True)
+class Since(Param):
+    """A start: a duration back from now (`30d`) or a date (`2026-11-01`), as UTC."""
+
+    @property
+    def hint(self) -> str:
+        return "since: 30d|2026-11-01"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        if not looks_like_since(text):
+            raise Mismatch(f"`{text[:40]}` is neither a date (2026-11-01) nor a duration (30d).")
+        return since(text, ctx.now(), ctx.settings.timezone)
+
+
+@dataclass(frozen=True)
+class Until(Param):
+    """An end: a duration from now (`2w`) or through a date (`2026-12-24`), as UTC."""
+
+    @property
+    def hint(self) -> str:
+        return "until: date or duration"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return until(text, ctx.now(), ctx.settings.timezone)
+
+
+@dataclass(frozen=True)
+class Month(Param):
+    """A calendar month: `2026-10`, `last` or `this`."""
+
+    @property
+    def hint(self) -> str:
+        return "month e.g. 2026-10|last"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return parse_month(text, ctx.now().astimezone(ctx.settings.timezone).date())
+
+
+@dataclass(frozen=True)
+class Tag(Param):
+    """A `#tag`, one of fixed choices; only ever the last word of the line."""
+
+    choices: tuple[str, ...] = ()
+    optional: bool = field(default=True, kw_only=True)
+
+    def usage(self) -> str:
+        return "[" + "|".join(f"#{c}" for c in self.choices) + "]"
+
+    def listed(self) -> str:
+        return ", ".join(f"#{c}" for c in self.choices)
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        label = text.removeprefix("#").casefold()
+        if not text.startswith("#") or not label:
+            raise Mismatch(f"Use one of {self.listed()}.")
+        if label in self.choices:
+            return label
+        if difflib.get_close_matches(label, self.choices, n=1, cutoff=0.7):
+            raise UsageError(f"Unknown tag `{text[:40]}`; use one of {self.listed()}.", final=True)
+        raise Mismatch(f"Unknown tag `{text[:40]}`; use one of {self.listed()}.")
+
+    def stray(self, name: str) -> str | None:
+        """A last word that looks like a tag but is none of ours, so it stayed in the name."""
+        last = name.rsplit(" ", 1)[-1]
+        return last if last.startswith("#") and len(last) > 1 else None
+
+
+@dataclass(frozen=True)
+class Text(Param):
+    """Several words, as typed (only trimmed)."""
+
+    max_length: int = MAX_TEXT
+    greedy: ClassVar[bool] = True
+
+    def _check(self, text: str) -> str:
+        if len(text) > self.max_length:
+            raise UsageError(
+                f"{self.name} is too long ({len(text)} characters; at most {self.max_length})."
+            )
+        return text
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return self._check(text.strip())
+
+
+@dataclass(frozen=True)
+class Name(Text):
+    """A normalised name of a task, role or area."""
+
+    max_length: int = MAX_NAME
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return self._check(normalise(text))
+
+
+@dataclass(frozen=True)
+class Names(Text):
+    """Comma-separated names, each normalised, without repeats."""
+
+    most: int = MAX_AREAS
+    max_length: int = MAX_NAME
+
+    def usage(self) -> str:
+        return self.label or f"<{self.name}>[, <{self.name}>...]"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        names: list[str] = []
+        for part in text.split(","):
+            name = self._check(normalise(part))
+            if name and name not in names:
+                names.append(name)
+        if not names:
+            raise UsageError(f"Missing {self.name}.")
+        if len(names) > self.most:
+            raise UsageError(f"At most {self.most} {self.name}s at once.")
+        return names
+
+
+@dataclass(frozen=True)
+class Role(Param):
+    """One of the collective's roles, by name: the `Role` record."""
+
+    greedy: ClassVar[bool] = True
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        wanted = normalise(text)
+        known = {r.name: r for r in await ensure_roles(ctx)}
+        if wanted in known:
+            return known[wanted]
+        names = ", ".join(sorted(known)) or "none yet"
+        raise UsageError(f"There is no role `{wanted[:MAX_NAME] or '(none)'}`. Roles: {names}.")
+
+
+@dataclass(frozen=True)
+class Member(Param):
+    """A current member: a mention pill, a display name or a user id. A `Mention` that
+    does not notify; the handler decides whether to ping."""
+
+    greedy: ClassVar[bool] = True
+
+    @property
+    def hint(self) -> str:
+        return f"@{self.name}"
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        return await find_member(ctx, text)
+
+
+def _localpart(user_id: str) -> str:
+    return user_id[1:].split(":", 1)[0].casefold()
+
+
+def _who(mentions: list[Mention]) -> str:
+    return ", ".join(f"{m.label} ({m.user_id})" for m in sorted(mentions, key=lambda m: m.user_id))
+
+
+async def find_member(ctx: Context, text: str) -> Mention:
+    """The member someone meant. A pill (listed in the event's `m.mentions`) settles it; a
+    name two members share is refused with both user ids; nothing close names the nearest."""
+    wanted = text.strip()
+    members = await ctx.quiet_names()
+    if wanted in members:
+        return members[wanted]
+    folded = fold_name(wanted.removeprefix("@"))
+    by_name = [m for m in members.values() if fold_name(m.name or "") == folded]
+    by_local = [m for m in members.values() if _localpart(m.user_id) == folded]
+    for found in (by_name, by_local):
+        pilled = [m for m in found if m.user_id in ctx.mentions]
+        if len(pilled) == 1 or len(found) == 1:
+            return (pilled or found)[0]
+        if found:
+            raise UsageError(
+                f"`{wanted[:60]}` could be any of {_who(found)}: write the user id instead."
+            )
+    labels = {fold_name(m.name or ""): m for m in members.values() if m.name}
+    labels.update({_localpart(m.user_id): m for m in members.values()})
+    close = difflib.get_close_matches(folded, list(labels), n=1, cutoff=0.5)
+    hint = f" Did you mean {labels[close[0]].label} ({labels[close[0]].user_id})?" if close else ""
+    raise UsageError(f"No current member matches `{wanted[:60]}`.{hint}")

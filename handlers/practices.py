@@ -1,0 +1,28 @@
+"""Every practice the bot runs, in the order `!help` lists them: the one place to add one."""
+
+from __future__ import annotations
+
+from handlers import (
+    airtime,
+    general,
+    knowledge,
+    meetings,
+    powermap,
+    roles,
+    rotation_jobs,
+    tasks,
+)
+from handlers.registry import Practice
+
+
+def practices() -> list[Practice]:
+    return [
+        general.practice,
+        tasks.practice,
+        knowledge.practice,
+        roles.practice,
+        rotation_jobs.practice,
+        airtime.practice,
+        powermap.practice,
+        meetings.practice,
+    ]
