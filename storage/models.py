@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -281,3 +283,141 @@ class StackEntry(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Decision(Base):
+    """A proposal (`!propose`) or a decision taken elsewhere (`!decision`), one numbering.
+
+    `number` is the #N members see, per collective. A proposal opens with status `open`
+    and closes `adopted` or `rejected`, or is `withdrawn`; a recorded decision starts
+    `adopted`. `adopted_at` stays set when an adopted decision is later withdrawn. The
+    tally columns are the snapshot taken when it stopped being open.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # proposal | record
+    status: Mapped[str] = mapped_column(String(16))  # open | adopted | rejected | withdrawn
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    rule: Mapped[str | None] = mapped_column(String(16))  # consent | majority | unanimity
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(255))
+    closed_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    tally_agree: Mapped[int | None] = mapped_column(Integer)
+    tally_abstain: Mapped[int | None] = mapped_column(Integer)
+    tally_object: Mapped[int | None] = mapped_column(Integer)
+    tally_block: Mapped[int | None] = mapped_column(Integer)
+
+
+class DecisionAnswer(Base):
+    """A member's current answer to a proposal; a changed answer replaces the old one."""
+
+    __tablename__ = "decision_answers"
+    __table_args__ = (UniqueConstraint("decision_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    answer: Mapped[str] = mapped_column(String(16))  # agree | abstain | object | block
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Dissent(Base):
+    """Dissent attached to a decision, at any time after it was opened or recorded."""
+
+    __tablename__ = "dissents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Note(Base):
+    """A meeting note (`!note`), numbered per collective; deleting one keeps a tombstone."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        UniqueConstraint("collective_id", "number"),
+        Index("ix_notes_collective_at", "collective_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class BudgetEntry(Base):
+    """One line of the budget ledger. The amount is exact: integer cents, never a float.
+
+    SQLite keeps NUMERIC values as binary floating point, so a Numeric column would
+    round sums there; whole cents sum exactly on both databases. Use `amount`.
+    """
+
+    __tablename__ = "budget_entries"
+    __table_args__ = (
+        UniqueConstraint("collective_id", "number"),
+        Index("ix_budget_entries_collective_at", "collective_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # spend | income
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # always positive
+    currency: Mapped[str] = mapped_column(String(8))
+    what: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount as an exact Decimal with two places, e.g. Decimal('12.30')."""
+        return Decimal(self.amount_cents).scaleb(-2)
+
+
+class SecondRequest(Base):
+    """An operation on shared records waiting for a second member's `!second N` (24 h).
+
+    `payload` is JSON describing the target (ids, numbers, new values). Exactly one of
+    `carried_out_at` and `lapsed_at` ends it; `seconded_at` is set when confirmed.
+    """
+
+    __tablename__ = "second_requests"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))  # e.g. "delete note"
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    requested_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconded_by: Mapped[str | None] = mapped_column(String(255))
+    seconded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    carried_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

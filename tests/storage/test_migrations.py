@@ -2,35 +2,87 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection
 
 from bot.database import Database
-from storage.engine import current_revision, head_revision
-from storage.models import Base
+from storage.engine import alembic_config, current_revision, head_revision, migration_connection
+from storage.models import Base, Collective, Meeting
+
+NEW_IN_0008 = {
+    "decisions",
+    "decision_answers",
+    "dissents",
+    "notes",
+    "budget_entries",
+    "second_requests",
+}
+
+
+def diff(conn: Connection) -> list[object]:
+    """What autogenerate would change: tables, columns, types, nullability, defaults,
+    indexes, unique constraints and foreign keys with their ON DELETE."""
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+def tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
 
 
 async def test_schema_matches_models_and_upgrade_is_idempotent(db: Database) -> None:
     assert await current_revision(db.engine) == head_revision()
     await db.migrate()  # a second start upgrades nothing and drops nothing
 
-    def diff(conn: Connection) -> list[object]:
-        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
-
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
 
 
+async def test_0008_upgrades_a_0007_database_keeping_its_rows(db: Database) -> None:
+    """Down to 0007 and up again: only the new tables come and go, older rows stay."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        c = Collective(room_id="!r:x", is_direct=False, joined=True, joined_at=now)
+        session.add(c)
+        await session.flush()
+        session.add(Meeting(collective_id=c.id, started_by="@a:x", started_at=now))
+
+    def migrate(conn: Connection, revision: str) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        if revision == "head":
+            command.upgrade(cfg, revision)
+        else:
+            command.downgrade(cfg, revision)
+
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0007")
+        assert await current_revision(db.engine) == "0007"
+        async with db.engine.connect() as conn:
+            assert not (await conn.run_sync(tables)) & NEW_IN_0008
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert NEW_IN_0008 <= await conn.run_sync(tables)
+        assert await conn.run_sync(diff) == []
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
 async def test_sqlite_table_rebuilds_keep_child_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Batch mode drops and recreates tables; with foreign keys on, that would delete members."""
-    from datetime import UTC, datetime
-
     from alembic.operations import Operations
-    from sqlalchemy import func, select, text
+    from sqlalchemy import text
 
-    from storage.engine import migration_connection
-    from storage.models import Collective, Member
+    from storage.models import Member
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/rebuild.db")
     await db.migrate()

@@ -1,0 +1,115 @@
+"""Meeting notes (`!note`, `!notes`), numbered #N per collective.
+
+Deleting a note (through the two-member rule) keeps its row with `deleted_at` set,
+so numbers stay stable and the log can say what was removed and when; the reading
+queries leave deleted notes out unless asked. Every function is async and takes
+the session first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Note
+from storage.numbering import next_number, rowcount
+
+
+async def add(
+    session: AsyncSession,
+    collective_id: int,
+    text: str,
+    author: str | None,
+    now: datetime,
+    *,
+    meeting_id: int | None = None,
+) -> Note:
+    """Note #N; `meeting_id` links it to the meeting running, if any."""
+    row = Note(
+        collective_id=collective_id,
+        number=await next_number(session, Note.number, Note.collective_id, collective_id),
+        meeting_id=meeting_id,
+        author=author,
+        text=text,
+        at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def by_number(session: AsyncSession, collective_id: int, number: int) -> Note | None:
+    """The note #N, deleted or not (check `deleted_at`)."""
+    return await session.scalar(
+        select(Note).where(Note.collective_id == collective_id, Note.number == number)
+    )
+
+
+async def by_id(session: AsyncSession, collective_id: int, note_id: int) -> Note | None:
+    """The note with this row id, only if it belongs to the collective; deleted or not."""
+    return await session.scalar(
+        select(Note).where(Note.collective_id == collective_id, Note.id == note_id)
+    )
+
+
+async def since(
+    session: AsyncSession,
+    collective_id: int,
+    since: datetime | None = None,
+    *,
+    until: datetime | None = None,
+    limit: int | None = None,
+    include_deleted: bool = False,
+) -> list[Note]:
+    """Notes in [since, until), oldest first; with `limit`, only the latest that many.
+
+    No `since`: from the first note (the export).
+    """
+    query = select(Note).where(Note.collective_id == collective_id)
+    if since is not None:
+        query = query.where(Note.at >= since)
+    if until is not None:
+        query = query.where(Note.at < until)
+    if not include_deleted:
+        query = query.where(Note.deleted_at.is_(None))
+    query = query.order_by(Note.at.desc(), Note.number.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed((await session.execute(query)).scalars().all()))
+
+
+async def by_meeting(
+    session: AsyncSession, meeting_id: int, *, include_deleted: bool = False
+) -> list[Note]:
+    """The notes taken during one meeting, oldest first."""
+    query = select(Note).where(Note.meeting_id == meeting_id)
+    if not include_deleted:
+        query = query.where(Note.deleted_at.is_(None))
+    result = await session.execute(query.order_by(Note.at, Note.number))
+    return list(result.scalars())
+
+
+async def delete(session: AsyncSession, note: Note, now: datetime) -> bool:
+    """Mark the note deleted (its row and text stay); False if it already was."""
+    if note.deleted_at is not None:
+        return False
+    note.deleted_at = now
+    await session.flush()
+    return True
+
+
+async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
+    """`!forgetme`: notes keep their text, their author becomes "a former member".
+
+    Only the named collective's notes when one is given. Returns the notes changed.
+    """
+    where: list[ColumnElement[bool]] = [Note.author == user_id]
+    if collective_id is not None:
+        where.append(Note.collective_id == collective_id)
+    result = await session.execute(
+        update(Note).where(*where).values(author=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return rowcount(result)

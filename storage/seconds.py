@@ -1,0 +1,167 @@
+"""The two-member rule: an operation that erases or overrides shared records waits, as
+request #N, for a second member's `!second N` within 24 hours.
+
+A request is pending until it is seconded (and then carried out) or its time runs
+out; a request whose time ran out is announced once as lapsed (`lapsed_unannounced`,
+then `mark_lapsed`). `action` names the operation ("withdraw decision", "delete
+note", ...) and `payload` is JSON describing its target. Every function is async and
+takes the session first, except `payload` and `state`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import SecondRequest
+from storage.numbering import next_number, rowcount
+
+WINDOW = timedelta(hours=24)
+
+
+async def create(
+    session: AsyncSession,
+    collective_id: int,
+    action: str,
+    payload: Mapping[str, Any],
+    requested_by: str | None,
+    now: datetime,
+    *,
+    window: timedelta = WINDOW,
+) -> SecondRequest:
+    """Request #N, expiring `window` (24 h) from now. `payload` must be JSON-serialisable."""
+    row = SecondRequest(
+        collective_id=collective_id,
+        number=await next_number(
+            session, SecondRequest.number, SecondRequest.collective_id, collective_id
+        ),
+        action=action,
+        payload=json.dumps(dict(payload), sort_keys=True, ensure_ascii=False),
+        requested_by=requested_by,
+        requested_at=now,
+        expires_at=now + window,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def payload(request: SecondRequest) -> dict[str, Any]:
+    """The target description given to `create`, as a dict."""
+    data = json.loads(request.payload)
+    assert isinstance(data, dict)
+    return data
+
+
+def state(request: SecondRequest, now: datetime) -> str:
+    """One of: pending, seconded, carried out, lapsed (announced), expired (not yet)."""
+    if request.carried_out_at is not None:
+        return "carried out"
+    if request.lapsed_at is not None:
+        return "lapsed"
+    if request.seconded_at is not None:
+        return "seconded"
+    if now >= request.expires_at:
+        return "expired"
+    return "pending"
+
+
+async def by_number(session: AsyncSession, collective_id: int, number: int) -> SecondRequest | None:
+    return await session.scalar(
+        select(SecondRequest).where(
+            SecondRequest.collective_id == collective_id, SecondRequest.number == number
+        )
+    )
+
+
+def _waiting() -> list[ColumnElement[bool]]:
+    return [
+        SecondRequest.seconded_at.is_(None),
+        SecondRequest.carried_out_at.is_(None),
+        SecondRequest.lapsed_at.is_(None),
+    ]
+
+
+async def pending(session: AsyncSession, collective_id: int, now: datetime) -> list[SecondRequest]:
+    """Requests still waiting for a second member and not expired, oldest first."""
+    result = await session.execute(
+        select(SecondRequest)
+        .where(
+            SecondRequest.collective_id == collective_id,
+            *_waiting(),
+            SecondRequest.expires_at > now,
+        )
+        .order_by(SecondRequest.number)
+    )
+    return list(result.scalars())
+
+
+async def lapsed_unannounced(
+    session: AsyncSession, now: datetime, collective_id: int | None = None
+) -> list[SecondRequest]:
+    """Requests whose 24 hours ran out with no second and whose lapse is not yet
+    announced (all collectives unless one is named), oldest first."""
+    query = select(SecondRequest).where(*_waiting(), SecondRequest.expires_at <= now)
+    if collective_id is not None:
+        query = query.where(SecondRequest.collective_id == collective_id)
+    result = await session.execute(query.order_by(SecondRequest.expires_at, SecondRequest.id))
+    return list(result.scalars())
+
+
+async def mark_seconded(
+    session: AsyncSession, request: SecondRequest, by: str, now: datetime
+) -> None:
+    """Record the second member. Raises ValueError unless the request is pending, or
+    when `by` is the member who asked: the rule needs two different members."""
+    current = state(request, now)
+    if current != "pending":
+        raise ValueError(f"request #{request.number} is {current}, not pending")
+    if by == request.requested_by:
+        raise ValueError(f"request #{request.number} needs a member other than the one who asked")
+    request.seconded_by = by
+    request.seconded_at = now
+    await session.flush()
+
+
+async def mark_carried_out(session: AsyncSession, request: SecondRequest, now: datetime) -> None:
+    """The operation was done. Raises ValueError unless the request was seconded."""
+    if request.seconded_at is None or request.carried_out_at is not None:
+        raise ValueError(f"request #{request.number} is {state(request, now)}, not seconded")
+    request.carried_out_at = now
+    await session.flush()
+
+
+async def mark_lapsed(session: AsyncSession, request: SecondRequest, now: datetime) -> None:
+    """The lapse was announced; it will not be listed again. Raises ValueError unless
+    the request expired unseconded."""
+    current = state(request, now)
+    if current != "expired":
+        raise ValueError(f"request #{request.number} is {current}, not expired")
+    request.lapsed_at = now
+    await session.flush()
+
+
+async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
+    """`!forgetme`: requests stay, who asked and who seconded become "a former member".
+
+    Only the named collective's requests when one is given. Returns the rows changed.
+    """
+    total = 0
+    for column, values in (
+        (SecondRequest.requested_by, {"requested_by": None}),
+        (SecondRequest.seconded_by, {"seconded_by": None}),
+    ):
+        where: list[ColumnElement[bool]] = [column == user_id]
+        if collective_id is not None:
+            where.append(SecondRequest.collective_id == collective_id)
+        result = await session.execute(
+            update(SecondRequest).where(*where).values(values),
+            execution_options={"synchronize_session": "fetch"},
+        )
+        total += rowcount(result)
+    return total
