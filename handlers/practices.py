@@ -10,6 +10,7 @@ from handlers import (
     powermap,
     roles,
     rotation_jobs,
+    seconds,
     tasks,
 )
 from handlers.registry import Practice
@@ -25,4 +26,5 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
+        seconds.practice,
     ]

@@ -24,6 +24,8 @@ from handlers.settings import CollectiveSettings
 Handler = Callable[..., Awaitable[None]]
 JobHandler = Callable[[Context], Awaitable[None]]
 JoinHook = Callable[[Context], Awaitable[None]]
+# Carries out an overwrite once a second member confirmed it; returns what was done.
+Overwrite = Callable[[Context, dict[str, Any]], Awaitable[str]]
 
 # C0 controls but tab and newline, and DEL: never part of what a member means.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
@@ -183,6 +185,18 @@ class Practice:
     message_listeners: list[MessageListener] = field(default_factory=list)
     redaction_listeners: list[RedactionListener] = field(default_factory=list)
     join_hooks: list[JoinHook] = field(default_factory=list)
+    overwrites: dict[str, Overwrite] = field(default_factory=dict)
+
+    def overwrite(self, action: str) -> Callable[[Overwrite], Overwrite]:
+        """Declare an operation that erases or overrides a shared record: it is only
+        requested by one member (`handlers.seconds.ask_second`) and carried out by this
+        function when another member answers `!second N`."""
+
+        def register(func: Overwrite) -> Overwrite:
+            self.overwrites[action] = func
+            return func
+
+        return register
 
     def on_join(self, func: JoinHook) -> JoinHook:
         """Run once when the bot first finds itself in a collective's room."""
@@ -258,6 +272,12 @@ class Registry:
         self.message_listeners = [f for p in self.practices for f in p.message_listeners]
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
+        self.overwrites: dict[str, Overwrite] = {}
+        for practice in self.practices:
+            for action, func in practice.overwrites.items():
+                if action in self.overwrites:
+                    raise ValueError(f"overwrite {action!r} declared twice")
+                self.overwrites[action] = func
 
     def words(self) -> set[str]:
         return {name.split()[0] for name in self.commands}

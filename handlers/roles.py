@@ -8,12 +8,14 @@ fairness rule, in `handlers/fairness.py`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.arguments import Duration, Member, Name, Role, Text, Until
 from handlers.context import Context, Mention, Rows
 from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.rotation import ensure_roles, next_in_line, term_end
+from handlers.seconds import ask_second
 from handlers.timeparse import Interval
 from storage import roles
 from storage.models import Role as RoleRecord
@@ -66,22 +68,33 @@ async def define(ctx: Context, role: str, term: Interval, scope: str | None) -> 
     if term.text.endswith("y") or int(term.text[:-1]) > 999:
         raise UsageError("Terms are given in days, weeks or months (like 1w, 2w or 1m).")
     found = await roles.role(ctx.session, ctx.collective_id, role)
-    if found is None:
-        await roles.add_role(
-            ctx.session, ctx.collective_id, role, term.text, scope or "", ctx.author, ctx.now()
+    if found is not None:  # changing a shared role's bounds takes two members
+        what = f"redefine role {role} as {term}" + (f": {scope}" if scope else "")
+        await ask_second(
+            ctx, "redefine role", {"role": role, "term": term.text, "scope": scope}, what
         )
-        verb = "Defined"
-    else:
-        found.term, found.scope = term.text, scope or found.scope
-        verb = "Redefined"
+        return
+    await roles.add_role(
+        ctx.session, ctx.collective_id, role, term.text, scope or "", ctx.author, ctx.now()
+    )
     await ctx.audit("defined role", f"{role} ({term})")
     await ctx.reply(
-        verb + " role **{name}**, term {term}, for {who}: {scope}",
+        "Defined role **{name}**, term {term}, for {who}: {scope}",
         name=role,
         term=term.text,
         who=await ctx.mention(ctx.author, ping=False),
         scope=scope or "(no scope given)",
     )
+
+
+@practice.overwrite("redefine role")
+async def redefine(ctx: Context, change: dict[str, Any]) -> str:
+    found = await roles.role(ctx.session, ctx.collective_id, change["role"])
+    if found is None:
+        raise UsageError(f"The role `{change['role']}` no longer exists.")
+    found.term, found.scope = change["term"], change["scope"] or found.scope
+    await ctx.audit("redefined role", f"{found.name} ({found.term})")
+    return f"role {found.name} now has a term of {found.term}: {found.scope or '(no scope)'}"
 
 
 @practice.command(

@@ -162,9 +162,42 @@ async def test_define_claim_release(bot: Harness) -> None:
         "!role release treasury team receipts in the box"
     )
     assert "Vacant" in await bot.ask("!roles")
-    assert "Redefined role **treasury team**, term 2w" in await bot.ask(
-        "!role define treasury team 2w"
+
+
+async def test_redefining_a_role_takes_a_second_member(bot: Harness) -> None:
+    await bot.ask("!role define treasury 1m keeps the budget")
+    asked = await bot.ask("!role define treasury 2w pays the bills")
+    assert asked.startswith(
+        "Request **#1** from Alice: redefine role treasury as 2w: pays the bills. "
+        "It changes a shared record, so it waits for a second member: `!second 1` before "
+        "Sat 28 Feb 2026 13:00."
     )
+    assert "(1m): keeps the budget" in await bot.ask("!roles")
+    assert "another member has to second it" in await bot.ask("!second 1")
+    done = await bot.ask("!second 1", BOB)
+    assert done == (
+        "Bob seconded request #1 from Alice: role treasury now has a term of 2w: pays the bills."
+    )
+    assert "(2w): pays the bills" in await bot.ask("!roles")
+    assert "has been carried out already" in await bot.ask("!second 1", CAROL)
+    audit = await bot.ask("!audit 3")
+    assert "Bob seconded request #1 from @alice:test.org" in audit
+    assert "Alice asked request #1: redefine role treasury" in audit
+
+
+async def test_an_unseconded_request_lapses_once_and_changes_nothing(bot: Harness) -> None:
+    await bot.ask("!role define treasury 1m keeps the budget")
+    await bot.ask("!role define treasury 1w")
+    bot.clock.advance(hours=25)
+    assert await bot.rituals.run_due("second-lapse", ROOM)
+    lapsed = [s for s in bot.sent if "lapsed" in s.body]
+    assert len(lapsed) == 1
+    assert lapsed[0].body.startswith("Request #1 (redefine role) lapsed")
+    bot.clock.advance(hours=1)
+    assert await bot.rituals.run_due("second-lapse", ROOM)
+    assert len([s for s in bot.sent if "lapsed" in s.body]) == 1
+    assert "lapsed" in await bot.ask("!second 1", BOB)
+    assert "(1m): keeps the budget" in await bot.ask("!roles")
 
 
 async def test_swap_takes_effect_on_accept(bot: Harness) -> None:

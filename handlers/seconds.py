@@ -1,0 +1,93 @@
+"""The two-member rule: erasing or overriding a shared record is only requested by one member
+and carried out when another answers `!second N` within 24 hours; both names go into the
+audit log, and a request that lapses says so in the room once.
+
+A practice declares each such operation with `@practice.overwrite("delete note")` and asks
+for it with `ask_second(ctx, "delete note", {...}, "delete note #3")`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.arguments import Number
+from handlers.context import Context
+from handlers.registry import Practice
+from storage import seconds
+
+practice = Practice(
+    "Two-member rule", "Erasing or overriding a shared record waits for a second member."
+)
+
+
+async def ask_second(ctx: Context, action: str, payload: dict[str, Any], what: str) -> None:
+    """Record the request and tell the room how a second member confirms it."""
+    request = await seconds.create(
+        ctx.session, ctx.collective_id, action, payload, ctx.author, ctx.now()
+    )
+    await ctx.audit("asked", f"request #{request.number}: {what}")
+    await ctx.reply(
+        "Request **#{n}** from {who}: {what}. It changes a shared record, so it waits for a "
+        "second member: `{p}second {n}` before {until}.",
+        n=request.number,
+        who=await ctx.mention(ctx.author, ping=False),
+        what=what,
+        p=ctx.prefix,
+        until=ctx.time(request.expires_at),
+    )
+
+
+@practice.command(
+    "second",
+    Number("request"),
+    summary="Confirm another member's request to erase or override a shared record.",
+    examples=("!second 3",),
+)
+async def second(ctx: Context, request: int) -> None:
+    found = await seconds.by_number(ctx.session, ctx.collective_id, request)
+    if found is None:
+        await ctx.reply("There is no request #{n}.", n=request)
+        return
+    state = seconds.state(found, ctx.now())
+    if state != "pending":
+        await ctx.reply(
+            "Request #{n} ({what}) has {state}; nothing changed.",
+            n=request,
+            what=found.action,
+            state="been carried out already" if state == "carried out" else "lapsed",
+        )
+        return
+    if found.requested_by == ctx.author:
+        await ctx.reply(
+            "{who} asked for request #{n}, so another member has to second it.",
+            who=await ctx.mention(ctx.author, ping=False),
+            n=request,
+        )
+        return
+    carry = ctx.runtime.registry.overwrites[found.action]
+    await seconds.mark_seconded(ctx.session, found, ctx.author, ctx.now())
+    done = await carry(ctx, seconds.payload(found))
+    await seconds.mark_carried_out(ctx.session, found, ctx.now())
+    asker = found.requested_by or "a former member"
+    await ctx.audit("seconded", f"request #{request} from {asker}: {done}")
+    await ctx.reply(
+        "{who} seconded request #{n} from {asker}: {done}.",
+        who=await ctx.mention(ctx.author, ping=False),
+        n=request,
+        asker=await ctx.mention(asker, ping=False),
+        done=done,
+    )
+
+
+@practice.job("second-lapse", lambda settings: "0 * * * *")
+async def announce_lapsed(ctx: Context) -> None:
+    """Hourly: each request whose 24 hours ran out unseconded is announced once."""
+    for request in await seconds.lapsed_unannounced(ctx.session, ctx.now(), ctx.collective_id):
+        await seconds.mark_lapsed(ctx.session, request, ctx.now())
+        await ctx.audit("lapsed", f"request #{request.number} ({request.action})", actor="the bot")
+        await ctx.say(
+            "Request #{n} ({what}) lapsed: nobody seconded it within 24 hours, so nothing "
+            "changed. Ask again if it is still wanted.",
+            n=request.number,
+            what=request.action,
+        )
