@@ -150,22 +150,43 @@ def render(template: str, values: Mapping[str, Any]) -> tuple[str, str, list[str
     return plain, formatted, mentioned
 
 
+def relation(reply_to: str | None, thread: str | None) -> dict[str, Any] | None:
+    """A reply to the command, inside its thread when it was typed in one."""
+    if thread:
+        return {
+            "rel_type": "m.thread",
+            "event_id": thread,
+            "is_falling_back": reply_to is None,
+            "m.in_reply_to": {"event_id": reply_to or thread},
+        }
+    if reply_to:
+        return {"m.in_reply_to": {"event_id": reply_to}}
+    return None
+
+
 def content(
-    template: str, values: Mapping[str, Any], reply_to: str | None = None
+    template: str,
+    values: Mapping[str, Any],
+    reply_to: str | None = None,
+    *,
+    notify: bool = False,
+    thread: str | None = None,
 ) -> dict[str, Any]:
-    """The `m.room.message` content: an `m.notice`, HTML and plain, explicit mentions."""
+    """The `m.room.message` content: HTML and plain, explicit mentions; an `m.notice`, or an
+    `m.text` when it must reach the people it mentions."""
     body, formatted, mentioned = render(template, values)
     if len(body.encode()) + len(formatted.encode()) > MAX_BYTES:
         # The homeserver refuses events over 64 KiB; a cut plain message beats none.
         body = body.encode()[: MAX_BYTES // 2].decode(errors="ignore") + "\n… (cut: too long)"
         formatted = html.escape(body).replace("\n", "<br>")
     result: dict[str, Any] = {
-        "msgtype": "m.notice",
+        "msgtype": "m.text" if notify else "m.notice",
         "body": body,
         "format": "org.matrix.custom.html",
         "formatted_body": formatted,
         "m.mentions": {"user_ids": mentioned} if mentioned else {},
     }
-    if reply_to:
-        result["m.relates_to"] = {"m.in_reply_to": {"event_id": reply_to}}
+    relates = relation(reply_to, thread)
+    if relates:
+        result["m.relates_to"] = relates
     return result

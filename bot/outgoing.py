@@ -29,7 +29,13 @@ class QueuedOutgoing:
         self.count = 0
 
     async def post(self, message: Message) -> None:
-        content = formatter.content(message.template, message.values, message.reply_to)
+        content = formatter.content(
+            message.template,
+            message.values,
+            message.reply_to,
+            notify=message.notify,
+            thread=message.thread,
+        )
         attachment = None
         if message.image is not None:
             image = message.image

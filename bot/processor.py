@@ -65,6 +65,16 @@ def mentioned(content: dict[str, object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(u for u in found if u.startswith("@") and len(u) <= 255))
 
 
+def thread_of(content: dict[str, object]) -> str | None:
+    """The root of the thread a message was sent in, if any."""
+    relates = content.get("m.relates_to")
+    if isinstance(relates, dict) and relates.get("rel_type") == "m.thread":
+        root = relates.get("event_id")
+        if isinstance(root, str) and root.startswith("$") and len(root) <= 255:
+            return root
+    return None
+
+
 def strip_reply_fallback(body: str) -> str:
     """Drop the quoted `> ...` lines some clients put before the text of a reply."""
     if not body.startswith("> "):
@@ -205,6 +215,7 @@ class Processor:
         ctx = self._context(
             session, collective, event.sender, event.event_id, event.event_id, mentioned(content)
         )
+        ctx.thread = thread_of(content)
         said = Said(event.event_id, event.sender, len(text.split()), _when(event), is_command)
         for listener in self.registry.message_listeners:
             await listener(ctx, said)

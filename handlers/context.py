@@ -66,6 +66,10 @@ class Message:
     values: Mapping[str, object]
     reply_to: str | None = None
     image: Image | None = None  # when set, an m.image; the template is its description
+    # An m.text meant to reach the people it mentions (default push rules never notify
+    # for an m.notice); otherwise an m.notice, as replies are.
+    notify: bool = False
+    thread: str | None = None  # the root of the thread the command was typed in
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class Context:
     author: str = ""  # the member who typed the command; empty for scheduled work
     event_id: str | None = None
     mentions: tuple[str, ...] = ()  # user ids the command's event deliberately mentioned
+    thread: str | None = None  # the thread root, when the command was typed in a thread
     late_by: float = 0.0  # seconds a scheduled run started after its due time
     due_at: datetime | None = None  # the due time of a scheduled run
 
@@ -145,16 +150,32 @@ class Context:
         await audit.record(self.session, self.collective_id, who, action, detail, self.now())
 
     async def reply(self, template: str, /, **values: object) -> None:
-        """Answer the command that caused this context, as a reply to it."""
-        await self.outgoing.post(Message(self.room_id, template, values, self.event_id))
+        """Answer the command that caused this context, as a reply to it (in its thread)."""
+        await self.outgoing.post(
+            Message(self.room_id, template, values, self.event_id, thread=self.thread)
+        )
+
+    async def call(self, template: str, /, **values: object) -> None:
+        """A reply whose point is to reach the members it mentions (a swap request, the
+        next speaker): an m.text, so their notifications go off."""
+        await self.outgoing.post(
+            Message(self.room_id, template, values, self.event_id, notify=True, thread=self.thread)
+        )
 
     async def say(self, template: str, /, **values: object) -> None:
         """Post to the room without replying to anything (scheduled posts)."""
         await self.outgoing.post(Message(self.room_id, template, values, None))
 
+    async def announce(self, template: str, /, **values: object) -> None:
+        """A scheduled post that must reach the members it mentions (a rotation, a
+        reminder): an m.text with `m.mentions`."""
+        await self.outgoing.post(Message(self.room_id, template, values, None, notify=True))
+
     async def post_image(self, image: Image, description: str, /, **values: object) -> None:
         """Upload an image (a chart) to the room, as a reply when answering a command."""
-        await self.outgoing.post(Message(self.room_id, description, values, self.event_id, image))
+        await self.outgoing.post(
+            Message(self.room_id, description, values, self.event_id, image, thread=self.thread)
+        )
 
     async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
         """A member by display name; `ping=False` names them without a notification."""

@@ -33,7 +33,9 @@ MAX_NOTES = 2000
 )
 async def list_roles(ctx: Context) -> None:
     rows = []
-    for role in await ensure_roles(ctx):
+    all_roles = await ensure_roles(ctx)
+    upcoming = await next_in_line(ctx, all_roles)
+    for role in all_roles:
         term = await roles.current_term(ctx.session, role.id)
         state = "Vacant"
         if term is not None:
@@ -45,7 +47,7 @@ async def list_roles(ctx: Context) -> None:
                 "term": role.term,
                 "scope": f": {role.scope}" if role.scope else "",
                 "state": state,
-                "next": await next_in_line(ctx, role, term.user_id if term else None),
+                "next": upcoming[role.id],
             }
         )
     await ctx.reply(
@@ -128,7 +130,24 @@ async def claim(ctx: Context, role: RoleRecord) -> None:
         ctx.session, role.id, ctx.author, now, term_end(ctx, now, role.term), "claim"
     )
     await ctx.audit("claimed role", role.name)
-    await ctx.reply("{who} holds **{r}** until {e}.", who=who, r=role.name, e=ctx.time(new.ends_at))
+    await ctx.reply(
+        "{who} holds **{r}** until {e}.{notes}",
+        who=who,
+        r=role.name,
+        e=ctx.time(new.ends_at),
+        notes=await _notes(ctx, role.id, ctx.author),
+    )
+
+
+async def _notes(ctx: Context, role_id: int, taker: str) -> Rows | str:
+    """The handover notes the last holder left, for whoever takes the role, however."""
+    left = await roles.latest_notes(ctx.session, role_id)
+    if left is None or left.user_id == taker:
+        return ""
+    return Rows(
+        " Handover notes from {by}: {notes}",
+        [{"by": await ctx.mention(left.user_id, ping=False), "notes": left.handover_notes}],
+    )
 
 
 @practice.command(
@@ -202,7 +221,7 @@ async def swap(ctx: Context, role: RoleRecord, member: Mention) -> None:
             pending.resolved_at = ctx.now()  # a newer request replaces yours
     await roles.add_swap(ctx.session, role.id, giver, taker, ctx.author, ctx.now())
     await ctx.audit("asked swap", role.name)
-    await ctx.reply(
+    await ctx.call(
         "{o}: {who} asks " + wording + ". Answer `{p}accept` to agree.",
         o=Mention(member.user_id, member.name),
         who=await ctx.mention(ctx.author, ping=False),
@@ -242,7 +261,8 @@ async def accept(ctx: Context, role: RoleRecord | None) -> None:
     await roles.start_term(ctx.session, target.id, request.to_user, now, term.ends_at, "swap")
     await ctx.audit("accepted swap", target.name)
     await ctx.reply(
-        "Swap done: {taker} holds **{r}** until {e}, instead of {giver}.",
+        "Swap done: {taker} holds **{r}** until {e}, instead of {giver}.{notes}",
+        notes=await _notes(ctx, target.id, request.to_user),
         taker=await ctx.mention(request.to_user),
         giver=await ctx.mention(request.from_user, ping=False),
         r=target.name,

@@ -3,10 +3,11 @@ the collective's roles, who could take one and in what order, and when a term en
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 
 from handlers.context import Context
-from handlers.fairness import Candidate, notional_last, ranked
+from handlers.fairness import Candidate, assign, notional_last
 from handlers.timeparse import duration
 from storage import collectives, roles
 from storage.models import Role
@@ -60,10 +61,28 @@ async def candidates(ctx: Context, role: Role, at: datetime, busy: set[str]) -> 
     return out
 
 
-async def next_in_line(ctx: Context, role: Role, holder: str | None) -> str:
-    groups = ranked(await candidates(ctx, role, ctx.now(), set()), holder)
-    if not groups:
-        return "nobody available"
+async def next_in_line(ctx: Context, all_roles: list[Role]) -> dict[int, str]:
+    """Who the rotation would pick for each role if it ran now: the same joint assignment
+    (distinct holders where the pool allows), with ties shown as the draw they would be."""
+    pools = []
+    for role in all_roles:
+        last = await roles.current_term(ctx.session, role.id) or await roles.last_term(
+            ctx.session, role.id
+        )
+        pools.append(
+            (await candidates(ctx, role, ctx.now(), set()), last.user_id if last else None)
+        )
     names = await ctx.quiet_names()
-    labels = [names[c.user_id].label if c.user_id in names else c.user_id for c in groups[0]]
-    return labels[0] if len(labels) == 1 else "a draw between " + ", ".join(labels)
+
+    def label(user_id: str) -> str:
+        return names[user_id].label if user_id in names else user_id
+
+    out = {}
+    for role, choice in zip(all_roles, assign(pools, random.Random(0)), strict=True):
+        if choice is None:
+            out[role.id] = "nobody available"
+        elif choice.draw:
+            out[role.id] = "a draw between " + ", ".join(label(u) for u in choice.tied)
+        else:
+            out[role.id] = label(choice.user_id)
+    return out

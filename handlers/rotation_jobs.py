@@ -7,9 +7,8 @@ was down) keeps the same rhythm and says it is late.
 
 from __future__ import annotations
 
-import hashlib
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from handlers.context import Context, Mention, Rows
 from handlers.fairness import assign
@@ -24,12 +23,6 @@ practice = Practice("Rotation", "The weekly rotation of roles and the day-before
 SLACK = timedelta(hours=12)
 
 
-def _rng(room_id: str, due: datetime) -> random.Random:
-    """Random enough for a draw, and the same draw if the run is ever recomputed."""
-    seed = hashlib.sha256(f"{room_id}|{due.isoformat()}".encode()).digest()
-    return random.Random(int.from_bytes(seed[:8], "big"))
-
-
 def daily_at_rotation_time(settings: CollectiveSettings) -> str:
     minute, hour = settings.schedule["rotation"].split()[:2]
     return f"{minute} {hour} * * *"
@@ -42,7 +35,7 @@ async def _label(ctx: Context, user_id: str, ping: bool) -> Mention:
 @practice.job("rotation", "rotation")
 async def rotate(ctx: Context) -> None:
     due = ctx.due_at or ctx.now()
-    rng = _rng(ctx.room_id, due)
+    rng = random.SystemRandom()  # a real draw; who was tied goes into the audit log
     all_roles = await ensure_roles(ctx)
     current = {r.id: await roles.current_term(ctx.session, r.id) for r in all_roles}
     continuing = {r.id for r in all_roles if (t := current[r.id]) and t.ends_at > due + SLACK}
@@ -70,9 +63,9 @@ async def rotate(ctx: Context) -> None:
                 holder=await _label(ctx, term.user_id, ping=False), ends=ctx.time(term.ends_at)
             )
             continue
-        before = previous[role.id]
         out = outgoing[role.id]
-        notes = before.handover_notes if before else None
+        left = await roles.latest_notes(ctx.session, role.id)
+        notes = left.handover_notes if left else None
         if term is not None:
             term.ended_at = due
         choice = chosen[role.id]
@@ -97,9 +90,10 @@ async def rotate(ctx: Context) -> None:
             tied = [(await _label(ctx, u, ping=False)).label for u in choice.tied]
             row["tied"] = ", ".join(tied)
             text += " Drawn at random among {tied}, who were equally due."
-        if notes:
+        if left and notes:
             row["notes"] = notes
-            text += " Handover notes: {notes}"
+            row["by"] = await _label(ctx, left.user_id, ping=False)
+            text += " Handover notes from {by}: {notes}"
         elif out and out != choice.user_id:
             text += " No handover notes were left."
         row["how"] = text
@@ -111,7 +105,7 @@ async def rotate(ctx: Context) -> None:
     lines = Rows(
         "- {line}", [{"line": Rows("**{role}**{scope}: " + str(r.pop("how")), [r])} for r in rows]
     )
-    await ctx.say(
+    await ctx.announce(
         "**Role rotation** for the term starting {start}{late}\n{lines}\n"
         "The rule: whoever held the role least in the last {window}, then longest ago; "
         "away members are skipped. `{p}roles` shows the next in line.",
@@ -133,7 +127,7 @@ async def remind(ctx: Context) -> None:
             continue
         term.reminded_at = ctx.now()
         role = next(r for r in await ensure_roles(ctx) if r.id == term.role_id)
-        await ctx.say(
+        await ctx.announce(
             "{who}: your term as **{r}** ends {e}. Leave handover notes for whoever comes next: "
             "`{p}role handover {r} <notes>`.",
             who=await _label(ctx, term.user_id, ping=True),

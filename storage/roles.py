@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,18 +78,45 @@ async def start_term(
 async def history(
     session: AsyncSession, role_id: int, since: datetime
 ) -> dict[str, tuple[int, datetime]]:
-    """Per member: terms of this role started since `since`, and the latest start."""
+    """Per member: terms of this role since `since`, and the start of their latest.
+
+    A term is the stretch up to one nominal end; swaps inside it keep that end. It
+    counts once, for whoever held it longest, and only if they held it for at least half
+    of it (a claim released at once is no term). An open term counts as held to its end.
+    """
     result = await session.execute(
-        select(RoleTerm.user_id, func.count(), func.max(RoleTerm.started_at))
-        .where(RoleTerm.role_id == role_id, RoleTerm.started_at >= since)
-        .group_by(RoleTerm.user_id)
+        select(RoleTerm).where(RoleTerm.role_id == role_id, RoleTerm.started_at >= since)
     )
+    stretches: dict[datetime, list[RoleTerm]] = {}
+    for term in result.scalars():
+        stretches.setdefault(term.ends_at, []).append(term)
     out: dict[str, tuple[int, datetime]] = {}
-    for user, n, latest in result.all():
-        if isinstance(latest, str):  # SQLite hands aggregates back untyped
-            latest = datetime.fromisoformat(latest)
-        out[user] = (int(n), latest if latest.tzinfo else latest.replace(tzinfo=since.tzinfo))
+    for end, terms in stretches.items():
+        held: dict[str, timedelta] = {}
+        started: dict[str, datetime] = {}
+        for t in terms:
+            stop = min(t.ended_at or end, end)
+            held[t.user_id] = held.get(t.user_id, timedelta()) + max(
+                stop - t.started_at, timedelta()
+            )
+            started[t.user_id] = max(started.get(t.user_id, t.started_at), t.started_at)
+        span = end - min(t.started_at for t in terms)
+        user = max(held, key=lambda u: (held[u], started[u]))
+        if held[user] * 2 < span:
+            continue
+        count, latest = out.get(user, (0, started[user]))
+        out[user] = (count + 1, max(latest, started[user]))
     return out
+
+
+async def latest_notes(session: AsyncSession, role_id: int) -> RoleTerm | None:
+    """The term whose holder last left handover notes for this role."""
+    return await session.scalar(
+        select(RoleTerm)
+        .where(RoleTerm.role_id == role_id, RoleTerm.handover_notes.is_not(None))
+        .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
+        .limit(1)
+    )
 
 
 async def first_start(session: AsyncSession, role_id: int) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.arguments import Text
 from handlers.context import Context
 from handlers.registry import Practice
-from tests.harness import ROOM, FakeClock, Harness, make_config
+from tests.harness import BOB, ROOM, FakeClock, Harness, make_config
 
 
 async def test_unknown_command_suggests_the_nearest(bot: Harness) -> None:
@@ -85,3 +85,27 @@ async def test_custom_prefix_per_collective(db, clock: FakeClock) -> None:  # ty
     assert await harness.send("!ping") == []
     [reply] = await harness.send("?ping")
     assert reply.body.startswith("pong")
+
+
+async def test_a_command_in_a_thread_is_answered_in_that_thread(bot: Harness) -> None:
+    root = "$root:test.org"
+    event = bot.message("!ping", **{"m.relates_to": {"rel_type": "m.thread", "event_id": root}})
+    before = len(bot.sent)
+    await bot.process([event])
+    [reply] = bot.sent[before:]
+    assert reply.content["m.relates_to"] == {
+        "rel_type": "m.thread",
+        "event_id": root,
+        "is_falling_back": False,
+        "m.in_reply_to": {"event_id": event.event_id},
+    }
+    [plain] = await bot.send("!ping")
+    assert plain.content["m.relates_to"] == {"m.in_reply_to": {"event_id": plain.reply_to}}
+
+
+async def test_replies_inform_and_calls_reach(bot: Harness) -> None:
+    [reply] = await bot.send("!role claim notes")
+    assert reply.content["msgtype"] == "m.notice"
+    [call] = await bot.send("!role swap notes Bob")
+    assert call.content["msgtype"] == "m.text"
+    assert call.content["m.mentions"] == {"user_ids": [BOB]}

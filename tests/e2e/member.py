@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from nio import (
     RoomEncryptedImage,
     RoomMessageImage,
     RoomMessageNotice,
+    RoomMessageText,
     RoomSendResponse,
     SyncResponse,
 )
@@ -33,7 +36,8 @@ class Member:
             config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
         )
         self.password = password
-        self.notices: list[tuple[str, RoomMessageNotice]] = []
+        # What others (the bot) posted: notices and texts, in order.
+        self.notices: list[tuple[str, RoomMessageNotice | RoomMessageText]] = []
         self.images: list[tuple[str, Any]] = []
         self.undecrypted: list[MegolmEvent] = []
 
@@ -55,6 +59,8 @@ class Member:
         for room_id, info in resp.rooms.join.items():
             for event in info.timeline.events:
                 if isinstance(event, RoomMessageNotice):
+                    self.notices.append((room_id, event))
+                elif isinstance(event, RoomMessageText) and event.sender != self.client.user_id:
                     self.notices.append((room_id, event))
                 elif isinstance(event, RoomMessageImage | RoomEncryptedImage):
                     self.images.append((room_id, event))
@@ -151,6 +157,19 @@ class Member:
                     return image
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"no image in {room_id} within {timeout}s")
+
+    async def notifications(self) -> list[dict[str, Any]]:
+        """The member's notifications as the homeserver's push rules decided them."""
+        url = f"{self.client.homeserver}/_matrix/client/v3/notifications"
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+
+        def fetch() -> list[dict[str, Any]]:
+            request = urllib.request.Request(url, headers=headers)
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                data = json.loads(resp.read())
+            return list(data.get("notifications", []))
+
+        return await asyncio.to_thread(fetch)
 
     async def settle(self, seconds: float) -> None:
         """Keep syncing for a while, to catch anything the bot should NOT have sent."""

@@ -14,8 +14,13 @@ from tests.e2e.member import Member
 pytestmark = pytest.mark.e2e
 
 
-async def test_rotation_is_announced_by_itself(
-    homeserver: Homeserver, member: Member, member_account: RegisteredUser, tmp_path: Path
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_rotation_is_announced_by_itself_and_notifies(
+    homeserver: Homeserver,
+    member: Member,
+    member_account: RegisteredUser,
+    tmp_path: Path,
+    encrypted: bool,
 ) -> None:
     account = homeserver.register(f"flattening-rot-{uuid.uuid4().hex[:6]}")
     homeserver.lift_ratelimit(account.user_id)
@@ -31,7 +36,7 @@ async def test_rotation_is_announced_by_itself(
     )
     bot.start()
     try:
-        room = await member.create_room(account.user_id, encrypted=True)
+        room = await member.create_room(account.user_id, encrypted=encrypted)
         await member.wait_joined(room, account.user_id)
         announcement = await member.wait_for(room, "**Role rotation**", timeout=90)
         me = member.client.user_id
@@ -39,7 +44,13 @@ async def test_rotation_is_announced_by_itself(
         for role in ("facilitation", "notes", "agenda"):
             assert f"**{role}**" in announcement.body
         assert announcement.source["content"]["m.mentions"] == {"user_ids": [me]}
+        assert announcement.source["content"]["msgtype"] == "m.text"
         roles = await member.ask(room, "!roles")
         assert roles.body.count("Held by") == 3
+        assert roles.source["content"]["msgtype"] == "m.notice"
+        if not encrypted:  # the homeserver reads plain events with the default push rules
+            pushed = {n["event"]["event_id"] for n in await member.notifications()}
+            assert announcement.event_id in pushed
+            assert roles.event_id not in pushed
     finally:
         bot.stop()
