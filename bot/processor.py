@@ -199,6 +199,8 @@ class Processor:
     ) -> None:
         content = event.content
         msgtype = content.get("msgtype")
+        if msgtype == "m.notice":  # a member who only ever sends notices is another bot
+            await collectives.saw(session, collective.id, event.sender, notice=True)
         if msgtype not in ("m.text", "m.emote"):
             return  # notices (other bots) and media are not talk, and never commands
         relates = content.get("m.relates_to") or {}
@@ -209,6 +211,7 @@ class Processor:
             return
         if not await events.first_time(session, event.event_id, self.clock.now()):
             return  # already counted and acted on
+        await collectives.saw(session, collective.id, event.sender, notice=False)
         settings = self.config.for_room(collective.room_id)
         text = strip_reply_fallback(body).strip()
         is_command = msgtype == "m.text" and text.startswith(settings.command_prefix)

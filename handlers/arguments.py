@@ -264,6 +264,7 @@ class Member(Param):
     """A current member: a mention pill, a display name or a user id. A `Mention` that
     does not notify; the handler decides whether to ping."""
 
+    bots: bool = False  # other bots in the room count too
     greedy: ClassVar[bool] = True
 
     @property
@@ -271,7 +272,7 @@ class Member(Param):
         return f"@{self.name}"
 
     async def convert(self, ctx: Context, text: str) -> Any:
-        return await find_member(ctx, text)
+        return await find_member(ctx, text, bots=self.bots)
 
 
 def _localpart(user_id: str) -> str:
@@ -282,11 +283,11 @@ def _who(mentions: list[Mention]) -> str:
     return ", ".join(f"{m.label} ({m.user_id})" for m in sorted(mentions, key=lambda m: m.user_id))
 
 
-async def find_member(ctx: Context, text: str) -> Mention:
+async def find_member(ctx: Context, text: str, *, bots: bool = False) -> Mention:
     """The member someone meant. A pill (listed in the event's `m.mentions`) settles it; a
     name two members share is refused with both user ids; nothing close names the nearest."""
     wanted = text.strip()
-    members = await ctx.quiet_names()
+    members = await (ctx.everyone() if bots else ctx.quiet_names())
     if wanted in members:
         return members[wanted]
     folded = fold_name(wanted.removeprefix("@"))

@@ -182,6 +182,13 @@ class Context:
         known = (await self.quiet_names()).get(user_id)
         return Mention(user_id, known.name if known else None, ping)
 
+    async def everyone(self) -> dict[str, Mention]:
+        """Every joined user, other bots included, by display name, without a ping."""
+        return {
+            m.user_id: Mention(m.user_id, m.display_name, ping=False)
+            for m in await collectives.members(self.session, self.collective_id, bots=True)
+        }
+
     async def quiet_names(self) -> dict[str, Mention]:
         """Every current member by display name, for lists that should notify nobody.
         Read once per command: membership does not change while one runs."""

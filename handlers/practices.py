@@ -7,6 +7,7 @@ from handlers import (
     general,
     knowledge,
     meetings,
+    membership,
     powermap,
     roles,
     rotation_jobs,
@@ -19,6 +20,7 @@ from handlers.registry import Practice
 def practices() -> list[Practice]:
     return [
         general.practice,
+        membership.practice,
         tasks.practice,
         knowledge.practice,
         roles.practice,

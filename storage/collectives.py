@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Collective, Member
@@ -92,13 +92,34 @@ async def sync_members(
             member.changed_at = now
 
 
-async def members(session: AsyncSession, collective_id: int) -> list[Member]:
+async def members(session: AsyncSession, collective_id: int, *, bots: bool = False) -> list[Member]:
+    """The joined members; other bots only when asked for (`bots=True`)."""
     result = await session.execute(
         select(Member)
         .where(Member.collective_id == collective_id, Member.joined.is_(True))
         .order_by(Member.user_id)
     )
-    return list(result.scalars())
+    return [m for m in result.scalars() if bots or not m.is_bot]
+
+
+async def saw(session: AsyncSession, collective_id: int, user_id: str, *, notice: bool) -> None:
+    """Note that a member sent a text (or a notice), once: notices only means a bot."""
+    column = Member.sent_notice if notice else Member.sent_text
+    await session.execute(
+        update(Member)
+        .where(Member.collective_id == collective_id, Member.user_id == user_id, column.is_(False))
+        .values({column: True})
+    )
+
+
+async def mark(session: AsyncSession, collective_id: int, user_id: str, as_: str | None) -> bool:
+    """Mark a joined member as a "bot" or a "human" (None: decide by what they send)."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.collective_id == collective_id, Member.user_id == user_id)
+        .values(marked=as_)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> bool:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -75,6 +76,17 @@ class Member(Base):
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Other bots are not members of the collective: marked by a member ("bot" or "human"),
+    # else taken for a bot when they have only ever sent notices.
+    marked: Mapped[str | None] = mapped_column(String(8))
+    sent_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sent_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    @property
+    def is_bot(self) -> bool:
+        if self.marked is not None:
+            return self.marked == "bot"
+        return self.sent_notice and not self.sent_text
 
 
 class ProcessedEvent(Base):
