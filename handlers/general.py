@@ -9,13 +9,52 @@ from storage import audit
 
 practice = Practice("General", "Help, liveness and what the bot keeps.")
 
+# What each table holds, in plain words; tests/handlers/test_general.py checks this covers
+# every table and column that exists, so `!privacy` stays exactly true.
+KEPT = {
+    "collectives": "the room: its id, name, power levels, whether it is a direct chat, "
+    "and when the bot joined, left and introduced itself",
+    "members": "each member: user id, display name, when first seen and last changed, "
+    "absences, and whether they are a bot (marked, or only ever sent notices)",
+    "airtime_days": "per member and day: how many messages and words they sent here",
+    "counted_messages": "for 30 days after a message is counted: its event id, sender, day "
+    "and word count (never its text), so a deleted message can be taken back out",
+    "processed_events": "for 30 days: the ids of events already handled, direct chats "
+    "included, so nothing is acted on twice",
+    "tasks": "tasks on the list: name, kind, status, who added and claimed them, when",
+    "task_completions": "work logged: task, kind, who, when",
+    "knowledge": "who knows or is learning which area, since when",
+    "roles": "roles: name, scope, term, who created them, when",
+    "role_terms": "who held which role when, how they got it, handover notes, reminders",
+    "role_swaps": "swap requests: role, from whom, to whom, who asked, when",
+    "meetings": "meetings: who started them, when they started and ended",
+    "stack_entries": "the speaking stack: who asked for the floor, when, when called",
+    "decisions": "proposals and decisions: number, text, author, rule, dates, outcome, tally",
+    "decision_answers": "answers to proposals: who, which answer, the reason given, when",
+    "dissents": "dissent attached to decisions: who, the reason, when",
+    "notes": "meeting notes: number, text, author, meeting, when (and when deleted)",
+    "budget_entries": "budget entries: amount, currency, what for, who, when (and when deleted)",
+    "second_requests": "requests waiting for a second member: what, who asked, who seconded, when",
+    "audit_log": "a log of who changed what, and when",
+    "outbox": "the bot's own messages until the homeserver has accepted them",
+    "sync_tokens": "where the bot is in the room's history",
+    "occurrences": "when each scheduled ritual ran",
+    "job_anchors": "since when each scheduled ritual applies",
+}
+
 PRIVACY = (
     "**What Flattening keeps, in plain words**\n"
-    "- It counts how many messages and words each member sends here, per day. "
-    "It never stores what you write.\n"
-    "- It keeps what you give it in commands: tasks, roles and their hand-over notes, "
-    "knowledge areas, absences, the speaking stack, and a log of who changed what.\n"
-    "- It never counts what you write to it in a direct chat.\n"
+    "- It never stores what you write to the group. It counts your messages and words "
+    "here, per day. For 30 days after counting a message it also keeps the message's id, "
+    "sender, day and word count (not its text), so a deleted message can be uncounted.\n"
+    "- It keeps what you give it in commands: tasks, roles and handover notes, knowledge "
+    "areas, absences, the speaking stack, proposals, answers and their reasons, dissent, "
+    "decisions, notes, budget entries, requests for a second member, and a log of who "
+    "changed what.\n"
+    "- It keeps the room's members (user id, display name, absences, whether a bot) and "
+    "the room's name and power levels.\n"
+    "- For 30 days it keeps the ids of events it has handled, direct chats included, so "
+    "nothing is acted on twice; it never counts what you write in a direct chat with it.\n"
     "- The numbers are mirrors for the group, not scores for people."
 )
 
