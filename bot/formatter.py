@@ -8,8 +8,10 @@ user text can neither inject HTML nor Markdown nor notify the whole room.
 from __future__ import annotations
 
 import html
+import json
 import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +24,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`]+?)`")
 _ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
-MAX_BYTES = 48_000
+# The homeserver refuses events over 65,536 bytes, its own fields included.
+MAX_EVENT = 60_000
+ENVELOPE = 1_000
 
 
 def defuse(text: str) -> str:
@@ -106,20 +110,33 @@ def _inline_html(text: str) -> str:
     return _BOLD.sub(r"<strong>\1</strong>", text)
 
 
+_DIRECTIONAL = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"})
+
+
+def isolate(text: str) -> str:
+    """Text that could turn the rest of the line around (right-to-left letters, bidi
+    controls such as U+202E) is isolated, as clients isolate display names."""
+    if any(unicodedata.bidirectional(ch) in _DIRECTIONAL for ch in text):
+        return "\u2068" + text + "\u2069"
+    return text
+
+
+def _text(value: Any) -> str:
+    return isolate(defuse(value.label if isinstance(value, Mention) else str(value)))
+
+
 def _plain(value: Any) -> str:
-    if isinstance(value, Mention):
-        return defuse(value.label)
-    return defuse(str(value))
+    return _text(value)
 
 
 def _html_value(value: Any, in_code: bool) -> str:
     if isinstance(value, Mention):
-        label = html.escape(defuse(value.label))
+        label = html.escape(_text(value))
         if in_code or not value.ping:
             return label
         href = "https://matrix.to/#/" + quote(value.user_id, safe="@:")
         return f'<a href="{html.escape(href)}">{label}</a>'
-    return html.escape(defuse(str(value)))
+    return html.escape(_text(value))
 
 
 def render(template: str, values: Mapping[str, Any]) -> tuple[str, str, list[str]]:
@@ -164,6 +181,34 @@ def relation(reply_to: str | None, thread: str | None) -> dict[str, Any] | None:
     return None
 
 
+def size(content: Mapping[str, Any]) -> int:
+    """Bytes of the content as sent, as JSON with every escape spelled out, and as it grows
+    when encrypted (Megolm ciphertext is base64: a third more, plus its envelope)."""
+    plain = len(json.dumps(content, ensure_ascii=True).encode())
+    return plain * 4 // 3 + ENVELOPE
+
+
+def _shorter(values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The same values with every long list shown at half its length; None when none is."""
+    out: dict[str, Any] = {}
+    changed = False
+    for key, value in values.items():
+        if isinstance(value, Rows):
+            shown = len(value.items) if value.limit is None else min(value.limit, len(value.items))
+            if shown > 1:
+                value = Rows(value.template, value.items, value.sep, shown // 2)
+                changed = True
+            else:
+                inner = [dict(value.fields(i)) for i in value.items]
+                smaller = [_shorter(i) for i in inner]
+                if any(x is not None for x in smaller):
+                    items = [x if x is not None else i for x, i in zip(smaller, inner, strict=True)]
+                    value = Rows(value.template, items, value.sep, value.limit)
+                    changed = True
+        out[key] = value
+    return out if changed else None
+
+
 def content(
     template: str,
     values: Mapping[str, Any],
@@ -173,20 +218,32 @@ def content(
     thread: str | None = None,
 ) -> dict[str, Any]:
     """The `m.room.message` content: HTML and plain, explicit mentions; an `m.notice`, or an
-    `m.text` when it must reach the people it mentions."""
-    body, formatted, mentioned = render(template, values)
-    if len(body.encode()) + len(formatted.encode()) > MAX_BYTES:
-        # The homeserver refuses events over 64 KiB; a cut plain message beats none.
-        body = body.encode()[: MAX_BYTES // 2].decode(errors="ignore") + "\n… (cut: too long)"
-        formatted = html.escape(body).replace("\n", "<br>")
+    `m.text` when it must reach the people it mentions. Measured as sent: a long list is
+    shortened ("… and N more"), and a message still too long is cut, never dropped."""
     result: dict[str, Any] = {
         "msgtype": "m.text" if notify else "m.notice",
-        "body": body,
         "format": "org.matrix.custom.html",
-        "formatted_body": formatted,
-        "m.mentions": {"user_ids": mentioned} if mentioned else {},
     }
     relates = relation(reply_to, thread)
     if relates:
         result["m.relates_to"] = relates
+    current: Mapping[str, Any] | None = values
+    while current is not None:
+        body, formatted, mentioned = render(template, current)
+        result.update(
+            body=body,
+            formatted_body=formatted,
+            **{"m.mentions": {"user_ids": mentioned} if mentioned else {}},
+        )
+        if size(result) <= MAX_EVENT:
+            return result
+        current = _shorter(current)
+    # One value alone is too long: a cut plain message beats none.
+    note = "\n… (cut: too long)"
+    text = str(result["body"])
+    while size(result) > MAX_EVENT and text:
+        text = text[: len(text) * 3 // 4]
+        result.update(
+            body=text + note, formatted_body=html.escape(text + note).replace("\n", "<br>")
+        )
     return result

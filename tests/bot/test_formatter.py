@@ -57,3 +57,29 @@ def test_content_is_a_notice_reply_with_explicit_empty_mentions() -> None:
 def test_missing_value_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         render("{nope}", {})
+
+
+def test_text_that_could_turn_a_line_around_is_isolated() -> None:
+    body, formatted, _ = render(
+        "{who} holds **{role}**.",
+        {"who": Mention("@m:x.org", "Mallory\u202e", ping=False), "role": "notes"},
+    )
+    assert body == "\u2068Mallory\u202e\u2069 holds **notes**."
+    assert "\u2068Mallory\u202e\u2069 holds" in formatted
+    plain, _, _ = render("{name}", {"name": "نور"})
+    assert plain == "\u2068نور\u2069"
+    assert render("{name}", {"name": "Ana"})[0] == "Ana"
+
+
+def test_long_lists_are_shortened_to_fit_as_sent_and_nothing_is_dropped() -> None:
+    from bot.formatter import MAX_EVENT, size
+    from handlers.context import Rows
+
+    # Control characters are one byte raw and six in JSON: the measure must see that.
+    scope = "\x01" * 400
+    rows = Rows("- **{role}** ({scope})", [{"role": f"r{i}", "scope": scope} for i in range(300)])
+    result = content("**Roles**\n{rows}\nThe end.", {"rows": rows})
+    assert size(result) <= MAX_EVENT
+    assert "… and " in result["body"] and result["body"].endswith("The end.")
+    huge = content("{x}", {"x": "\x02" * 100_000})
+    assert size(huge) <= MAX_EVENT and huge["body"].endswith("(cut: too long)")
