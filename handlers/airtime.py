@@ -7,6 +7,7 @@ redacted message is taken back out (for 30 days after it was counted).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,7 +38,33 @@ async def count_message(ctx: Context, said: Said) -> None:
 @practice.on_redaction
 async def uncount_message(ctx: Context, redacted_event_id: str) -> None:
     today = ctx.now().astimezone(ctx.settings.timezone).date()
-    await airtime.uncount(ctx.session, ctx.collective_id, redacted_event_id, today, ctx.now())
+    await airtime.uncount(
+        ctx.session,
+        ctx.collective_id,
+        redacted_event_id,
+        ctx.author,
+        _may_redact_others(ctx.collective.power_levels, ctx.author),
+        today,
+        ctx.now(),
+    )
+
+
+def _may_redact_others(raw: str | None, user_id: str) -> bool:
+    """From the room's power levels: can this user redact other people's messages?"""
+    try:
+        levels = json.loads(raw) if raw else {}
+    except ValueError:
+        levels = {}
+    if not isinstance(levels, dict):
+        return False
+
+    def level(value: object, default: int) -> int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+    raw_users = levels.get("users")
+    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
+    mine = level(users.get(user_id), level(levels.get("users_default"), 0))
+    return mine >= level(levels.get("redact"), 50)
 
 
 @dataclass(frozen=True)

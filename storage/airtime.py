@@ -21,9 +21,16 @@ async def count(
     words: int,
     now: datetime,
 ) -> bool:
-    """Add one message; False when this event was already counted."""
-    if await session.get(CountedMessage, event_id) is not None:
-        return False
+    """Add one message; False when this event was already counted (or redacted before)."""
+    seen = await session.get(CountedMessage, event_id)
+    if seen is not None:
+        stray = seen.words == REDACTED and (
+            seen.collective_id != collective_id or seen.user_id not in ("", user_id)
+        )
+        if not stray:
+            return False
+        await session.delete(seen)  # a redaction by someone who could not redact it
+        await session.flush()
     session.add(
         CountedMessage(
             event_id=event_id,
@@ -39,9 +46,17 @@ async def count(
 
 
 async def uncount(
-    session: AsyncSession, collective_id: int, event_id: str, today: date, now: datetime
+    session: AsyncSession,
+    collective_id: int,
+    event_id: str,
+    redacter: str,
+    any_sender: bool,
+    today: date,
+    now: datetime,
 ) -> bool:
-    """Take a redacted message back out; False when it was not counted (or too long ago).
+    """Take a redacted message back out; False when it was not counted (or too long ago),
+    when it was counted in another room, or when the redacter neither sent it nor may
+    redact others' messages (`any_sender`).
 
     A redaction seen before its message (across a timeline gap) leaves a marker with
     no words, so the message is not counted when it turns up."""
@@ -51,7 +66,7 @@ async def uncount(
             CountedMessage(
                 event_id=event_id,
                 collective_id=collective_id,
-                user_id="",
+                user_id="" if any_sender else redacter,
                 day=today,
                 words=REDACTED,
                 counted_at=now,
@@ -59,7 +74,9 @@ async def uncount(
         )
         await session.flush()
         return False
-    if counted.words == REDACTED:
+    if counted.words == REDACTED or counted.collective_id != collective_id:
+        return False
+    if counted.user_id != redacter and not any_sender:
         return False
     await _bump(session, counted.collective_id, counted.user_id, counted.day, -1, -counted.words)
     await session.delete(counted)

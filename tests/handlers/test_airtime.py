@@ -67,10 +67,10 @@ async def test_commands_edits_notices_and_the_bot_are_not_counted(bot: Harness) 
 async def test_redaction_uncounts(bot: Harness) -> None:
     kept, removed = msg(bot, "one two"), msg(bot, "three four five")
     await bot.process([kept, removed])
-    redaction = RoomEvent(bot.event_id(), BOB, "m.room.redaction", {"redacts": removed.event_id})
+    redaction = RoomEvent(bot.event_id(), ALICE, "m.room.redaction", {"redacts": removed.event_id})
     await bot.process([redaction])
     await bot.process([redaction])  # delivered twice: still one uncount
-    old_style = RoomEvent(bot.event_id(), BOB, "m.room.redaction", {}, redacts=kept.event_id)
+    old_style = RoomEvent(bot.event_id(), ALICE, "m.room.redaction", {}, redacts=kept.event_id)
     await bot.process([old_style])
     assert await counts(bot) == {}
 
@@ -153,7 +153,29 @@ async def test_direct_chats_are_never_counted(bot: Harness) -> None:
 
 async def test_a_redaction_seen_before_its_message_still_wins(bot: Harness) -> None:
     later = msg(bot, "this will be redacted")
-    redaction = RoomEvent(bot.event_id(), BOB, "m.room.redaction", {"redacts": later.event_id})
+    redaction = RoomEvent(bot.event_id(), ALICE, "m.room.redaction", {"redacts": later.event_id})
     await bot.process([redaction, later])
     await bot.process([msg(bot, "kept")])
     assert await counts(bot) == {(ALICE, "2026-03-02"): (1, 1)}
+
+
+async def test_only_the_sender_or_a_moderator_uncounts_and_only_in_its_room(bot: Harness) -> None:
+    from bot.events import Batch, JoinedRoom
+
+    mine = msg(bot, "one two three")
+    await bot.process([mine])
+    stranger = RoomEvent(bot.event_id(), BOB, "m.room.redaction", {"redacts": mine.event_id})
+    await bot.process([stranger])  # Bob may not redact Alice's message
+    assert await counts(bot) == {(ALICE, "2026-03-02"): (1, 3)}
+    other_room = "!other:test.org"
+    bot.members[other_room] = {ALICE: "Alice", BOB: "Bob"}
+    own = RoomEvent(bot.event_id(), ALICE, "m.room.redaction", {"redacts": mine.event_id})
+    await bot.process([own], room_id=other_room)  # the same id, redacted in another room
+    assert await counts(bot) == {(ALICE, "2026-03-02"): (1, 3)}
+    room = bot.room(
+        [RoomEvent(bot.event_id(), BOB, "m.room.redaction", {"redacts": mine.event_id})]
+    )
+    levels = {"users": {BOB: 50}, "redact": 50}
+    moderated = JoinedRoom(room.room_id, room.events, room.members, room.name, False, levels)
+    await bot.processor.process(Batch(next_batch="s-mod", joined=[moderated]))
+    assert await counts(bot) == {}
