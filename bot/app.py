@@ -168,7 +168,7 @@ class Bot:
             except Exception as exc:
                 log.warning("could not fetch the events an outage left out (%r); going on", exc)
                 missed = {}
-            batch = matrix.to_batch(self.client, resp, missed)
+            batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
             try:
                 await self.processor.process(
                     batch, initial=token is None, isolate=failures >= ISOLATE_AFTER

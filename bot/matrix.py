@@ -7,6 +7,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,24 +123,45 @@ def forget_login(cfg: MatrixConfig) -> None:
     (cfg.store_path / CREDENTIALS).unlink(missing_ok=True)
 
 
-def _event(ev: Any) -> RoomEvent | None:
-    source = getattr(ev, "source", None) or {}
+# Event times outside these (2000-01-01 .. 2100-01-01 UTC, in ms) are a peer's fancy: the
+# time we received the event stands in for them.
+EARLIEST_MS = 946_684_800_000
+LATEST_MS = 4_102_444_800_000
+
+
+def _timestamp(raw: Any, received_ms: int) -> int:
+    """`origin_server_ts` if it is a plausible integer time, else when we received it."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and EARLIEST_MS <= raw <= LATEST_MS:
+        return raw
+    return received_ms
+
+
+def _event(ev: Any, received_ms: int) -> RoomEvent | None:
+    """Plain data for one nio event; strings are cleaned by RoomEvent itself."""
+    source = getattr(ev, "source", None)
+    if not isinstance(source, dict):
+        source = {}
     if isinstance(ev, MegolmEvent):
         log.warning("could not decrypt %s from %s in this batch", ev.event_id, ev.sender)
         return None
     event_id = getattr(ev, "event_id", None) or source.get("event_id")
     sender = getattr(ev, "sender", None) or source.get("sender")
-    if not event_id or not sender:
+    if not isinstance(event_id, str) or not isinstance(sender, str) or not event_id or not sender:
         return None
     content = source.get("content")
+    kind = source.get("type")
+    state_key = source.get("state_key")
+    redacts = source.get("redacts")
+    # The raw value, not nio's: nio turns a negative time into 0 and keeps other nonsense.
+    raw_ts = source.get("origin_server_ts", getattr(ev, "server_timestamp", None))
     return RoomEvent(
         event_id=event_id,
         sender=sender,
-        type=source.get("type", ""),
+        type=kind if isinstance(kind, str) else "",
         content=content if isinstance(content, dict) else {},
-        timestamp_ms=int(getattr(ev, "server_timestamp", 0) or source.get("origin_server_ts") or 0),
-        state_key=source.get("state_key"),
-        redacts=source.get("redacts") if isinstance(source.get("redacts"), str) else None,
+        timestamp_ms=_timestamp(raw_ts, received_ms),
+        state_key=state_key if isinstance(state_key, str) else None,
+        redacts=redacts if isinstance(redacts, str) else None,
     )
 
 
@@ -158,6 +180,13 @@ def _power_levels(room: Any) -> dict[str, Any] | None:
         "state_default": d.state_default,
         "events": dict(levels.events),
     }
+
+
+def _room_name(room: Any) -> str | None:
+    if room is None:
+        return None
+    name = room.display_name
+    return name if isinstance(name, str) else None
 
 
 GAP_PAGE = 100
@@ -205,9 +234,18 @@ async def fill_gaps(
 
 
 def to_batch(
-    client: AsyncClient, resp: SyncResponse, missed: dict[str, list[Any]] | None = None
+    client: AsyncClient,
+    resp: SyncResponse,
+    missed: dict[str, list[Any]] | None = None,
+    *,
+    received_at: datetime | None = None,
 ) -> Batch:
-    """Plain data for the processor; nio has already decrypted what it could."""
+    """Plain data for the processor; nio has already decrypted what it could.
+
+    `received_at` (now, by default) stands in for an event time that makes no sense.
+    """
+    received = received_at or datetime.now(UTC)
+    received_ms = int(received.timestamp() * 1000)
     joined: list[JoinedRoom] = []
     for room_id, info in resp.rooms.join.items():
         room = client.rooms.get(room_id)
@@ -216,9 +254,10 @@ def to_batch(
             for user_id, user in room.users.items():
                 if user_id == client.user_id or user_id in room.invited_users:
                     continue
-                members[user_id] = user.display_name
+                name = user.display_name
+                members[user_id] = name if isinstance(name, str) else None
         timeline = [*(missed or {}).get(room_id, []), *info.timeline.events]
-        events = [e for e in (_event(ev) for ev in timeline) if e is not None]
+        events = [e for e in (_event(ev, received_ms) for ev in timeline) if e is not None]
         if info.timeline.limited:
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.
@@ -228,7 +267,7 @@ def to_batch(
                 room_id=room_id,
                 events=events,
                 members=members,
-                name=room.display_name if room is not None else None,
+                name=_room_name(room),
                 encrypted=bool(room and room.encrypted),
                 power_levels=_power_levels(room),
             )
@@ -242,7 +281,9 @@ def to_batch(
                 and getattr(ev, "membership", None) == "invite"
             ):
                 inviter = ev.sender
-                direct = bool((getattr(ev, "content", None) or {}).get("is_direct"))
+                content = getattr(ev, "content", None)
+                direct = isinstance(content, dict) and content.get("is_direct") is True
+        inviter = inviter if isinstance(inviter, str) else None
         invites.append(Invite(room_id=room_id, inviter=inviter, is_direct=direct))
     return Batch(
         next_batch=resp.next_batch,
