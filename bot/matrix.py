@@ -51,7 +51,9 @@ class SendOutcome:
 
 def new_client(cfg: MatrixConfig) -> AsyncClient:
     try:
-        cfg.store_path.mkdir(parents=True, exist_ok=True)
+        # Keys, device id and access token: for the bot's owner only.
+        cfg.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cfg.store_path.chmod(0o700)
     except OSError as exc:
         raise LoginFailed(f"cannot create store_path {cfg.store_path}: {exc.strerror}") from exc
     client_config = AsyncClientConfig(
@@ -67,8 +69,12 @@ def new_client(cfg: MatrixConfig) -> AsyncClient:
 
 
 def _write_credentials(path: Path, data: dict[str, str]) -> None:
+    """Owner-only (0600) whatever the umask; a stale temporary file is not reused, as it
+    would keep its own mode."""
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
     tmp.replace(path)
