@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 import sys
-from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
@@ -24,7 +23,7 @@ from handlers import practices
 from handlers.context import Clock, Runtime
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
-from storage import airtime, events, sync_state
+from storage import sync_state
 from storage.engine import StorageError
 
 log = logging.getLogger(__name__)
@@ -85,9 +84,6 @@ class Bot:
         except Exception as exc:
             where = make_url(self.config.database_url).render_as_string(hide_password=True)
             raise StorageError(f"cannot open or upgrade the database {where}: {exc}") from exc
-        async with self.db.transaction() as session:
-            await events.prune(session, self.clock.now() - timedelta(days=30))
-            await airtime.prune_counted(session, self.clock.now() - timedelta(days=30))
         try:
             await self._connect()
             await self._loop()

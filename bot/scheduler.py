@@ -22,7 +22,7 @@ from bot.database import Database
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Clock, Context, Runtime
 from handlers.registry import Job, Registry
-from storage import collectives, occurrences
+from storage import airtime, collectives, events, occurrences
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # A run that starts this long after its due time tells the room it is late.
 LATE_AFTER = timedelta(minutes=5)
+# Processed event ids and counted-message keys are kept this long (README, !privacy),
+# pruned at start-up and every day at this time (UTC), off the hour.
+RETENTION = timedelta(days=30)
+HOUSEKEEPING = "17 4 * * *"
 
 
 # Bounds on every walk over fire times, so no schedule can hold up the event loop.
@@ -184,7 +188,18 @@ class Rituals:
         return trigger_for(job.schedule(settings), settings.timezone)
 
     async def start(self) -> None:
-        """Schedule every joined collective, then run what was missed while down."""
+        """Prune and schedule the daily pruning; schedule every joined collective, then run
+        what was missed while down."""
+        await self.housekeeping()
+        if self.scheduler is not None:
+            self.scheduler.add_job(
+                self.housekeeping,
+                trigger_for(HOUSEKEEPING, UTC),
+                id="housekeeping",
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         async with self.db.transaction() as session:
             rooms = [c.room_id for c in await collectives.joined(session) if not c.is_direct]
         for room_id in rooms:
@@ -203,6 +218,18 @@ class Rituals:
                     misfire_grace_time=None,
                 )
             await self.run_due(job.name, room_id)
+
+    async def housekeeping(self) -> None:
+        """Forget event ids and counted-message keys older than RETENTION.
+
+        Not a practice's ritual: nothing is posted, and running it twice does no harm."""
+        try:
+            async with self.db.transaction() as session:
+                cutoff = self.clock.now() - RETENTION
+                await events.prune(session, cutoff)
+                await airtime.prune_counted(session, cutoff)
+        except Exception:
+            log.exception("pruning old event ids failed; will retry tomorrow")
 
     def next_fire(self, job_name: str, room_id: str, after: datetime) -> datetime | None:
         """The first due time of the job at or after `after`, in this collective's schedule."""
