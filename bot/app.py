@@ -52,6 +52,7 @@ class Bot:
             runtime=self.runtime,
             sender=self.sender,
             scheduler=self.scheduler,
+            deliver_in_background=True,
         )
         self.processor = Processor(
             db=self.db,
@@ -183,19 +184,24 @@ class Bot:
             token = resp.next_batch
             if first:
                 first = False
-                self.scheduler.start()
-                try:
-                    await self.rituals.start()
-                except Exception:
-                    log.exception(
-                        "scheduling rituals failed; they will be retried on their triggers"
-                    )
+                await self._first_synced()
                 log.info("synced; Flattening %s is running as %s", __version__, account)
             try:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
             self.sender.kick()
+
+    async def _first_synced(self) -> None:
+        """The first batch is committed: start the scheduler and catch up on missed rituals.
+
+        Their messages are queued and delivered in the background, so the next sync
+        does not wait for them."""
+        self.scheduler.start()
+        try:
+            await self.rituals.start()
+        except Exception:
+            log.exception("scheduling rituals failed; they will be retried on their triggers")
 
     async def _sync(self, token: str | None, first: bool) -> object:
         stop = asyncio.ensure_future(self._stop.wait())

@@ -171,7 +171,11 @@ class Rituals:
         runtime: Callable[[str], Runtime],
         sender: Sender | None,
         scheduler: AsyncIOScheduler | None = None,
+        deliver_in_background: bool = False,
     ) -> None:
+        """`deliver_in_background`: a run queues its messages and returns, and the sender
+        delivers them in its own task (the running bot); otherwise a run returns once they
+        are delivered (tests read what was sent right away)."""
         self.db = db
         self.config = config
         self.registry = registry
@@ -179,6 +183,7 @@ class Rituals:
         self.runtime = runtime
         self.sender = sender
         self.scheduler = scheduler
+        self.deliver_in_background = deliver_in_background
 
     def _job(self, name: str) -> Job:
         return next(j for j in self.registry.jobs if j.name == name)
@@ -260,7 +265,12 @@ class Rituals:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
             return False
         if ran and self.sender is not None:
-            await self.sender.drain()  # in the scheduler's own task, not the sync loop's
+            if self.deliver_in_background:
+                # The outbox holds the messages until the homeserver takes them; a chart to
+                # render or a 429 to wait out must not hold up start-up or the sync loop.
+                self.sender.kick()
+            else:
+                await self.sender.drain()
         return ran
 
     async def _run(self, job: Job, room_id: str) -> bool:
