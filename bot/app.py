@@ -16,6 +16,7 @@ from bot import __version__, matrix
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
+from bot.events import Batch, Invite
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
@@ -23,7 +24,7 @@ from handlers import practices
 from handlers.context import Clock, Runtime
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
-from storage import sync_state
+from storage import collectives, sync_state
 from storage.engine import StorageError
 
 log = logging.getLogger(__name__)
@@ -54,13 +55,16 @@ class Bot:
             scheduler=self.scheduler,
             deliver_in_background=True,
         )
+        # Invitations whose join is being retried, so their facts survive until it works.
+        self._invites: dict[str, Invite] = {}
+        self.membership = matrix.NioMembership(self.client, before_retry=self._remember_invite)
         self.processor = Processor(
             db=self.db,
             config=config,
             registry=self.registry,
             clock=self.clock,
             runtime=self.runtime,
-            membership=matrix.NioMembership(self.client),
+            membership=self.membership,
             hooks=Hooks(on_new_collective=self.rituals.add_collective),
         )
         self._stop = asyncio.Event()
@@ -75,6 +79,30 @@ class Bot:
             next_runs=self.rituals.next_runs(room_id),
             next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
         )
+
+    async def handle(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
+        """Process one batch (one transaction), keeping what a retried join needs."""
+        for invite in batch.invites:
+            self._invites[invite.room_id] = invite
+        for room_id in [*batch.left, *(room.room_id for room in batch.joined)]:
+            self.membership.forget(room_id)  # withdrawn, or joined after all
+        try:
+            await self.processor.process(batch, initial=initial, isolate=isolate)
+        finally:
+            self._invites = {
+                room_id: invite
+                for room_id, invite in self._invites.items()
+                if self.membership.retrying(room_id)
+            }
+
+    async def _remember_invite(self, room_id: str) -> None:
+        """Before a join is retried: record whether the invitation was to a direct chat,
+        as the processor does for a join that worked at once (invariant 6)."""
+        invite = self._invites.get(room_id)
+        if invite is None:
+            return
+        async with self.db.transaction() as session:
+            await collectives.remember_invite(session, room_id, invite.is_direct, self.clock.now())
 
     def stop(self) -> None:
         self._stop.set()
@@ -91,6 +119,7 @@ class Bot:
         finally:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+            await self.membership.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.sender.idle(), 10)
             # Never logout(): that would delete the device and its encryption keys.
@@ -167,9 +196,7 @@ class Bot:
                 missed = {}
             batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
             try:
-                await self.processor.process(
-                    batch, initial=token is None, isolate=failures >= ISOLATE_AFTER
-                )
+                await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
             except Exception:
                 # Nothing of the batch was committed: the same token replays it.

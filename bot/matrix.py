@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -299,16 +301,98 @@ def to_batch(
     )
 
 
+# Waits (seconds) before each new try at a join that failed: about two hours in all,
+# after which only a new invitation or a restart tries again.
+JOIN_RETRY_DELAYS: tuple[float, ...] = (10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+
+
 class NioMembership:
-    def __init__(self, client: AsyncClient) -> None:
+    """Joins and refusals; a failed join on an allowed invitation is retried with backoff
+    in the background, so the batch goes on and the invitation is not lost until restart.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        retry_delays: Sequence[float] = JOIN_RETRY_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        before_retry: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        """`before_retry(room_id)` runs before each retry (the bot records the invitation's
+        facts then, so they are in the database before the join shows up in a sync)."""
         self.client = client
+        self.retry_delays = tuple(retry_delays)
+        self.sleep = sleep
+        self.before_retry = before_retry
+        self._retries: dict[str, asyncio.Task[None]] = {}
 
     async def join(self, room_id: str) -> bool:
-        resp = await self.client.join(room_id)
+        """Try once now; on failure answer False and keep trying in the background."""
+        if await self._join_once(room_id):
+            return True
+        if not self.retrying(room_id):
+            task = asyncio.create_task(self._retry(room_id))
+            self._retries[room_id] = task
+            task.add_done_callback(lambda done: self._finished(room_id, done))
+        return False
+
+    def retrying(self, room_id: str) -> bool:
+        task = self._retries.get(room_id)
+        return task is not None and not task.done()
+
+    def _finished(self, room_id: str, task: asyncio.Task[None]) -> None:
+        if self._retries.get(room_id) is task:
+            del self._retries[room_id]
+
+    async def _join_once(self, room_id: str) -> bool:
+        try:
+            resp = await self.client.join(room_id)
+        except Exception as exc:  # the connection, not the homeserver's answer
+            log.warning("could not join %s: %r", room_id, exc)
+            return False
         if isinstance(resp, JoinError):
             log.warning("could not join %s: %s", room_id, resp.message)
             return False
         return True
+
+    async def _retry(self, room_id: str) -> None:
+        for attempt, delay in enumerate(self.retry_delays, start=1):
+            await self.sleep(delay)
+            try:
+                if self.before_retry is not None:
+                    await self.before_retry(room_id)
+            except Exception:
+                log.exception("preparing to join %s again failed", room_id)
+                continue
+            if await self._join_once(room_id):
+                log.info("joined %s on try %d", room_id, attempt + 1)
+                return
+        log.warning(
+            "gave up joining %s after %d tries; a new invitation or a restart tries again",
+            room_id,
+            len(self.retry_delays) + 1,
+        )
+
+    def forget(self, room_id: str) -> None:
+        """Stop retrying: the bot is in the room after all, or the invitation was withdrawn.
+
+        (Joining a room the bot is already in is harmless, so a late retry does no harm.)"""
+        task = self._retries.pop(room_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def idle(self) -> None:
+        """Wait for every retry to finish (tests)."""
+        while self._retries:
+            await asyncio.gather(*self._retries.values(), return_exceptions=True)
+            await asyncio.sleep(0)  # let the done callbacks run
+
+    async def close(self) -> None:
+        for task in self._retries.values():
+            task.cancel()
+        await asyncio.gather(*self._retries.values(), return_exceptions=True)
+        self._retries.clear()
 
     async def refuse(self, room_id: str) -> None:
         await self.client.room_leave(room_id)
