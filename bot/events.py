@@ -14,6 +14,10 @@ from typing import Any
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_DEPTH = 32  # content nested deeper than this is dropped, not walked
+# Event times (ms) believed from a homeserver: 2000-01-01 .. 2100-01-01 UTC. bot/matrix.py
+# puts the receive time in place of anything else; here, as a last guard, 0 (unknown).
+EARLIEST_MS = 946_684_800_000
+LATEST_MS = 4_102_444_800_000
 
 
 def clean_text(value: str) -> str:
@@ -50,7 +54,7 @@ class RoomEvent:
     sender: str
     type: str
     content: dict[str, Any]
-    timestamp_ms: int = 0  # milliseconds; bot/matrix.py guarantees a time in 2000..2100
+    timestamp_ms: int = 0  # ms since 1970; from a homeserver always in EARLIEST..LATEST_MS
     state_key: str | None = None
     redacts: str | None = None  # top-level `redacts` of a redaction in older room versions
 
@@ -63,7 +67,7 @@ class RoomEvent:
         _set(self, "state_key", _optional(self.state_key))
         _set(self, "redacts", _optional(self.redacts))
         ts = self.timestamp_ms
-        if not isinstance(ts, int) or isinstance(ts, bool):
+        if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts <= LATEST_MS:
             _set(self, "timestamp_ms", 0)
 
 

@@ -27,7 +27,7 @@ from nio import (
 )
 
 from bot.config import MatrixConfig
-from bot.events import Batch, Invite, JoinedRoom, RoomEvent
+from bot.events import EARLIEST_MS, LATEST_MS, Batch, Invite, JoinedRoom, RoomEvent
 
 log = logging.getLogger(__name__)
 
@@ -131,14 +131,9 @@ def forget_login(cfg: MatrixConfig) -> None:
     (cfg.store_path / CREDENTIALS).unlink(missing_ok=True)
 
 
-# Event times outside these (2000-01-01 .. 2100-01-01 UTC, in ms) are a peer's fancy: the
-# time we received the event stands in for them.
-EARLIEST_MS = 946_684_800_000
-LATEST_MS = 4_102_444_800_000
-
-
 def _timestamp(raw: Any, received_ms: int) -> int:
-    """`origin_server_ts` if it is a plausible integer time, else when we received it."""
+    """`origin_server_ts` if it is a plausible integer time (2000..2100), else when we
+    received the event: a peer's fancy must not fail the batch."""
     if isinstance(raw, int) and not isinstance(raw, bool) and EARLIEST_MS <= raw <= LATEST_MS:
         return raw
     return received_ms

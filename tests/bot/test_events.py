@@ -110,6 +110,8 @@ def test_plain_data_is_clean_however_it_is_built() -> None:
     assert room.members == {"@a:x": "Ann", "@b:x": None}
     assert room.name == "N"
     assert Invite("!r\x00:x", "@a\x00:x").inviter == "@a:x"
+    for absurd in (2**53, -1, "soon", True, 1.5):
+        assert RoomEvent("$t", "@a:x", "m.room.message", {}, absurd).timestamp_ms == 0  # type: ignore[arg-type]
 
 
 async def test_control_characters_in_names_and_bodies_go_through_a_whole_batch(
