@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from nio import AsyncClient, AsyncClientConfig, SyncResponse
 from sqlalchemy import select
 
@@ -206,3 +208,27 @@ def test_a_timestamp_nio_cannot_type_is_not_trusted_either() -> None:
     )
     event = _event(odd, RECEIVED_MS)
     assert event is not None and event.timestamp_ms == RECEIVED_MS
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=st.text(max_size=300), room_name=st.text(max_size=300), words=st.text(max_size=300))
+async def test_any_text_in_names_and_commands_goes_through_a_batch(
+    bot: Harness, name: str, room_name: str, words: str
+) -> None:
+    """Fuzzing what other servers control: names, a room name, command arguments."""
+    ping, knows, chat = (
+        bot.message("!ping " + words),
+        bot.message("!knows " + words),
+        bot.message(words),
+    )
+    room = JoinedRoom(ROOM, [ping, knows, chat], {ALICE: name, BOB: "Bob"}, name=room_name)
+    batch = Batch(next_batch=bot.token(), joined=[room])
+    await bot.processor.process(batch)
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) == batch.next_batch
+        stored = (await session.scalars(select(Member).where(Member.user_id == ALICE))).one()
+    assert stored.display_name == clean_text(name)[:255]
