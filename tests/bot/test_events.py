@@ -4,6 +4,7 @@ peer puts in names, bodies and timestamps, the batch goes through."""
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -217,7 +218,7 @@ def test_a_timestamp_nio_cannot_type_is_not_trusted_either() -> None:
 )
 @given(name=st.text(max_size=300), room_name=st.text(max_size=300), words=st.text(max_size=300))
 async def test_any_text_in_names_and_commands_goes_through_a_batch(
-    bot: Harness, name: str, room_name: str, words: str
+    bot: Harness, caplog: pytest.LogCaptureFixture, name: str, room_name: str, words: str
 ) -> None:
     """Fuzzing what other servers control: names, a room name, command arguments."""
     ping, knows, chat = (
@@ -232,3 +233,5 @@ async def test_any_text_in_names_and_commands_goes_through_a_batch(
         assert await sync_state.get_token(session, BOT) == batch.next_batch
         stored = (await session.scalars(select(Member).where(Member.user_id == ALICE))).one()
     assert stored.display_name == clean_text(name)[:255]
+    # No command failed behind an apology either.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
