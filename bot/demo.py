@@ -53,7 +53,9 @@ def _create_room(hs: Homeserver, token: str, name: str, bot: str, encrypted: boo
 
 def prepare(directory: Path, port: int | None = None) -> tuple[Homeserver, dict[str, str]]:
     """Start the homeserver and make sure the users, rooms and bot config exist."""
-    private_dir(directory)  # the bot's password, keys and database live in here
+    # The bot's password, keys and database live in here. A folder given with --dir that
+    # exists already keeps its mode: the secrets in it are private files and folders.
+    private_dir(directory, tighten=False)
     hs = start_homeserver(directory / "homeserver", port=port, log=print)
     state_file = directory / STATE
     state: dict[str, str] = json.loads(state_file.read_text()) if state_file.exists() else {}

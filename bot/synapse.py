@@ -66,10 +66,13 @@ class RegisteredUser:
     device_id: str
 
 
-def private_dir(path: Path) -> None:
-    """Create `path` (or tighten it) so that only its owner can enter it."""
+def private_dir(path: Path, *, tighten: bool = True) -> None:
+    """Create `path` so that only its owner can enter it; `tighten` an existing one too
+    (not for a folder the person may have chosen for other things as well)."""
+    existed = path.is_dir()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.chmod(0o700)
+    if tighten or not existed:
+        path.chmod(0o700)
 
 
 def make_private(path: Path) -> None:

@@ -112,6 +112,14 @@ def test_demo_config_and_state_are_private(tmp_path: Path, monkeypatch: pytest.M
     config.chmod(0o644)
     demo.prepare(directory)
     assert mode(config) == 0o600
+    # A folder the person chose (`--dir .`) is not closed behind their back; what is
+    # secret in it is.
+    chosen = tmp_path / "chosen"
+    chosen.mkdir(mode=0o755)
+    chosen.chmod(0o755)
+    demo.prepare(chosen)
+    assert mode(chosen) == 0o755
+    assert mode(chosen / "config.toml") == 0o600 and mode(chosen / "demo.json") == 0o600
 
 
 def test_credentials_in_the_store_are_private_even_over_a_stale_temporary_file(
