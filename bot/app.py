@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 import sys
-from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
@@ -17,6 +16,7 @@ from bot import __version__, matrix
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
+from bot.events import Batch, Invite
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
@@ -24,7 +24,7 @@ from handlers.context import Clock, Runtime
 from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
-from storage import airtime, events, sync_state
+from storage import collectives, sync_state
 from storage.engine import StorageError
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,18 @@ class Bot:
             runtime=self.runtime,
             sender=self.sender,
             scheduler=self.scheduler,
+            deliver_in_background=True,
         )
+        # Invitations whose join is being retried, so their facts survive until it works.
+        self._invites: dict[str, Invite] = {}
+        self.membership = matrix.NioMembership(self.client, before_retry=self._remember_invite)
         self.processor = Processor(
             db=self.db,
             config=config,
             registry=self.registry,
             clock=self.clock,
             runtime=self.runtime,
-            membership=matrix.NioMembership(self.client),
+            membership=self.membership,
             hooks=Hooks(on_new_collective=self.rituals.add_collective),
         )
         self._stop = asyncio.Event()
@@ -76,6 +80,30 @@ class Bot:
             next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
         )
 
+    async def handle(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
+        """Process one batch (one transaction), keeping what a retried join needs."""
+        for invite in batch.invites:
+            self._invites[invite.room_id] = invite
+        for room_id in [*batch.left, *(room.room_id for room in batch.joined)]:
+            self.membership.forget(room_id)  # withdrawn, or joined after all
+        try:
+            await self.processor.process(batch, initial=initial, isolate=isolate)
+        finally:
+            self._invites = {
+                room_id: invite
+                for room_id, invite in self._invites.items()
+                if self.membership.retrying(room_id)
+            }
+
+    async def _remember_invite(self, room_id: str) -> None:
+        """Before a join is retried: record whether the invitation was to a direct chat,
+        as the processor does for a join that worked at once (invariant 6)."""
+        invite = self._invites.get(room_id)
+        if invite is None:
+            return
+        async with self.db.transaction() as session:
+            await collectives.remember_invite(session, room_id, invite.is_direct, self.clock.now())
+
     def stop(self) -> None:
         self._stop.set()
 
@@ -85,15 +113,13 @@ class Bot:
         except Exception as exc:
             where = make_url(self.config.database_url).render_as_string(hide_password=True)
             raise StorageError(f"cannot open or upgrade the database {where}: {exc}") from exc
-        async with self.db.transaction() as session:
-            await events.prune(session, self.clock.now() - timedelta(days=30))
-            await airtime.prune_counted(session, self.clock.now() - timedelta(days=30))
         try:
             await self._connect()
             await self._loop()
         finally:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+            await self.membership.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.sender.idle(), 10)
             # Never logout(): that would delete the device and its encryption keys.
@@ -168,11 +194,9 @@ class Bot:
             except Exception as exc:
                 log.warning("could not fetch the events an outage left out (%r); going on", exc)
                 missed = {}
-            batch = matrix.to_batch(self.client, resp, missed)
+            batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
             try:
-                await self.processor.process(
-                    batch, initial=token is None, isolate=failures >= ISOLATE_AFTER
-                )
+                await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
             except Exception:
                 # Nothing of the batch was committed: the same token replays it.
@@ -187,19 +211,24 @@ class Bot:
             token = resp.next_batch
             if first:
                 first = False
-                self.scheduler.start()
-                try:
-                    await self.rituals.start()
-                except Exception:
-                    log.exception(
-                        "scheduling rituals failed; they will be retried on their triggers"
-                    )
+                await self._first_synced()
                 log.info("synced; Flattening %s is running as %s", __version__, account)
             try:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
             self.sender.kick()
+
+    async def _first_synced(self) -> None:
+        """The first batch is committed: start the scheduler and catch up on missed rituals.
+
+        Their messages are queued and delivered in the background, so the next sync
+        does not wait for them."""
+        self.scheduler.start()
+        try:
+            await self.rituals.start()
+        except Exception:
+            log.exception("scheduling rituals failed; they will be retried on their triggers")
 
     async def _sync(self, token: str | None, first: bool) -> object:
         stop = asyncio.ensure_future(self._stop.wait())

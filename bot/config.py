@@ -11,19 +11,22 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.engine import make_url
 
+from handlers.registry import UsageError
 from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, CollectiveSettings
+from handlers.timeparse import duration
 from storage.engine import StorageError, check_url
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
-DURATION = re.compile(r"^\d+[dwmy]$")
 RULES = ("consent", "majority", "unanimity")
 
 
@@ -76,8 +79,32 @@ def _zone(value: str) -> None:
 
 
 def _duration(value: str) -> None:
-    if not DURATION.match(value):
-        raise ValueError("must look like 1w, 2w, 14d, 1m or 6m")
+    """The very parser the commands use, so the config accepts what they accept."""
+    try:
+        duration(value)
+    except UsageError:
+        raise ValueError(
+            "must be a duration like 1w, 2w, 14d, 1m or 1y (1 to 9999 days, weeks, months or years)"
+        ) from None
+
+
+# Month starts over four years (a leap year included): calendar steps differ by month.
+_STARTS = [datetime(2001 + m // 12, m % 12 + 1, 1) for m in range(48)]
+
+
+def _longer(a: relativedelta, b: relativedelta) -> bool:
+    """True when `a` runs past `b` for a term starting in some month."""
+    return any(start + a > start + b for start in _STARTS)
+
+
+def _check_term(path: Path, where: str, roles: Mapping[str, Any]) -> None:
+    """A term may never run longer than max_term, whichever month it starts in."""
+    term, longest = roles["term"], roles["max_term"]
+    if _longer(duration(term), duration(longest)):
+        raise ConfigError(
+            f"{path}: [{where}] term = {term!r} is longer than max_term = {longest!r} "
+            "(raise max_term, or shorten the term)"
+        )
 
 
 def _inviter(value: str) -> None:
@@ -124,6 +151,11 @@ class Key:
     required: bool = False
     check: Callable[[Any], None] | None = None
     item: type | None = None
+    clean: Callable[[Any], Any] | None = None  # applied once the value passed its check
+
+
+def _lower(value: str) -> str:
+    return value.strip().casefold()
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -156,8 +188,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "roles": {
         "default": Key(list, ["facilitation", "notes", "agenda"], item=str),
-        "term": Key(str, "1w", check=_duration),
-        "fairness_window": Key(str, "6m", check=_duration),
+        "term": Key(str, "1w", check=_duration, clean=_lower),
+        "max_term": Key(str, "3m", check=_duration, clean=_lower),
+        "fairness_window": Key(str, "6m", check=_duration, clean=_lower),
     },
     "decisions": {
         "rule": Key(str, "consent", check=_rule),
@@ -171,7 +204,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "currency": Key(str, "EUR"),
     },
 }
-# Sections a collective may override; the connection and storage are the host's alone.
+# Sections a collective may override; the connection and storage are the host's alone,
+# and so is [bot] allowed_inviters.
 PER_COLLECTIVE = ("bot", "schedule", "rituals", "roles", "decisions", "labour", "budget")
 
 
@@ -224,7 +258,7 @@ def _section(
                     _inviter(entry)
         except ValueError as exc:
             raise ConfigError(f"{path}: [{where}] {key} = {_shown(key, value)!r} {exc}") from exc
-        values[key] = value
+        values[key] = spec.clean(value) if spec.clean is not None else value
     return values
 
 
@@ -243,6 +277,7 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         entry_sprint_days=rituals["entry_sprint_days"],
         roles=names(sections["roles"]["default"]),
         role_term=sections["roles"]["term"],
+        max_term=sections["roles"]["max_term"],
         fairness_window=sections["roles"]["fairness_window"],
         decision_rule=sections["decisions"]["rule"],
         decision_open_days=sections["decisions"]["open_days"],
@@ -281,6 +316,7 @@ def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config
     if "matrix" not in raw:
         raise ConfigError(f"{path}: [matrix] section is missing")
     sections = {name: _section(path, name, name, raw.get(name, {}), None) for name in SCHEMA}
+    _check_term(path, "roles", sections["roles"])
 
     matrix = dict(sections["matrix"])
     matrix["password"] = env.get("FLATTENING_PASSWORD") or matrix["password"]
@@ -317,7 +353,18 @@ def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config
                     f"(allowed: {', '.join(PER_COLLECTIVE)})"
                 )
             where = f'collectives."{room_id}".{name}'
+            if (
+                name == "bot"
+                and isinstance(section_raw, dict)
+                and "allowed_inviters" in section_raw
+            ):
+                raise ConfigError(
+                    f"{path}: [{where}] allowed_inviters cannot be set per collective: "
+                    "an invitation comes before its collective exists; "
+                    "set it once in [bot] allowed_inviters"
+                )
             merged[name] = _section(path, where, name, section_raw, sections[name])
+        _check_term(path, f'collectives."{room_id}".roles', merged["roles"])
         overrides[room_id] = _settings(merged)
 
     return Config(

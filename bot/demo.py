@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.app import serve
 from bot.config import load
-from bot.synapse import Homeserver, start_homeserver
+from bot.synapse import Homeserver, private_dir, start_homeserver, write_private
 
 STATE = "demo.json"
 
@@ -53,7 +53,9 @@ def _create_room(hs: Homeserver, token: str, name: str, bot: str, encrypted: boo
 
 def prepare(directory: Path, port: int | None = None) -> tuple[Homeserver, dict[str, str]]:
     """Start the homeserver and make sure the users, rooms and bot config exist."""
-    directory.mkdir(parents=True, exist_ok=True)
+    # The bot's password, keys and database live in here. A folder given with --dir that
+    # exists already keeps its mode: the secrets in it are private files and folders.
+    private_dir(directory, tighten=False)
     hs = start_homeserver(directory / "homeserver", port=port, log=print)
     state_file = directory / STATE
     state: dict[str, str] = json.loads(state_file.read_text()) if state_file.exists() else {}
@@ -74,12 +76,12 @@ def prepare(directory: Path, port: int | None = None) -> tuple[Homeserver, dict[
         state["encrypted_room"] = _create_room(
             hs, member.access_token, "Flattening demo (encrypted)", bot.user_id, encrypted=True
         )
-        state_file.write_text(json.dumps(state, indent=2))
-        state_file.chmod(0o600)
-    (directory / "config.toml").write_text(
+        write_private(state_file, json.dumps(state, indent=2))
+    write_private(
+        directory / "config.toml",
         CONFIG_TEMPLATE.format(
             homeserver=hs.base_url, bot_user=state["bot_user"], bot_password=state["bot_password"]
-        )
+        ),
     )
     return hs, state
 

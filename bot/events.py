@@ -1,9 +1,51 @@
-"""A sync batch in plain data, so routing and transactions are tested without nio."""
+"""A sync batch in plain data, so routing and transactions are tested without nio.
+
+This is the boundary for what a homeserver (or a federated peer) controls: every string
+kept from it is cleaned of C0 control characters other than tab and newline, and of DEL,
+however the object is built. They mean nothing in a name or a message, and PostgreSQL
+refuses to store U+0000, which used to fail the whole batch and every replay of it.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+MAX_DEPTH = 32  # content nested deeper than this is dropped, not walked
+# Event times (ms) believed from a homeserver: 2000-01-01 .. 2100-01-01 UTC. bot/matrix.py
+# puts the receive time in place of anything else; here, as a last guard, 0 (unknown).
+EARLIEST_MS = 946_684_800_000
+LATEST_MS = 4_102_444_800_000
+
+
+def clean_text(value: str) -> str:
+    """`value` without NUL and the other C0 controls but tab and newline, and without DEL."""
+    return _CONTROL.sub("", value) if _CONTROL.search(value) else value
+
+
+def clean_json(value: Any, depth: int = 0) -> Any:
+    """Event content with every string (keys too) cleaned; absurdly deep nesting dropped."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            return {}
+        return {clean_text(str(k)): clean_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if depth >= MAX_DEPTH:
+            return []
+        return [clean_json(v, depth + 1) for v in value]
+    return value
+
+
+def _optional(value: str | None) -> str | None:
+    return clean_text(value) if isinstance(value, str) else None
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)  # the dataclasses are frozen
 
 
 @dataclass(frozen=True)
@@ -12,9 +54,21 @@ class RoomEvent:
     sender: str
     type: str
     content: dict[str, Any]
-    timestamp_ms: int = 0
+    timestamp_ms: int = 0  # ms since 1970; from a homeserver always in EARLIEST..LATEST_MS
     state_key: str | None = None
     redacts: str | None = None  # top-level `redacts` of a redaction in older room versions
+
+    def __post_init__(self) -> None:
+        _set(self, "event_id", clean_text(str(self.event_id)))
+        _set(self, "sender", clean_text(str(self.sender)))
+        _set(self, "type", clean_text(str(self.type)))
+        content = self.content if isinstance(self.content, dict) else {}
+        _set(self, "content", clean_json(content))
+        _set(self, "state_key", _optional(self.state_key))
+        _set(self, "redacts", _optional(self.redacts))
+        ts = self.timestamp_ms
+        if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts <= LATEST_MS:
+            _set(self, "timestamp_ms", 0)
 
 
 @dataclass(frozen=True)
@@ -22,6 +76,11 @@ class Invite:
     room_id: str
     inviter: str | None
     is_direct: bool = False
+
+    def __post_init__(self) -> None:
+        _set(self, "room_id", clean_text(str(self.room_id)))
+        _set(self, "inviter", _optional(self.inviter))
+        _set(self, "is_direct", self.is_direct is True)
 
 
 @dataclass(frozen=True)
@@ -33,6 +92,17 @@ class JoinedRoom:
     encrypted: bool = False
     power_levels: dict[str, Any] | None = None  # the room's m.room.power_levels content
 
+    def __post_init__(self) -> None:
+        _set(self, "room_id", clean_text(str(self.room_id)))
+        _set(
+            self,
+            "members",
+            {clean_text(str(user)): _optional(name) for user, name in self.members.items()},
+        )
+        _set(self, "name", _optional(self.name))
+        if self.power_levels is not None:
+            _set(self, "power_levels", clean_json(self.power_levels))
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -40,3 +110,7 @@ class Batch:
     joined: list[JoinedRoom] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _set(self, "next_batch", clean_text(str(self.next_batch)))
+        _set(self, "left", [clean_text(str(room_id)) for room_id in self.left])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ from nio import (
 )
 
 from bot.config import MatrixConfig
-from bot.events import Batch, Invite, JoinedRoom, RoomEvent
+from bot.events import EARLIEST_MS, LATEST_MS, Batch, Invite, JoinedRoom, RoomEvent
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,9 @@ class SendOutcome:
 
 def new_client(cfg: MatrixConfig) -> AsyncClient:
     try:
-        cfg.store_path.mkdir(parents=True, exist_ok=True)
+        # Keys, device id and access token: for the bot's owner only.
+        cfg.store_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cfg.store_path.chmod(0o700)
     except OSError as exc:
         raise LoginFailed(f"cannot create store_path {cfg.store_path}: {exc.strerror}") from exc
     client_config = AsyncClientConfig(
@@ -66,8 +71,12 @@ def new_client(cfg: MatrixConfig) -> AsyncClient:
 
 
 def _write_credentials(path: Path, data: dict[str, str]) -> None:
+    """Owner-only (0600) whatever the umask; a stale temporary file is not reused, as it
+    would keep its own mode."""
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(data, fh)
     tmp.replace(path)
@@ -122,24 +131,40 @@ def forget_login(cfg: MatrixConfig) -> None:
     (cfg.store_path / CREDENTIALS).unlink(missing_ok=True)
 
 
-def _event(ev: Any) -> RoomEvent | None:
-    source = getattr(ev, "source", None) or {}
+def _timestamp(raw: Any, received_ms: int) -> int:
+    """`origin_server_ts` if it is a plausible integer time (2000..2100), else when we
+    received the event: a peer's fancy must not fail the batch."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and EARLIEST_MS <= raw <= LATEST_MS:
+        return raw
+    return received_ms
+
+
+def _event(ev: Any, received_ms: int) -> RoomEvent | None:
+    """Plain data for one nio event; strings are cleaned by RoomEvent itself."""
+    source = getattr(ev, "source", None)
+    if not isinstance(source, dict):
+        source = {}
     if isinstance(ev, MegolmEvent):
         log.warning("could not decrypt %s from %s in this batch", ev.event_id, ev.sender)
         return None
     event_id = getattr(ev, "event_id", None) or source.get("event_id")
     sender = getattr(ev, "sender", None) or source.get("sender")
-    if not event_id or not sender:
+    if not isinstance(event_id, str) or not isinstance(sender, str) or not event_id or not sender:
         return None
     content = source.get("content")
+    kind = source.get("type")
+    state_key = source.get("state_key")
+    redacts = source.get("redacts")
+    # The raw value, not nio's: nio turns a negative time into 0 and keeps other nonsense.
+    raw_ts = source.get("origin_server_ts", getattr(ev, "server_timestamp", None))
     return RoomEvent(
         event_id=event_id,
         sender=sender,
-        type=source.get("type", ""),
+        type=kind if isinstance(kind, str) else "",
         content=content if isinstance(content, dict) else {},
-        timestamp_ms=int(getattr(ev, "server_timestamp", 0) or source.get("origin_server_ts") or 0),
-        state_key=source.get("state_key"),
-        redacts=source.get("redacts") if isinstance(source.get("redacts"), str) else None,
+        timestamp_ms=_timestamp(raw_ts, received_ms),
+        state_key=state_key if isinstance(state_key, str) else None,
+        redacts=redacts if isinstance(redacts, str) else None,
     )
 
 
@@ -158,6 +183,13 @@ def _power_levels(room: Any) -> dict[str, Any] | None:
         "state_default": d.state_default,
         "events": dict(levels.events),
     }
+
+
+def _room_name(room: Any) -> str | None:
+    if room is None:
+        return None
+    name = room.display_name
+    return name if isinstance(name, str) else None
 
 
 GAP_PAGE = 100
@@ -205,9 +237,18 @@ async def fill_gaps(
 
 
 def to_batch(
-    client: AsyncClient, resp: SyncResponse, missed: dict[str, list[Any]] | None = None
+    client: AsyncClient,
+    resp: SyncResponse,
+    missed: dict[str, list[Any]] | None = None,
+    *,
+    received_at: datetime | None = None,
 ) -> Batch:
-    """Plain data for the processor; nio has already decrypted what it could."""
+    """Plain data for the processor; nio has already decrypted what it could.
+
+    `received_at` (now, by default) stands in for an event time that makes no sense.
+    """
+    received = received_at or datetime.now(UTC)
+    received_ms = int(received.timestamp() * 1000)
     joined: list[JoinedRoom] = []
     for room_id, info in resp.rooms.join.items():
         room = client.rooms.get(room_id)
@@ -216,9 +257,10 @@ def to_batch(
             for user_id, user in room.users.items():
                 if user_id == client.user_id or user_id in room.invited_users:
                     continue
-                members[user_id] = user.display_name
+                name = user.display_name
+                members[user_id] = name if isinstance(name, str) else None
         timeline = [*(missed or {}).get(room_id, []), *info.timeline.events]
-        events = [e for e in (_event(ev) for ev in timeline) if e is not None]
+        events = [e for e in (_event(ev, received_ms) for ev in timeline) if e is not None]
         if info.timeline.limited:
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.
@@ -228,7 +270,7 @@ def to_batch(
                 room_id=room_id,
                 events=events,
                 members=members,
-                name=room.display_name if room is not None else None,
+                name=_room_name(room),
                 encrypted=bool(room and room.encrypted),
                 power_levels=_power_levels(room),
             )
@@ -242,7 +284,9 @@ def to_batch(
                 and getattr(ev, "membership", None) == "invite"
             ):
                 inviter = ev.sender
-                direct = bool((getattr(ev, "content", None) or {}).get("is_direct"))
+                content = getattr(ev, "content", None)
+                direct = isinstance(content, dict) and content.get("is_direct") is True
+        inviter = inviter if isinstance(inviter, str) else None
         invites.append(Invite(room_id=room_id, inviter=inviter, is_direct=direct))
     return Batch(
         next_batch=resp.next_batch,
@@ -252,16 +296,98 @@ def to_batch(
     )
 
 
+# Waits (seconds) before each new try at a join that failed: about two hours in all,
+# after which only a new invitation or a restart tries again.
+JOIN_RETRY_DELAYS: tuple[float, ...] = (10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+
+
 class NioMembership:
-    def __init__(self, client: AsyncClient) -> None:
+    """Joins and refusals; a failed join on an allowed invitation is retried with backoff
+    in the background, so the batch goes on and the invitation is not lost until restart.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        retry_delays: Sequence[float] = JOIN_RETRY_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        before_retry: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
+        """`before_retry(room_id)` runs before each retry (the bot records the invitation's
+        facts then, so they are in the database before the join shows up in a sync)."""
         self.client = client
+        self.retry_delays = tuple(retry_delays)
+        self.sleep = sleep
+        self.before_retry = before_retry
+        self._retries: dict[str, asyncio.Task[None]] = {}
 
     async def join(self, room_id: str) -> bool:
-        resp = await self.client.join(room_id)
+        """Try once now; on failure answer False and keep trying in the background."""
+        if await self._join_once(room_id):
+            return True
+        if not self.retrying(room_id):
+            task = asyncio.create_task(self._retry(room_id))
+            self._retries[room_id] = task
+            task.add_done_callback(lambda done: self._finished(room_id, done))
+        return False
+
+    def retrying(self, room_id: str) -> bool:
+        task = self._retries.get(room_id)
+        return task is not None and not task.done()
+
+    def _finished(self, room_id: str, task: asyncio.Task[None]) -> None:
+        if self._retries.get(room_id) is task:
+            del self._retries[room_id]
+
+    async def _join_once(self, room_id: str) -> bool:
+        try:
+            resp = await self.client.join(room_id)
+        except Exception as exc:  # the connection, not the homeserver's answer
+            log.warning("could not join %s: %r", room_id, exc)
+            return False
         if isinstance(resp, JoinError):
             log.warning("could not join %s: %s", room_id, resp.message)
             return False
         return True
+
+    async def _retry(self, room_id: str) -> None:
+        for attempt, delay in enumerate(self.retry_delays, start=1):
+            await self.sleep(delay)
+            try:
+                if self.before_retry is not None:
+                    await self.before_retry(room_id)
+            except Exception:
+                log.exception("preparing to join %s again failed", room_id)
+                continue
+            if await self._join_once(room_id):
+                log.info("joined %s on try %d", room_id, attempt + 1)
+                return
+        log.warning(
+            "gave up joining %s after %d tries; a new invitation or a restart tries again",
+            room_id,
+            len(self.retry_delays) + 1,
+        )
+
+    def forget(self, room_id: str) -> None:
+        """Stop retrying: the bot is in the room after all, or the invitation was withdrawn.
+
+        (Joining a room the bot is already in is harmless, so a late retry does no harm.)"""
+        task = self._retries.pop(room_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def idle(self) -> None:
+        """Wait for every retry to finish (tests)."""
+        while self._retries:
+            await asyncio.gather(*self._retries.values(), return_exceptions=True)
+            await asyncio.sleep(0)  # let the done callbacks run
+
+    async def close(self) -> None:
+        for task in self._retries.values():
+            task.cancel()
+        await asyncio.gather(*self._retries.values(), return_exceptions=True)
+        self._retries.clear()
 
     async def refuse(self, room_id: str) -> None:
         await self.client.room_leave(room_id)

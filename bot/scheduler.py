@@ -9,10 +9,11 @@ once: late (and saying so) after downtime, never twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +22,7 @@ from bot.database import Database
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Clock, Context, Runtime
 from handlers.registry import Job, Registry
-from storage import collectives, occurrences
+from storage import airtime, collectives, events, occurrences
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,20 +33,131 @@ log = logging.getLogger(__name__)
 
 # A run that starts this long after its due time tells the room it is late.
 LATE_AFTER = timedelta(minutes=5)
+# Processed event ids and counted-message keys are kept this long (README, !privacy),
+# pruned at start-up and every day at this time (UTC), off the hour.
+RETENTION = timedelta(days=30)
+HOUSEKEEPING = "17 4 * * *"
 
 
-def trigger_for(cron: str, zone: object) -> CronTrigger:
-    return CronTrigger.from_crontab(cron, timezone=zone)
+# Bounds on every walk over fire times, so no schedule can hold up the event loop.
+MAX_SKIPS = 5_000  # candidate wall times passed over in one search (a fold is at most a day)
+MAX_WALK = 100_000  # fire times walked through to find the latest due one
+# How far back `latest_due` looks first; the walk starts at the first window holding a fire.
+WINDOWS = tuple(timedelta(days=d) for d in (1 / 24, 1, 8, 32, 367, 3000))
+_TICK = timedelta(microseconds=1)
 
 
-def latest_due(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
-    """The last fire time in (after, now], or None when there is none."""
-    last = None
-    t = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
-    while t is not None and t <= now:
-        last = t
-        t = trigger.get_next_fire_time(t, t + timedelta(microseconds=1))
-    return last
+class LocalCron(BaseTrigger):  # type: ignore[misc]  # APScheduler is untyped
+    """A 5-field cron read on the collective's wall clock.
+
+    Matching wall times are found on a plain calendar (APScheduler's cron in UTC, where
+    no clock ever changes), then placed in the zone: a wall time the clocks show twice
+    fires once, the first time; one they skip fires once, the moment they jump past it.
+    Steps and comparisons are made in UTC, and every answer lies strictly after the
+    previous fire time, so APScheduler's own loop and ours always make progress.
+    (APScheduler's CronTrigger, asked for the fire time after the second 02:30 of a night
+    the clocks go back, answers that same 02:30 again, forever.)
+    """
+
+    def __init__(self, cron: str, zone: tzinfo) -> None:
+        self.cron = cron
+        self.zone = zone
+        self._walls = CronTrigger.from_crontab(cron, timezone=UTC)
+
+    def __str__(self) -> str:
+        return f"cron[{self.cron}] in {self.zone}"
+
+    def __repr__(self) -> str:
+        return f"<LocalCron {self.cron!r} {self.zone}>"
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is None:
+            return self.first_at_or_after(now)
+        return self.next_after(previous_fire_time)
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        """The first fire time strictly after `instant`."""
+        # Step in UTC: a step on a local time in a fold would drop the fold and go back.
+        return self.first_at_or_after(instant.astimezone(UTC) + _TICK)
+
+    def first_at_or_after(self, start: datetime) -> datetime | None:
+        """The first fire time at or after `start`, in the zone (so calendar steps from it,
+        like a term of `1w`, keep the local hour)."""
+        found = self._first(start.astimezone(UTC))
+        return None if found is None else found.astimezone(self.zone)
+
+    def _first(self, start: datetime) -> datetime | None:
+        """`first_at_or_after` in UTC, where comparisons never depend on a fold."""
+        # Placing wall times in the zone never moves them back past an earlier one, so the
+        # answer is the first matching wall time from here whose instant is not too early
+        # (a fold's second pass and a gap just jumped are passed over, a bounded few).
+        local = self._wall(start - _TICK)
+        for _ in range(MAX_SKIPS):
+            candidate = self._walls.get_next_fire_time(None, local.replace(tzinfo=UTC))
+            if candidate is None:
+                return None
+            local = candidate.replace(tzinfo=None)
+            instant = self._instant(local)
+            if instant >= start:
+                return instant
+            local += timedelta(seconds=1)
+        log.error("no fire time for %s found near %s; giving up", self, start)
+        return None
+
+    def _wall(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone).replace(tzinfo=None)
+
+    def _instant(self, local: datetime) -> datetime:
+        """When the zone's clocks show `local`: the first time if twice, else the jump past it."""
+        first = local.replace(tzinfo=self.zone, fold=0).astimezone(UTC)
+        if self._wall(first) == local:
+            return first
+        # Skipped by a jump forward: between the two readings of `local` (with the offset
+        # before and after the jump) lies the instant the clocks pass it; find it exactly.
+        second = local.replace(tzinfo=self.zone, fold=1).astimezone(UTC)
+        lo, hi = min(first, second), max(first, second)
+        for _ in range(64):
+            if hi - lo <= timedelta(seconds=1):
+                break
+            mid = (lo + (hi - lo) / 2).replace(microsecond=0)
+            if self._wall(mid) > local:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+
+def trigger_for(cron: str, zone: tzinfo) -> LocalCron:
+    return LocalCron(cron, zone)
+
+
+def latest_due(trigger: LocalCron, after: datetime, now: datetime) -> datetime | None:
+    """The last fire time in (after, now], or None when there is none.
+
+    The walk starts in the shortest recent window that holds a fire time, so a frequent
+    cron after a long downtime costs a few steps, not one per missed minute.
+    """
+    after, now = after.astimezone(UTC), now.astimezone(UTC)
+    if now <= after:
+        return None
+    for window in (*WINDOWS, None):
+        start = after if window is None else max(after, now - window)
+        first = trigger.next_after(start)
+        if first is None or first.astimezone(UTC) > now:
+            if start == after:
+                return None
+            continue
+        last = first
+        for _ in range(MAX_WALK):
+            following = trigger.next_after(last)
+            if following is None or following.astimezone(UTC) > now:
+                return last
+            last = following
+        log.error("%s fires too often to walk to %s; running %s", trigger, now, last)
+        return last
+    return None
 
 
 class Rituals:
@@ -59,7 +171,11 @@ class Rituals:
         runtime: Callable[[str], Runtime],
         sender: Sender | None,
         scheduler: AsyncIOScheduler | None = None,
+        deliver_in_background: bool = False,
     ) -> None:
+        """`deliver_in_background`: a run queues its messages and returns, and the sender
+        delivers them in its own task (the running bot); otherwise a run returns once they
+        are delivered (tests read what was sent right away)."""
         self.db = db
         self.config = config
         self.registry = registry
@@ -67,16 +183,28 @@ class Rituals:
         self.runtime = runtime
         self.sender = sender
         self.scheduler = scheduler
+        self.deliver_in_background = deliver_in_background
 
     def _job(self, name: str) -> Job:
         return next(j for j in self.registry.jobs if j.name == name)
 
-    def trigger(self, job: Job, room_id: str) -> CronTrigger:
+    def trigger(self, job: Job, room_id: str) -> LocalCron:
         settings = self.config.for_room(room_id)
         return trigger_for(job.schedule(settings), settings.timezone)
 
     async def start(self) -> None:
-        """Schedule every joined collective, then run what was missed while down."""
+        """Prune and schedule the daily pruning; schedule every joined collective, then run
+        what was missed while down."""
+        await self.housekeeping()
+        if self.scheduler is not None:
+            self.scheduler.add_job(
+                self.housekeeping,
+                trigger_for(HOUSEKEEPING, UTC),
+                id="housekeeping",
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
         async with self.db.transaction() as session:
             rooms = [c.room_id for c in await collectives.joined(session) if not c.is_direct]
         for room_id in rooms:
@@ -96,13 +224,24 @@ class Rituals:
                 )
             await self.run_due(job.name, room_id)
 
+    async def housekeeping(self) -> None:
+        """Forget event ids and counted-message keys older than RETENTION.
+
+        Not a practice's ritual: nothing is posted, and running it twice does no harm."""
+        try:
+            async with self.db.transaction() as session:
+                cutoff = self.clock.now() - RETENTION
+                await events.prune(session, cutoff)
+                await airtime.prune_counted(session, cutoff)
+        except Exception:
+            log.exception("pruning old event ids failed; will retry tomorrow")
+
     def next_fire(self, job_name: str, room_id: str, after: datetime) -> datetime | None:
         """The first due time of the job at or after `after`, in this collective's schedule."""
         job = next((j for j in self.registry.jobs if j.name == job_name), None)
         if job is None:
             return None
-        fire: datetime | None = self.trigger(job, room_id).get_next_fire_time(None, after)
-        return fire
+        return self.trigger(job, room_id).first_at_or_after(after)
 
     def next_runs(self, room_id: str) -> dict[str, datetime]:
         if self.scheduler is None:
@@ -126,7 +265,12 @@ class Rituals:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
             return False
         if ran and self.sender is not None:
-            await self.sender.drain()  # in the scheduler's own task, not the sync loop's
+            if self.deliver_in_background:
+                # The outbox holds the messages until the homeserver takes them; a chart to
+                # render or a 429 to wait out must not hold up start-up or the sync loop.
+                self.sender.kick()
+            else:
+                await self.sender.drain()
         return ran
 
     async def _run(self, job: Job, room_id: str) -> bool:

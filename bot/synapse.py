@@ -66,6 +66,41 @@ class RegisteredUser:
     device_id: str
 
 
+def private_dir(path: Path, *, tighten: bool = True) -> None:
+    """Create `path` so that only its owner can enter it; `tighten` an existing one too
+    (not for a folder the person may have chosen for other things as well)."""
+    existed = path.is_dir()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if tighten or not existed:
+        path.chmod(0o700)
+
+
+def make_private(path: Path) -> None:
+    """Tighten an existing file (one another program wrote) to owner read and write."""
+    if path.exists():
+        path.chmod(0o600)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner may read (0600), whatever the umask, atomically.
+
+    The temporary file is created afresh: reusing a stale one would keep its mode."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fd = -1
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if fd >= 0:
+            os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def cache_dir() -> Path:
     """Where the Synapse venvs live; shared across checkouts to install once."""
     env = os.environ.get("FLATTENING_CACHE")
@@ -257,7 +292,7 @@ class Homeserver:
         if "admin_token" not in state:  # remembered so a reused directory needs no new admin
             admin = self.register(f"flattening-admin-{secrets.token_hex(4)}", admin=True)
             state["admin_token"] = admin.access_token
-            (self.directory / _STATE).write_text(json.dumps(state, indent=2))
+            write_private(self.directory / _STATE, json.dumps(state, indent=2))
         path = f"/_synapse/admin/v1/users/{urllib.parse.quote(user_id)}/override_ratelimit"
         unlimited = {"messages_per_second": 0, "burst_count": 0}
         self.request("POST", path, unlimited, token=state["admin_token"])
@@ -314,6 +349,54 @@ class Homeserver:
         self.stop()
 
 
+def configure(
+    directory: Path,
+    python: Path,
+    *,
+    port: int | None = None,
+    relaxed_ratelimits: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> int:
+    """Write (or refresh) Synapse's config in `directory`; returns the port to serve on.
+
+    The directory and every file holding a secret (the generated config with its
+    secrets, the signing key, our state with the shared secret and admin token, the
+    overrides) are readable by their owner only.
+    """
+    private_dir(directory)
+    state_file = directory / _STATE
+    if not (directory / _CONFIG).exists():
+        if log:
+            log(f"Generating Synapse config in {directory}")
+        generated = subprocess.run(
+            [str(python), "-m", "synapse.app.homeserver", "--server-name", "localhost",
+             "--config-path", _CONFIG, "--data-directory", str(directory),
+             "--generate-config", "--report-stats=no"],
+            cwd=directory, env=_clean_env(), capture_output=True, text=True,
+        )  # fmt: skip
+        if generated.returncode != 0:
+            raise SynapseError(f"Generating Synapse config failed:\n{generated.stderr[-3000:]}")
+    make_private(directory / _CONFIG)
+    for key in directory.glob("*.signing.key"):
+        make_private(key)
+    state: dict[str, Any] = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state.setdefault("shared_secret", secrets.token_urlsafe(32))
+    stored = state.get("port")
+    if port is None:
+        port = stored if isinstance(stored, int) and _port_is_free(stored) else free_port()
+    state["port"] = port
+    write_private(state_file, json.dumps(state, indent=2))
+    (directory / _LOG_CONFIG).write_text(_log_config(directory / _LOG))
+    overrides = override_config(
+        port=port,
+        shared_secret=state["shared_secret"],
+        log_config=directory / _LOG_CONFIG,
+        relaxed_ratelimits=relaxed_ratelimits,
+    )
+    write_private(directory / _OVERRIDES, overrides)
+    return port
+
+
 def start_homeserver(
     directory: Path,
     *,
@@ -328,34 +411,8 @@ def start_homeserver(
     stopped and resumed; the stored port is reused while it is still free.
     """
     directory = directory.resolve()
-    directory.mkdir(parents=True, exist_ok=True)
     python = python or ensure_synapse(log=log)
-    state_file = directory / _STATE
-    if not (directory / _CONFIG).exists():
-        if log:
-            log(f"Generating Synapse config in {directory}")
-        generated = subprocess.run(
-            [str(python), "-m", "synapse.app.homeserver", "--server-name", "localhost",
-             "--config-path", _CONFIG, "--data-directory", str(directory),
-             "--generate-config", "--report-stats=no"],
-            cwd=directory, env=_clean_env(), capture_output=True, text=True,
-        )  # fmt: skip
-        if generated.returncode != 0:
-            raise SynapseError(f"Generating Synapse config failed:\n{generated.stderr[-3000:]}")
-    state: dict[str, Any] = json.loads(state_file.read_text()) if state_file.exists() else {}
-    state.setdefault("shared_secret", secrets.token_urlsafe(32))
-    stored = state.get("port")
-    if port is None:
-        port = stored if isinstance(stored, int) and _port_is_free(stored) else free_port()
-    state["port"] = port
-    state_file.write_text(json.dumps(state, indent=2))
-    (directory / _LOG_CONFIG).write_text(_log_config(directory / _LOG))
-    secret, log_config = state["shared_secret"], directory / _LOG_CONFIG
-    relaxed = relaxed_ratelimits
-    overrides = override_config(
-        port=port, shared_secret=secret, log_config=log_config, relaxed_ratelimits=relaxed
-    )
-    (directory / _OVERRIDES).write_text(overrides)
+    port = configure(directory, python, port=port, relaxed_ratelimits=relaxed_ratelimits, log=log)
     server = Homeserver(directory, port, python)
     if log:
         log(f"Starting Synapse at {server.base_url} (data in {directory})")

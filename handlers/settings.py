@@ -20,6 +20,7 @@ class CollectiveSettings:
     entry_sprint_days: int = 14
     roles: tuple[str, ...] = ("facilitation", "notes", "agenda")
     role_term: str = "1w"
+    max_term: str = "3m"  # no role's term may be longer
     fairness_window: str = "6m"
     decision_rule: str = "consent"
     decision_open_days: int = 7

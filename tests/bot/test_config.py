@@ -23,6 +23,7 @@ def test_example_config_is_valid() -> None:
     assert config.may_invite("@alice:example.org")
     assert config.may_invite("@zoe:example.org")
     assert not config.may_invite("@zoe:evil.org")
+    assert config.defaults.max_term == "3m"
 
 
 def test_relative_paths_follow_the_config_file() -> None:
@@ -137,3 +138,82 @@ def test_odd_files_and_zones_are_clear_errors(tmp_path: Path) -> None:
         load(latin)
     with pytest.raises(ConfigError, match="not a known time zone"):
         parse(BASE_CONFIG.replace('"Europe/Berlin"', '"Europe"'), P, env={})
+
+
+@pytest.mark.parametrize(
+    ("roles", "key"),
+    [
+        ('term = "0w"', "term = '0w'"),
+        ('term = "1W "', None),
+        ('fairness_window = "10000d"', "fairness_window = '10000d'"),
+        ('fairness_window = "0m"', "fairness_window = '0m'"),
+        ('max_term = "2 weeks"', "max_term = '2 weeks'"),
+        ('max_term = "-1m"', "max_term = '-1m'"),
+    ],
+)
+def test_durations_are_read_by_the_commands_own_parser(roles: str, key: str | None) -> None:
+    """check-config accepts exactly the durations the commands accept (1 to 9999 d/w/m/y)."""
+    text = BASE_CONFIG + f"\n[roles]\n{roles}\n"
+    if key is None:
+        assert parse(text, P, env={}).defaults.role_term == "1w"
+        return
+    with pytest.raises(ConfigError) as err:
+        parse(text, P, env={})
+    message = str(err.value)
+    assert message.startswith(f"{P}: [roles] {key} ")
+    assert "1 to 9999" in message and "\n" not in message
+
+
+def test_a_term_longer_than_max_term_is_refused() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse(BASE_CONFIG + '\n[roles]\nterm = "4m"\n', P, env={})
+    assert str(err.value) == (
+        f"{P}: [roles] term = '4m' is longer than max_term = '3m' "
+        "(raise max_term, or shorten the term)"
+    )
+    with pytest.raises(ConfigError, match="longer than max_term = '1m'"):
+        parse(BASE_CONFIG + '\n[roles]\nterm = "31d"\nmax_term = "1m"\n', P, env={})
+    config = parse(BASE_CONFIG + '\n[roles]\nterm = "4m"\nmax_term = "1y"\n', P, env={})
+    assert (config.defaults.role_term, config.defaults.max_term) == ("4m", "1y")
+    assert parse(BASE_CONFIG, P, env={}).defaults.max_term == "3m"
+
+
+def test_max_term_holds_per_collective_too() -> None:
+    room = '[collectives."!r:x.org".roles]'
+    with pytest.raises(ConfigError) as err:
+        parse(BASE_CONFIG + f'\n{room}\nterm = "6m"\n', P, env={})
+    assert "[collectives.\"!r:x.org\".roles] term = '6m' is longer than max_term" in str(err.value)
+    config = parse(BASE_CONFIG + f'\n{room}\nterm = "6m"\nmax_term = "6m"\n', P, env={})
+    assert config.for_room("!r:x.org").max_term == "6m"
+    assert config.defaults.max_term == "3m"
+
+
+def test_check_config_names_a_bad_duration_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(BASE_CONFIG + '\n[roles]\nterm = "0w"\n')
+    assert main(["check-config", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "[roles] term = '0w'" in err and "Traceback" not in err
+
+
+def test_allowed_inviters_cannot_be_set_per_collective(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It used to be accepted and ignored: an invitation comes before its collective exists."""
+    extra = '\n[collectives."!r:x.org".bot]\nallowed_inviters = ["@mallory:evil.org"]\n'
+    with pytest.raises(ConfigError) as err:
+        parse(BASE_CONFIG + extra, P, env={})
+    assert str(err.value).startswith(
+        f'{P}: [collectives."!r:x.org".bot] allowed_inviters cannot be set per collective'
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(BASE_CONFIG + extra)
+    assert main(["check-config", "-c", str(config)]) == 2
+    err_text = capsys.readouterr().err
+    assert len(err_text.strip().splitlines()) == 1 and "[bot] allowed_inviters" in err_text
+    # The rest of [bot] still can be.
+    ok = parse(BASE_CONFIG + '\n[collectives."!r:x.org".bot]\ncommand_prefix = "?"\n', P, env={})
+    assert ok.for_room("!r:x.org").command_prefix == "?"
