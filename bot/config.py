@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from dateutil.relativedelta import relativedelta
 from sqlalchemy.engine import make_url
 
-from handlers.registry import UsageError
+from handlers.errors import UsageError
 from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, CollectiveSettings
 from handlers.timeparse import duration
 from storage.engine import StorageError, check_url
