@@ -117,6 +117,12 @@ class Processor:
         accepted = []
         for invite in batch.invites:
             if invite.inviter and self.config.may_invite(invite.inviter):
+                # Whether it is a direct chat is kept before joining, in its own commit: a
+                # replay of this batch brings the room back as joined, without its invite.
+                async with self.db.transaction() as session:
+                    await collectives.remember_invite(
+                        session, invite.room_id, invite.is_direct, self.clock.now()
+                    )
                 if await self.membership.join(invite.room_id):
                     accepted.append(invite)
                     log.info("joined %s on invitation by %s", invite.room_id, invite.inviter)
@@ -131,8 +137,6 @@ class Processor:
         new_rooms: list[str] = []
         async with self.db.transaction() as session:
             now = self.clock.now()
-            for invite in accepted:
-                await collectives.remember_invite(session, invite.room_id, invite.is_direct, now)
             for room in batch.joined:
                 if not isolate:
                     if await self._room(session, room, initial=initial):

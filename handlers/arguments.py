@@ -100,7 +100,7 @@ class Number(Param):
         return value
 
 
-_AMOUNT = re.compile(r"^(\d{1,12})(?:[.,](\d{1,2}))?$")
+_AMOUNT = re.compile(r"^([0-9]{1,12})(?:[.,]([0-9]{1,2}))?$")
 
 
 @dataclass(frozen=True)
@@ -287,16 +287,22 @@ async def find_member(ctx: Context, text: str, *, bots: bool = False) -> Mention
     """The member someone meant. A pill (listed in the event's `m.mentions`) settles it; a
     name two members share is refused with both user ids; nothing close names the nearest."""
     wanted = text.strip()
-    members = await (ctx.everyone() if bots else ctx.quiet_names())
+    everyone = await ctx.everyone()  # display names as set, to compare with what was typed
+    shown = await ctx.quiet_names()  # as replies show them: alike names with their user ids
+    members = {u: m for u, m in everyone.items() if bots or u in shown}
+
+    def found_one(m: Mention) -> Mention:
+        return shown.get(m.user_id, m)
+
     if wanted in members:
-        return members[wanted]
+        return found_one(members[wanted])
     folded = fold_name(wanted.removeprefix("@"))
     by_name = [m for m in members.values() if fold_name(m.name or "") == folded]
     by_local = [m for m in members.values() if _localpart(m.user_id) == folded]
     for found in (by_name, by_local):
         pilled = [m for m in found if m.user_id in ctx.mentions]
         if len(pilled) == 1 or len(found) == 1:
-            return (pilled or found)[0]
+            return found_one((pilled or found)[0])
         if found:
             raise UsageError(
                 f"`{wanted[:60]}` could be any of {_who(found)}: write the user id instead."

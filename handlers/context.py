@@ -3,6 +3,7 @@ to answer. `bot/` provides it; handlers never touch Matrix objects."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -193,8 +194,17 @@ class Context:
         """Every current member by display name, for lists that should notify nobody.
         Read once per command: membership does not change while one runs."""
         if self._names is None:
+            members = await collectives.members(self.session, self.collective_id)
+            shown = Counter((m.display_name or "").casefold() for m in members)
             self._names = {
-                m.user_id: Mention(m.user_id, m.display_name, ping=False)
-                for m in await collectives.members(self.session, self.collective_id)
+                m.user_id: Mention(
+                    m.user_id,
+                    # Two members with one name are told apart by their user ids.
+                    f"{m.display_name} ({m.user_id})"
+                    if m.display_name and shown[m.display_name.casefold()] > 1
+                    else m.display_name,
+                    ping=False,
+                )
+                for m in members
             }
         return dict(self._names)

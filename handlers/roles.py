@@ -16,7 +16,7 @@ from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.rotation import ensure_roles, next_in_line, term_end
 from handlers.seconds import ask_second
-from handlers.timeparse import Interval
+from handlers.timeparse import Interval, longer
 from storage import roles
 from storage.models import Role as RoleRecord
 
@@ -67,8 +67,11 @@ async def list_roles(ctx: Context) -> None:
     examples=("!role define treasury 1m keeps the budget ledger and pays bills",),
 )
 async def define(ctx: Context, role: str, term: Interval, scope: str | None) -> None:
-    if term.text.endswith("y") or int(term.text[:-1]) > 999:
-        raise UsageError("Terms are given in days, weeks or months (like 1w, 2w or 1m).")
+    if longer(term.text, ctx.settings.max_term):
+        raise UsageError(
+            f"A term of {term} is longer than this collective's longest, "
+            f"{ctx.settings.max_term} (`[roles] max_term`)."
+        )
     found = await roles.role(ctx.session, ctx.collective_id, role)
     if found is not None:  # changing a shared role's bounds takes two members
         what = f"redefine role {role} as {term}" + (f": {scope}" if scope else "")
@@ -252,9 +255,10 @@ async def accept(ctx: Context, role: RoleRecord | None) -> None:
     now = ctx.now()
     request.resolved_at = now
     term = await roles.current_term(ctx.session, target.id)
-    if term is None or term.user_id != request.from_user:
+    if term is None or term.user_id != request.from_user or term.started_at > request.asked_at:
+        # A request is for the term it was made in; it lapses when that term ends.
         await ctx.reply(
-            "That swap of **{r}** has lapsed: the role changed hands meanwhile.", r=target.name
+            "That swap of **{r}** has lapsed: the term it was asked for is over.", r=target.name
         )
         return
     term.ended_at = now

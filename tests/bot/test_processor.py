@@ -193,3 +193,28 @@ async def test_direct_flag_survives_a_restart_between_invite_and_join(db, clock)
     assert restarted.sent == []  # no introduction in a direct chat
     [reply] = await restarted.send("!task done flyers", room_id=dm)
     assert "works in the collective's room" in reply.body
+
+
+async def test_a_direct_chat_stays_direct_when_its_invite_batch_does_not_commit(
+    bot: Harness,
+) -> None:
+    dm = "!dm2:test.org"
+    bot.members[dm] = {ALICE: "Alice"}
+    invite_batch = Batch(next_batch="s-dm", invites=[Invite(dm, ALICE, is_direct=True)])
+
+    async def boom(*args: object) -> None:
+        raise RuntimeError("power cut")
+
+    original = sync_state.set_token
+    sync_state.set_token = boom  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError):
+            await bot.processor.process(invite_batch)
+    finally:
+        sync_state.set_token = original  # type: ignore[assignment]
+    # The replay brings the room back as joined, its invite gone; someone talks in it.
+    before = len(bot.sent)
+    await bot.process([bot.own_join(), bot.message("my private worries", ALICE)], room_id=dm)
+    assert len(bot.sent) == before  # no introduction in a direct chat
+    replies = await bot.send("!task done flyers", room_id=dm)
+    assert "works in the collective's room, not here" in replies[0].body

@@ -70,8 +70,9 @@ async def test_a_lookalike_name_is_refused_unless_the_pill_settles_it(tipper: Ha
     before = len(tipper.sent)
     await tipper.process([pill])
     [reply_sent] = tipper.sent[before:]
-    assert reply_sent.body == f"{ALICE} tipped Bob 5.00."
-    assert await tipper.ask(f"!tip {EVIL_BOB} 1") == f"{ALICE} tipped Bob 1.00."
+    # Replies tell two members with one name apart by their user ids.
+    assert reply_sent.body == f"{ALICE} tipped Bob ({BOB}) 5.00."
+    assert await tipper.ask(f"!tip {EVIL_BOB} 1") == f"{ALICE} tipped Bob ({EVIL_BOB}) 1.00."
 
 
 async def test_roles_are_matched_longest_first_then_the_member(bot: Harness) -> None:

@@ -343,3 +343,23 @@ async def test_monthly_terms_end_at_the_rotation_they_are_handed_over_at(bot: Ha
 async def test_zero_terms_and_far_absences_are_refused_clearly(bot: Harness) -> None:
     assert "`0w` is not a duration" in await bot.ask("!role define zero 0w nothing")
     assert "`9999y` is too far ahead." in await bot.ask("!away 9999y")
+
+
+async def test_terms_are_bounded_by_max_term(bot: Harness) -> None:
+    assert "longer than this collective's longest, 3m" in await bot.ask("!role define mayor 999m x")
+    assert "longer than" in await bot.ask("!role define mayor 14w x")
+    assert "Defined role **mayor**, term 3m" in await bot.ask("!role define mayor 3m x")
+
+
+async def test_a_swap_request_lapses_with_its_term(bot: Harness) -> None:
+    await rotate_at(bot, MONDAY)
+    notes_holder = (await holders(bot))["notes"]
+    other = next(u for u in (ALICE, BOB, CAROL) if u != notes_holder)
+    await bot.ask(f"!role swap notes {other}", notes_holder)
+    for week in range(1, 4):  # rotations until the holder gets notes again
+        await rotate_at(bot, MONDAY + timedelta(weeks=week))
+        if (await holders(bot))["notes"] == notes_holder:
+            break
+    assert (await holders(bot))["notes"] == notes_holder
+    assert "has lapsed" in await bot.ask("!accept notes", other)
+    assert (await holders(bot))["notes"] == notes_holder
