@@ -66,6 +66,7 @@ class Message:
     values: Mapping[str, object]
     reply_to: str | None = None
     image: Image | None = None  # when set, an m.image; the template is its description
+    file: File | None = None  # when set, an m.file; the template is its description
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ class Image:
     width: int | None = None
     height: int | None = None
     renderer: str | None = None  # a key of handlers.renderers.RENDERERS
+
+
+@dataclass(frozen=True)
+class File:
+    """A file attached to the room (an export), sent as `m.file`: stored with the message
+    and uploaded when it is sent, encrypted in encrypted rooms."""
+
+    data: bytes
+    filename: str
+    mimetype: str = "application/octet-stream"
 
 
 class Outgoing(Protocol):
@@ -155,6 +166,12 @@ class Context:
     async def post_image(self, image: Image, description: str, /, **values: object) -> None:
         """Upload an image (a chart) to the room, as a reply when answering a command."""
         await self.outgoing.post(Message(self.room_id, description, values, self.event_id, image))
+
+    async def post_file(self, file: File, description: str, /, **values: object) -> None:
+        """Upload a file (an export) to the room, as a reply when answering a command."""
+        await self.outgoing.post(
+            Message(self.room_id, description, values, self.event_id, file=file)
+        )
 
     async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
         """A member by display name; `ping=False` names them without a notification."""
