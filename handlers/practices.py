@@ -6,6 +6,7 @@ from handlers import (
     airtime,
     general,
     knowledge,
+    ledger,
     meetings,
     powermap,
     roles,
@@ -26,5 +27,6 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
+        ledger.practice,
         seconds.practice,
     ]
