@@ -16,7 +16,6 @@ from dateutil.relativedelta import relativedelta
 
 from handlers.arguments import Amount, Number, Since, Text, Word
 from handlers.context import Context, File, Mention, Rows
-from handlers.errors import UsageError
 from handlers.exports import MIMETYPE, WHAT, build, money
 from handlers.registry import Practice
 from handlers.seconds import ask_second
@@ -143,7 +142,7 @@ async def note_delete(ctx: Context, note: int) -> None:
 async def erase_note(ctx: Context, payload: dict[str, Any]) -> str:
     found = await notes.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
     if found is None or not await notes.delete(ctx.session, found, ctx.now()):
-        raise UsageError(f"Note #{payload['number']} was erased already; nothing changed.")
+        return f"note #{payload['number']} was erased already, so nothing changed"
     await ctx.audit("erased note", f"#{found.number}")
     return f"note #{found.number} is erased"
 
@@ -308,7 +307,7 @@ async def budget_delete(ctx: Context, entry: int) -> None:
 async def remove_entry(ctx: Context, payload: dict[str, Any]) -> str:
     found = await budget.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
     if found is None or not await budget.delete(ctx.session, found, ctx.now()):
-        raise UsageError(f"Budget entry #{payload['number']} was removed already; nothing changed.")
+        return f"budget entry #{payload['number']} was removed already, so nothing changed"
     shown = money(found.amount, found.currency)
     await ctx.audit("removed budget entry", f"#{found.number}: {shown}, {found.what}")
     balance = await budget.balance(ctx.session, ctx.collective_id, ctx.settings.currency)
