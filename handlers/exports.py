@@ -167,9 +167,9 @@ def _counted(entry: LogEntry) -> Tally:
 
 def _status(w: _Writer, entry: LogEntry) -> str:
     d = entry.decision
-    by = f" by {w.who(d.closed_by)}" if d.closed_by else ""
+    by = f", closed by {w.who(d.closed_by)}" if d.closed_by else ""
     if d.kind == decisions.RECORD:
-        lead = f"taken elsewhere (such as a meeting) and recorded{by} on {w.time(d.opened_at)}"
+        lead = "adopted elsewhere (such as in a meeting) and recorded here"
         if d.status == "withdrawn" and d.withdrawn_at:
             lead += f"; withdrawn on {w.time(d.withdrawn_at)}, so it no longer applies"
         return lead
@@ -178,9 +178,9 @@ def _status(w: _Writer, entry: LogEntry) -> str:
         return f"open: members are still answering{until}"
     early = " (before its closing time)" if d.closed_early else ""
     if d.status == "adopted" and d.adopted_at:
-        return f"adopted on {w.time(d.adopted_at)}{by}{early}"
+        return f"adopted on {w.time(d.adopted_at)}{early}{by}"
     if d.status == "rejected" and d.closed_at:
-        return f"not adopted (rejected) on {w.time(d.closed_at)}{by}{early}"
+        return f"not adopted (rejected) on {w.time(d.closed_at)}{early}{by}"
     if d.status == "withdrawn":
         when = d.withdrawn_at or d.closed_at
         lead = f"withdrawn on {w.time(when)}" if when else "withdrawn"
