@@ -77,8 +77,7 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     args.output.write_bytes(done.data)
-    counts = ", ".join(f"{n} {name}" for name, n in done.counts.items())
-    print(f"Wrote {args.output} ({counts}).", file=sys.stderr)
+    print(f"Wrote {args.output}: {done.summary()}.", file=sys.stderr)
     return 0
 
 

@@ -39,6 +39,12 @@ KIND_TITLES = {
     "invisible": "Invisible work (what keeps things going and is rarely seen)",
     "care": "Care work (looking after people)",
 }
+COUNTED = {
+    "decisions": ("decision", "decisions"),
+    "notes": ("note", "notes"),
+    "budget": ("budget entry", "budget entries"),
+    "tasks": ("task done", "tasks done"),
+}
 SCOPES = {
     "all": "everything it keeps (decisions, notes, budget, tasks done)",
     "decisions": "the decisions",
@@ -107,6 +113,10 @@ class Export:
     @property
     def data(self) -> bytes:
         return self.text.encode("utf-8")
+
+    def summary(self) -> str:
+        """What the file holds: `3 decisions, 1 note, 2 budget entries, 0 tasks done`."""
+        return ", ".join(_count(n, *COUNTED[name]) for name, n in self.counts.items())
 
 
 @dataclass

@@ -326,20 +326,11 @@ async def remove_entry(ctx: Context, payload: dict[str, Any]) -> str:
 async def export(ctx: Context, what: str | None) -> None:
     what = what or "all"
     done = await build(ctx.session, ctx.collective, ctx.settings, what, ctx.now())
-    counts = {
-        "decisions": ("decision", "decisions"),
-        "notes": ("note", "notes"),
-        "budget": ("budget entry", "budget entries"),
-        "tasks": ("task done", "tasks done"),
-    }
-    parts = [
-        f"{n} {counts[name][0] if n == 1 else counts[name][1]}" for name, n in done.counts.items()
-    ]
     await ctx.reply(
         "Export of {what} for {who}: {parts}. The file follows: **{file}**.",
         what="everything" if what == "all" else what,
         who=await ctx.mention(ctx.author, ping=False),
-        parts=", ".join(parts),
+        parts=done.summary(),
         file=done.filename,
     )
     await ctx.post_file(File(done.data, done.filename, MIMETYPE), "{file}", file=done.filename)
