@@ -11,16 +11,20 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadError,
     JoinResponse,
     LoginResponse,
     MegolmEvent,
     RoomCreateResponse,
+    RoomEncryptedFile,
     RoomEncryptedImage,
+    RoomMessageFile,
     RoomMessageImage,
     RoomMessageNotice,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto import decrypt_attachment
 
 
 class Member:
@@ -35,6 +39,7 @@ class Member:
         self.password = password
         self.notices: list[tuple[str, RoomMessageNotice]] = []
         self.images: list[tuple[str, Any]] = []
+        self.files: list[tuple[str, RoomMessageFile | RoomEncryptedFile]] = []
         self.undecrypted: list[MegolmEvent] = []
 
     async def login(self) -> None:
@@ -58,6 +63,8 @@ class Member:
                     self.notices.append((room_id, event))
                 elif isinstance(event, RoomMessageImage | RoomEncryptedImage):
                     self.images.append((room_id, event))
+                elif isinstance(event, RoomMessageFile | RoomEncryptedFile):
+                    self.files.append((room_id, event))
                 elif isinstance(event, MegolmEvent):
                     self.undecrypted.append(event)
         if self.client.should_upload_keys:
@@ -151,6 +158,26 @@ class Member:
                     return image
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"no image in {room_id} within {timeout}s")
+
+    async def wait_for_file(
+        self, room_id: str, timeout: float = 60
+    ) -> RoomMessageFile | RoomEncryptedFile:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for room, file in self.files:
+                if room == room_id:
+                    return file
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"no file in {room_id} within {timeout}s")
+
+    async def download(self, file: RoomMessageFile | RoomEncryptedFile) -> bytes:
+        """A file's bytes as a client gets them: fetched, and decrypted if it was encrypted."""
+        resp = await self.client.download(mxc=file.url)
+        assert not isinstance(resp, DownloadError), resp
+        data: bytes = resp.body
+        if isinstance(file, RoomEncryptedFile):
+            data = decrypt_attachment(data, file.key["k"], file.hashes["sha256"], file.iv)
+        return data
 
     async def settle(self, seconds: float) -> None:
         """Keep syncing for a while, to catch anything the bot should NOT have sent."""
