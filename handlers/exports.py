@@ -30,7 +30,7 @@ from storage.decisions import LogEntry, Tally
 from storage.models import Collective, Member
 
 SECTIONS = ("decisions", "notes", "budget", "tasks")
-WHAT = ("all", *SECTIONS)
+WHAT = (*SECTIONS, "all")
 MIMETYPE = "text/markdown"
 FORMER = "a former member"
 KINDS = ("visible", "invisible", "care")  # as in handlers/tasks.py

@@ -130,11 +130,14 @@ async def note_delete(ctx: Context, note: int) -> None:
         state = "was erased already" if found is not None else "does not exist"
         await ctx.reply("Note #{n} {state}; nothing to erase.", n=note, state=state)
         return
+    # Named by who took it and when, not by its text: the request stays in the audit log,
+    # and what a note said may be the very reason to erase it.
+    author = (await _author(ctx, found.author)).label
     await ask_second(
         ctx,
         DELETE_NOTE,
         {"id": found.id, "number": found.number},
-        f"erase note #{found.number} ({preview(found.text, 80)})",
+        f"erase note #{found.number} (taken by {author}, {ctx.time(found.at)})",
     )
 
 
@@ -160,7 +163,7 @@ def _bounds(ctx: Context) -> tuple[datetime, datetime]:
 async def show_budget(ctx: Context) -> None:
     currency = ctx.settings.currency
     balances = await budget.balances(ctx.session, ctx.collective_id)
-    if not balances:
+    if not await budget.log(ctx.session, ctx.collective_id, limit=1, include_deleted=True):
         await ctx.reply(
             "The budget is empty: no spending or income recorded yet. "
             "`{p}spend 12,50 flyers` or `{p}income 100 donations` records one.",

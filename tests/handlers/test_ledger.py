@@ -102,8 +102,8 @@ async def test_erasing_a_note_takes_a_second_member(bot: Harness) -> None:
     await bot.ask("!note keep this one")
     reply = await bot.ask("!note delete 1")
     assert reply.startswith(
-        "Request **#1** from Alice: erase note #1 (Dana's phone number is 0123). It changes a "
-        "shared record, so it waits for a second member: `!second 1` before"
+        "Request **#1** from Alice: erase note #1 (taken by Alice, Mon 02 Mar 2026 10:00). It "
+        "changes a shared record, so it waits for a second member: `!second 1` before"
     )
     assert "0123" in await bot.ask("!notes")  # nothing changed yet
     assert "another member has to second it" in await bot.ask("!second 1")
@@ -116,7 +116,8 @@ async def test_erasing_a_note_takes_a_second_member(bot: Harness) -> None:
     assert await bot.ask("!note delete 9") == "Note #9 does not exist; nothing to erase."
     assert "must be at least 1" in await bot.ask("!note delete 0")
     assert "`two` is not a number" in await bot.ask("!note delete two")
-    audit = await bot.ask("!audit 3")
+    audit = await bot.ask("!audit 5")
+    assert "0123" not in audit  # what it said is gone everywhere
     assert "Bob erased note #1" in audit
     assert f"Bob seconded request #1 from {ALICE}: note #1 is erased" in audit
     assert (await bot.ask("!note 3 new")).startswith("Note **#3**")  # numbers are not reused
@@ -253,6 +254,18 @@ async def test_removing_a_budget_entry_takes_a_second_member(bot: Harness) -> No
     assert "Carol removed budget entry #2: 40.00 EUR, typo, meant 4" in await bot.ask("!audit 3")
 
 
+async def test_two_requests_for_one_entry_remove_it_once(bot: Harness) -> None:
+    await bot.ask("!spend 5 oops")
+    await bot.ask("!budget delete 1")
+    await bot.ask("!budget delete 1", BOB)
+    assert "budget entry #1 (5.00 EUR) is removed" in await bot.ask("!second 2", ALICE)
+    assert await bot.ask("!second 1", CAROL) == (
+        "Carol seconded request #1 from Alice: budget entry #1 was removed already, so nothing "
+        "changed."
+    )
+    assert "balance **0.00 EUR**" in await bot.ask("!budget")
+
+
 async def test_balances_in_an_earlier_currency_are_not_lost(bot: Harness) -> None:
     async with bot.db.transaction() as session:
         found = await collectives.by_room(session, ROOM)
@@ -288,6 +301,6 @@ async def test_help_lists_notes_and_budget(bot: Harness) -> None:
     assert "**Notes and budget**" in listed
     assert (
         "`!budget delete <entry>`" in listed
-        and "`!export [all|decisions|notes|budget|tasks]`" in listed
+        and "`!export [decisions|notes|budget|tasks|all]`" in listed
     )
     assert "!spend 12,50 flyers for the fair" in await bot.ask("!help spend")
