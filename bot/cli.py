@@ -1,4 +1,4 @@
-"""The `flattening` command line: run, check-config, demo."""
+"""The `flattening` command line: run, check-config, demo, export."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, ConfigError, load
+from handlers.exports import WHAT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +48,37 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=int, default=None, help="homeserver port (default: a free one)"
     )
+
+    export = sub.add_parser(
+        "export",
+        help="write a collective's records as a Markdown file, from the database only",
+        parents=[common],
+    )
+    export.add_argument("-c", "--config", type=Path, default=Path("config.toml"))
+    export.add_argument("--room", required=True, help="the collective's room id, !abc:example.org")
+    export.add_argument("--what", choices=WHAT, default="all", help="what to export (default: all)")
+    export.add_argument(
+        "-o", "--output", type=Path, default=None, help="write to this file (default: stdout)"
+    )
     return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.export import ExportError, export
+
+    config = load(args.config, login=False)
+    try:
+        done = asyncio.run(export(config, args.room, args.what, datetime.now(UTC)))
+    except ExportError as exc:
+        print(f"flattening: {exc}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.buffer.write(done.data)
+        sys.stdout.flush()
+        return 0
+    args.output.write_bytes(done.data)
+    print(f"Wrote {args.output}: {done.summary()}.", file=sys.stderr)
+    return 0
 
 
 def _summary(config: Config) -> str:
@@ -87,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
             asyncio.run(serve(config))
             return 0
+        if args.command == "export":
+            return _export(args)
         if args.command == "demo":
             from bot.demo import run_demo
 

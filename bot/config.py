@@ -301,7 +301,11 @@ def _database_url(base: Path, url: str) -> str:
     return url
 
 
-def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config:
+def parse(
+    text: str, path: Path, env: Mapping[str, str] | None = None, *, login: bool = True
+) -> Config:
+    """`login=False`: the caller reads the database only (`flattening export`), so the
+    bot's password or access token is not required."""
     env = os.environ if env is None else env
     try:
         raw = tomllib.loads(text)
@@ -321,7 +325,7 @@ def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config
     matrix = dict(sections["matrix"])
     matrix["password"] = env.get("FLATTENING_PASSWORD") or matrix["password"]
     matrix["access_token"] = env.get("FLATTENING_ACCESS_TOKEN") or matrix["access_token"]
-    if not matrix["password"] and not matrix["access_token"]:
+    if login and not matrix["password"] and not matrix["access_token"]:
         raise ConfigError(
             f"{path}: [matrix] password or access_token is missing "
             "(or set FLATTENING_PASSWORD / FLATTENING_ACCESS_TOKEN)"
@@ -384,7 +388,7 @@ def parse(text: str, path: Path, env: Mapping[str, str] | None = None) -> Config
     )
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
+def load(path: Path, env: Mapping[str, str] | None = None, *, login: bool = True) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -395,7 +399,7 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    return parse(text, path, env)
+    return parse(text, path, env, login=login)
 
 
 def with_database(config: Config, url: str) -> Config:

@@ -37,6 +37,7 @@ class QueuedOutgoing:
             thread=message.thread,
         )
         attachment = None
+        relates = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
         if message.image is not None:
             image = message.image
             info: dict[str, object] = {"mimetype": image.mimetype, "size": len(image.data)}
@@ -49,10 +50,23 @@ class QueuedOutgoing:
                 "filename": image.filename,
                 "info": info,
                 "m.mentions": {},
-                **({"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}),
+                **relates,
             }
             kind = f"{RENDER_PREFIX}{image.renderer}" if image.renderer else image.mimetype
             attachment = (image.data, kind)
+        elif message.file is not None:
+            file = message.file
+            # Clients show the body as the file's name; the URL (or the encrypted file's
+            # keys) is added at upload.
+            content = {
+                "msgtype": "m.file",
+                "body": file.filename,
+                "filename": file.filename,
+                "info": {"mimetype": file.mimetype, "size": len(file.data)},
+                "m.mentions": {},
+                **relates,
+            }
+            attachment = (file.data, file.mimetype)
         self.count += 1
         await outbox.enqueue(
             self.session,

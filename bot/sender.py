@@ -89,7 +89,7 @@ class Sender:
                 raise Unsendable(f"rendering failed: {exc!r}") from exc
             kind = "image/png"
             body.setdefault("info", {}).update(w=width, h=height, size=len(data), mimetype=kind)
-        filename = str(body.get("body", "file"))
+        filename = str(body.get("filename") or body.get("body") or "file")
         body.update(await self.transport.upload(room_id, data, kind, filename))
 
     async def drain(self) -> int:

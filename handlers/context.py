@@ -67,6 +67,7 @@ class Message:
     values: Mapping[str, object]
     reply_to: str | None = None
     image: Image | None = None  # when set, an m.image; the template is its description
+    file: File | None = None  # when set, an m.file; the template is its description
     # An m.text meant to reach the people it mentions (default push rules never notify
     # for an m.notice); otherwise an m.notice, as replies are.
     notify: bool = False
@@ -84,6 +85,16 @@ class Image:
     width: int | None = None
     height: int | None = None
     renderer: str | None = None  # a key of handlers.renderers.RENDERERS
+
+
+@dataclass(frozen=True)
+class File:
+    """A file attached to the room (an export), sent as `m.file`: stored with the message
+    and uploaded when it is sent, encrypted in encrypted rooms."""
+
+    data: bytes
+    filename: str
+    mimetype: str = "application/octet-stream"
 
 
 class Outgoing(Protocol):
@@ -176,6 +187,12 @@ class Context:
         """Upload an image (a chart) to the room, as a reply when answering a command."""
         await self.outgoing.post(
             Message(self.room_id, description, values, self.event_id, image, thread=self.thread)
+        )
+
+    async def post_file(self, file: File, description: str, /, **values: object) -> None:
+        """Upload a file (an export) to the room, as a reply when answering a command."""
+        await self.outgoing.post(
+            Message(self.room_id, description, values, self.event_id, file=file, thread=self.thread)
         )
 
     async def mention(self, user_id: str, *, ping: bool = True) -> Mention:

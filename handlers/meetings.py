@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Context, Mention, Rows
+from handlers.ledger import NOTE_ROW, note_rows
 from handlers.registry import Practice
-from storage import collectives, meetings
+from storage import collectives, meetings, notes
 from storage.models import Meeting, StackEntry
 
 practice = Practice("Live meetings", "A progressive speaking stack and random go-rounds.")
+
+NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,9 @@ def _state(entries: list[StackEntry]) -> tuple[list[Waiting], dict[str, int], st
 async def _meeting(ctx: Context, create: bool) -> tuple[Meeting | None, bool]:
     found = await meetings.running(ctx.session, ctx.collective_id)
     if found is None and create:
-        return await meetings.start(ctx.session, ctx.collective_id, ctx.author, ctx.now()), True
+        started = await meetings.start(ctx.session, ctx.collective_id, ctx.author, ctx.now())
+        await ctx.audit("started", "a meeting")
+        return started, True
     return found, False
 
 
@@ -113,9 +118,10 @@ async def meeting_end(ctx: Context) -> None:
     meeting.ended_at = now
     entries = await meetings.entries(ctx.session, meeting.id)
     waiting, turns, _ = _state(entries)
+    minutes = int((now - meeting.started_at).total_seconds() // 60)
+    await ctx.audit("ended", f"the meeting started {ctx.time(meeting.started_at)} ({minutes} min)")
     members = await collectives.members(ctx.session, ctx.collective_id)
     names = await ctx.quiet_names()
-    minutes = int((now - meeting.started_at).total_seconds() // 60)
     values: dict[str, object] = {
         "min": minutes,
         "spoke": len([m for m in members if turns.get(m.user_id)]),
@@ -139,6 +145,11 @@ async def meeting_end(ctx: Context) -> None:
     if silent and turns:
         values["quiet"] = ", ".join(m.label for m in silent)
         lines.append("Did not take the floor: {quiet}. Worth asking next time, gently.")
+    taken = await notes.by_meeting(ctx.session, meeting.id)
+    if taken:
+        values["notes"] = Rows(NOTE_ROW, note_rows(ctx, taken, names), limit=NOTES_LIMIT)
+        values["n_notes"] = len(taken)
+        lines.append("**Notes from this meeting** ({n_notes}):\n{notes}")
     await ctx.reply("\n".join(lines), **values)
 
 
@@ -154,6 +165,7 @@ async def stack(ctx: Context) -> None:
     already = any(e.user_id == ctx.author and e.called_at is None for e in entries)
     if not already:
         await meetings.push(ctx.session, meeting.id, ctx.author, ctx.now())
+        await ctx.audit("joined", "the speaking stack")
     who = await ctx.mention(ctx.author, ping=False)
     lead = "{who} is already on the stack." if already else "{who} is on the stack."
     if created:
@@ -177,6 +189,7 @@ async def next_speaker(ctx: Context) -> None:
         return
     chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
     chosen.called_at = ctx.now()
+    await ctx.audit("gave the floor to", order[0])
     speaker = await ctx.mention(order[0])
     await _render_stack(ctx, meeting, "The floor is {speaker}'s.", {"speaker": speaker})
 

@@ -6,6 +6,7 @@ from handlers import (
     airtime,
     general,
     knowledge,
+    ledger,
     meetings,
     membership,
     powermap,
@@ -28,5 +29,6 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
+        ledger.practice,
         seconds.practice,
     ]

@@ -122,6 +122,14 @@ async def mark(session: AsyncSession, collective_id: int, user_id: str, as_: str
     return bool(getattr(result, "rowcount", 0))
 
 
+async def everyone(session: AsyncSession, collective_id: int) -> list[Member]:
+    """Every member ever seen in the room, joined or gone (for names in the records)."""
+    result = await session.execute(
+        select(Member).where(Member.collective_id == collective_id).order_by(Member.user_id)
+    )
+    return list(result.scalars())
+
+
 async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> bool:
     result = await session.execute(
         select(Member.id).where(

@@ -91,12 +91,23 @@ class RecordingTransport:
     attempts: int = 0
 
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
+    filenames: list[str] = field(default_factory=list)
+    encrypted_rooms: set[str] = field(default_factory=set)  # uploads there come back as `file`
 
     async def upload(
         self, room_id: str, data: bytes, mimetype: str, filename: str
     ) -> dict[str, Any]:
         self.uploads.append((room_id, data, mimetype))
-        return {"url": f"mxc://test.org/{len(self.uploads)}"}
+        self.filenames.append(filename)
+        url = f"mxc://test.org/{len(self.uploads)}"
+        if room_id in self.encrypted_rooms:
+            return {"file": {"url": url, "key": {"k": "test"}, "iv": "iv", "hashes": {}, "v": "v2"}}
+        return {"url": url}
+
+    def upload_of(self, sent: Sent) -> bytes:
+        """The bytes an image or file message points at."""
+        url = sent.content.get("url") or sent.content.get("file", {}).get("url")
+        return self.uploads[int(str(url).rsplit("/", 1)[1]) - 1][1]
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from bot.database import Database
 from bot.events import Batch, Invite
 from bot.matrix import SendOutcome
-from tests.harness import ALICE, ROOM, Harness
+from handlers.context import Context, File
+from handlers.registry import Practice
+from tests.harness import ALICE, ROOM, FakeClock, Harness, make_config
 
 
 async def test_transient_failure_keeps_the_message_and_its_txn_id(bot: Harness) -> None:
@@ -84,3 +87,44 @@ async def test_repeated_exceptions_end_in_a_drop_not_a_block(bot: Harness) -> No
         await bot.sender.drain()
     [reply] = await bot.send("!privacy")
     assert "What Flattening keeps" in reply.body
+
+
+files = Practice("Files")
+
+
+@files.command("attach", summary="Attach a small Markdown file.")
+async def attach(ctx: Context) -> None:
+    await ctx.post_file(File(b"# Hello\n", "hello.md", "text/markdown"), "A greeting")
+
+
+async def test_a_file_is_an_m_file_uploaded_when_sent(db: Database, clock: FakeClock) -> None:
+    harness = Harness(db, make_config(), clock, extra_practices=[files])
+    await harness.start()
+    event = harness.message("!attach")
+    await harness.process([event])
+    sent = harness.last
+    assert sent.content == {
+        "msgtype": "m.file",
+        "body": "hello.md",
+        "filename": "hello.md",
+        "info": {"mimetype": "text/markdown", "size": 8},
+        "m.mentions": {},
+        "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
+        "url": "mxc://test.org/1",
+    }
+    assert harness.transport.uploads == [(ROOM, b"# Hello\n", "text/markdown")]
+    assert harness.transport.filenames == ["hello.md"]
+    assert harness.transport.upload_of(sent) == b"# Hello\n"
+
+
+async def test_a_file_in_an_encrypted_room_points_at_the_encrypted_upload(
+    db: Database, clock: FakeClock
+) -> None:
+    harness = Harness(db, make_config(), clock, extra_practices=[files])
+    harness.transport.encrypted_rooms.add(ROOM)
+    await harness.start()
+    [sent] = await harness.send("!attach")
+    assert sent.content["msgtype"] == "m.file"
+    assert "url" not in sent.content
+    assert sent.content["file"]["url"] == "mxc://test.org/1"
+    assert harness.transport.upload_of(sent) == b"# Hello\n"

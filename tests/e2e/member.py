@@ -13,17 +13,21 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadError,
     JoinResponse,
     LoginResponse,
     MegolmEvent,
     RoomCreateResponse,
+    RoomEncryptedFile,
     RoomEncryptedImage,
+    RoomMessageFile,
     RoomMessageImage,
     RoomMessageNotice,
     RoomMessageText,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto import decrypt_attachment
 
 
 class Member:
@@ -39,6 +43,7 @@ class Member:
         # What others (the bot) posted: notices and texts, in order.
         self.notices: list[tuple[str, RoomMessageNotice | RoomMessageText]] = []
         self.images: list[tuple[str, Any]] = []
+        self.files: list[tuple[str, RoomMessageFile | RoomEncryptedFile]] = []
         self.undecrypted: list[MegolmEvent] = []
 
     async def login(self) -> None:
@@ -64,6 +69,8 @@ class Member:
                     self.notices.append((room_id, event))
                 elif isinstance(event, RoomMessageImage | RoomEncryptedImage):
                     self.images.append((room_id, event))
+                elif isinstance(event, RoomMessageFile | RoomEncryptedFile):
+                    self.files.append((room_id, event))
                 elif isinstance(event, MegolmEvent):
                     self.undecrypted.append(event)
         if self.client.should_upload_keys:
@@ -170,6 +177,26 @@ class Member:
             return list(data.get("notifications", []))
 
         return await asyncio.to_thread(fetch)
+
+    async def wait_for_file(
+        self, room_id: str, timeout: float = 60
+    ) -> RoomMessageFile | RoomEncryptedFile:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for room, file in self.files:
+                if room == room_id:
+                    return file
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"no file in {room_id} within {timeout}s")
+
+    async def download(self, file: RoomMessageFile | RoomEncryptedFile) -> bytes:
+        """A file's bytes as a client gets them: fetched, and decrypted if it was encrypted."""
+        resp = await self.client.download(mxc=file.url)
+        assert not isinstance(resp, DownloadError), resp
+        data: bytes = resp.body
+        if isinstance(file, RoomEncryptedFile):
+            data = decrypt_attachment(data, file.key["k"], file.hashes["sha256"], file.iv)
+        return data
 
     async def settle(self, seconds: float) -> None:
         """Keep syncing for a while, to catch anything the bot should NOT have sent."""

@@ -1,0 +1,339 @@
+"""Notes and budget: publish everything. Meeting notes, a budget ledger exact to the cent,
+and exports of the collective's records as a Markdown file in plain language.
+
+A note taken while a live meeting runs belongs to it, and `!meeting end` lists it.
+Erasing a note or a budget entry is a shared decision: one member asks, a second
+confirms with `!second N` (the two-member rule).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from handlers.arguments import Amount, Number, Since, Text, Word
+from handlers.context import Context, File, Mention, Rows
+from handlers.exports import MIMETYPE, WHAT, build, money
+from handlers.registry import Practice
+from handlers.seconds import ask_second
+from handlers.timeparse import month_start
+from storage import budget, meetings, notes
+from storage.models import BudgetEntry, Note
+
+practice = Practice(
+    "Notes and budget", "Meeting notes, a budget ledger in exact amounts, and exports."
+)
+
+MAX_NOTE = 2000
+MAX_WHAT = 300
+LIST_LIMIT = 20
+PREVIEW = 300  # characters of a note shown in a list; the export has it whole
+DELETE_NOTE = "delete note"
+DELETE_ENTRY = "delete budget entry"
+KIND_WORDS = {"spend": "spending", "income": "income"}
+
+
+def preview(text: str, limit: int = PREVIEW) -> str:
+    """A note or entry as a list shows it: on one line, shortened past `limit`."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+async def _author(ctx: Context, user_id: str | None) -> Mention:
+    if user_id is None:
+        return Mention("", "a former member", ping=False)
+    return await ctx.mention(user_id, ping=False)
+
+
+def note_rows(ctx: Context, found: list[Note], names: dict[str, Mention]) -> list[dict[str, Any]]:
+    """Notes as rows of a list: number, time, who, and the text on one line."""
+    return [
+        {
+            "n": n.number,
+            "at": ctx.time(n.at),
+            "who": names.get(n.author or "")
+            or (Mention(n.author, ping=False) if n.author else "a former member"),
+            "text": preview(n.text),
+        }
+        for n in found
+    ]
+
+
+NOTE_ROW = "- #{n} {at}, {who}: {text}"
+
+
+@practice.command(
+    "note",
+    Text("text", max_length=MAX_NOTE),
+    summary="Keep a note for the collective (during a meeting, it belongs to the meeting).",
+    examples=("!note we meet at the hall on Friday, keys from Bob",),
+)
+async def note(ctx: Context, text: str) -> None:
+    meeting = await meetings.running(ctx.session, ctx.collective_id)
+    kept = await notes.add(
+        ctx.session,
+        ctx.collective_id,
+        text,
+        ctx.author,
+        ctx.now(),
+        meeting_id=meeting.id if meeting else None,
+    )
+    await ctx.audit("added note", f"#{kept.number}")
+    where = " It belongs to the meeting started {started}." if meeting else ""
+    await ctx.reply(
+        "Note **#{n}** kept for {who}." + where + " `{p}notes` lists the notes.",
+        n=kept.number,
+        who=await ctx.mention(ctx.author, ping=False),
+        started=ctx.time(meeting.started_at) if meeting else "",
+        p=ctx.prefix,
+    )
+
+
+@practice.command(
+    "notes",
+    Since("since", optional=True),
+    summary="The notes, oldest first: the latest ones, or those since a date or period.",
+    examples=("!notes", "!notes 7d", "!notes 2026-11-01"),
+)
+async def list_notes(ctx: Context, since: datetime | None) -> None:
+    found = await notes.since(ctx.session, ctx.collective_id, since, limit=LIST_LIMIT + 1)
+    scope = " since {since}" if since else ""
+    values: dict[str, object] = {"since": ctx.date(since) if since else "", "p": ctx.prefix}
+    if not found:
+        await ctx.reply("No notes" + scope + " yet. Keep one with `{p}note <text>`.", **values)
+        return
+    more = len(found) > LIST_LIMIT
+    found = found[-LIST_LIMIT:]
+    lead = "**Notes**" + scope + (" (the latest {limit})" if more else "") + "\n{notes}"
+    if more:
+        lead += "\nOlder notes: `{p}notes <date>`, or all of them with `{p}export notes`."
+    await ctx.reply(
+        lead,
+        limit=LIST_LIMIT,
+        notes=Rows(NOTE_ROW, note_rows(ctx, found, await ctx.quiet_names())),
+        **values,
+    )
+
+
+@practice.command(
+    "note delete",
+    Number("note"),
+    summary="Ask to erase a note; a second member confirms with !second.",
+    examples=("!note delete 3",),
+)
+async def note_delete(ctx: Context, note: int) -> None:
+    found = await notes.by_number(ctx.session, ctx.collective_id, note)
+    if found is None or found.deleted_at is not None:
+        state = "was erased already" if found is not None else "does not exist"
+        await ctx.reply("Note #{n} {state}; nothing to erase.", n=note, state=state)
+        return
+    # Named by who took it and when, not by its text: the request stays in the audit log,
+    # and what a note said may be the very reason to erase it.
+    author = (await _author(ctx, found.author)).label
+    await ask_second(
+        ctx,
+        DELETE_NOTE,
+        {"id": found.id, "number": found.number},
+        f"erase note #{found.number} (taken by {author}, {ctx.time(found.at)})",
+    )
+
+
+@practice.overwrite(DELETE_NOTE)
+async def erase_note(ctx: Context, payload: dict[str, Any]) -> str:
+    found = await notes.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
+    if found is None or not await notes.delete(ctx.session, found, ctx.now()):
+        return f"note #{payload['number']} was erased already, so nothing changed"
+    await ctx.audit("erased note", f"#{found.number}")
+    return f"note #{found.number} is erased"
+
+
+def _bounds(ctx: Context) -> tuple[datetime, datetime]:
+    start = month_start(ctx.now(), ctx.settings.timezone)
+    return start.astimezone(UTC), (start + relativedelta(months=1)).astimezone(UTC)
+
+
+@practice.command(
+    "budget",
+    summary="The balance, and this month's income and spending.",
+    examples=("!budget",),
+)
+async def show_budget(ctx: Context) -> None:
+    currency = ctx.settings.currency
+    balances = await budget.balances(ctx.session, ctx.collective_id)
+    if not await budget.log(ctx.session, ctx.collective_id, limit=1, include_deleted=True):
+        await ctx.reply(
+            "The budget is empty: no spending or income recorded yet. "
+            "`{p}spend 12,50 flyers` or `{p}income 100 donations` records one.",
+            p=ctx.prefix,
+        )
+        return
+    balance = balances.pop(currency, Decimal("0.00"))
+    start, end = _bounds(ctx)
+    month = await budget.totals(ctx.session, ctx.collective_id, currency, start, end)
+    lines = [
+        "**Budget**: balance **{balance}**.",
+        "{month} so far: income {income}, spending {spend}, net {net}.",
+    ]
+    values: dict[str, object] = {
+        "balance": money(balance, currency),
+        "month": ctx.local(ctx.now()).strftime("%B %Y"),
+        "income": money(month.income, currency),
+        "spend": money(month.spend, currency),
+        "net": money(month.balance, currency, sign=True),
+        "p": ctx.prefix,
+    }
+    if balances:
+        values["others"] = ", ".join(money(v, c) for c, v in sorted(balances.items()))
+        lines.append("Kept in earlier currencies: {others}.")
+    lines.append("`{p}budget log` lists the entries.")
+    await ctx.reply("\n".join(lines), **values)
+
+
+async def _record(ctx: Context, kind: str, amount: Decimal, what: str) -> None:
+    currency = ctx.settings.currency
+    entry = await budget.add(
+        ctx.session, ctx.collective_id, kind, amount, currency, what, ctx.author, ctx.now()
+    )
+    shown = money(entry.amount, currency)
+    await ctx.audit(f"recorded {KIND_WORDS[kind]}", f"#{entry.number}: {shown}, {what}")
+    balance = await budget.balance(ctx.session, ctx.collective_id, currency)
+    await ctx.reply(
+        "Recorded **#{n}**: {kind} of **{amount}** by {who}: {what}. Balance: {balance}.",
+        n=entry.number,
+        kind=KIND_WORDS[kind],
+        amount=shown,
+        who=await ctx.mention(ctx.author, ping=False),
+        what=what,
+        balance=money(balance, currency),
+    )
+
+
+@practice.command(
+    "spend",
+    Amount("amount"),
+    Text("what", max_length=MAX_WHAT),
+    summary="Record money spent, exactly (12, 12.5, 12.50 or 12,50), and what for.",
+    examples=("!spend 12,50 flyers for the fair",),
+)
+async def spend(ctx: Context, amount: Decimal, what: str) -> None:
+    await _record(ctx, "spend", amount, what)
+
+
+@practice.command(
+    "income",
+    Amount("amount"),
+    Text("what", max_length=MAX_WHAT),
+    summary="Record money received, exactly, and where it came from.",
+    examples=("!income 100 donations at the fair",),
+)
+async def income(ctx: Context, amount: Decimal, what: str) -> None:
+    await _record(ctx, "income", amount, what)
+
+
+def entry_row(ctx: Context, e: BudgetEntry, names: dict[str, Mention]) -> dict[str, Any]:
+    return {
+        "n": e.number,
+        "day": ctx.date(e.at),
+        "kind": KIND_WORDS.get(e.kind, e.kind),
+        "amount": money(e.amount, e.currency),
+        "what": preview(e.what, 120),
+        "who": names.get(e.author or "")
+        or (Mention(e.author, ping=False) if e.author else "a former member"),
+    }
+
+
+@practice.command(
+    "budget log",
+    Since("since", optional=True),
+    summary="The budget entries, newest first: all, or since a date or period.",
+    examples=("!budget log", "!budget log 30d", "!budget log 2026-11-01"),
+)
+async def budget_log(ctx: Context, since: datetime | None) -> None:
+    found = await budget.log(ctx.session, ctx.collective_id, since, limit=LIST_LIMIT + 1)
+    scope = " since {since}" if since else ""
+    values: dict[str, object] = {"since": ctx.date(since) if since else "", "p": ctx.prefix}
+    if not found:
+        await ctx.reply(
+            "No budget entries" + scope + " yet. `{p}spend` and `{p}income` record them.",
+            **values,
+        )
+        return
+    more = len(found) > LIST_LIMIT
+    names = await ctx.quiet_names()
+    currency = ctx.settings.currency
+    start = since or datetime(1970, 1, 1, tzinfo=UTC)
+    # Up to a day ahead, so an entry recorded this very moment counts (`totals` ends before).
+    end = ctx.now() + relativedelta(days=1)
+    period = await budget.totals(ctx.session, ctx.collective_id, currency, start, end)
+    lead = "**Budget log**" + scope + (" (the latest {limit})" if more else "")
+    await ctx.reply(
+        lead
+        + ": income {income}, spending {spend}.\n{rows}"
+        + ("\nOlder entries: `{p}budget log <date>`, or `{p}export budget`." if more else ""),
+        limit=LIST_LIMIT,
+        income=money(period.income, currency),
+        spend=money(period.spend, currency),
+        rows=Rows(
+            "- #{n} {day}: {kind} of {amount}, {what} ({who})",
+            [entry_row(ctx, e, names) for e in found[:LIST_LIMIT]],
+        ),
+        **values,
+    )
+
+
+@practice.command(
+    "budget delete",
+    Number("entry"),
+    summary="Ask to remove a budget entry; a second member confirms with !second.",
+    examples=("!budget delete 4",),
+)
+async def budget_delete(ctx: Context, entry: int) -> None:
+    found = await budget.by_number(ctx.session, ctx.collective_id, entry)
+    if found is None or found.deleted_at is not None:
+        state = "was removed already" if found is not None else "does not exist"
+        await ctx.reply("Budget entry #{n} {state}; nothing to remove.", n=entry, state=state)
+        return
+    shown = money(found.amount, found.currency)
+    kind = KIND_WORDS.get(found.kind, found.kind)
+    await ask_second(
+        ctx,
+        DELETE_ENTRY,
+        {"id": found.id, "number": found.number},
+        f"remove budget entry #{found.number} ({kind} of {shown}, {preview(found.what, 80)})",
+    )
+
+
+@practice.overwrite(DELETE_ENTRY)
+async def remove_entry(ctx: Context, payload: dict[str, Any]) -> str:
+    found = await budget.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
+    if found is None or not await budget.delete(ctx.session, found, ctx.now()):
+        return f"budget entry #{payload['number']} was removed already, so nothing changed"
+    shown = money(found.amount, found.currency)
+    await ctx.audit("removed budget entry", f"#{found.number}: {shown}, {found.what}")
+    balance = await budget.balance(ctx.session, ctx.collective_id, ctx.settings.currency)
+    return (
+        f"budget entry #{found.number} ({shown}) is removed; the balance is now "
+        f"{money(balance, ctx.settings.currency)}"
+    )
+
+
+@practice.command(
+    "export",
+    Word("what", choices=WHAT, optional=True),
+    summary="Upload the records as a Markdown file in plain language (default: all).",
+    examples=("!export", "!export decisions", "!export budget"),
+)
+async def export(ctx: Context, what: str | None) -> None:
+    what = what or "all"
+    done = await build(ctx.session, ctx.collective, ctx.settings, what, ctx.now())
+    await ctx.reply(
+        "Export of {what} for {who}: {parts}. The file follows: **{file}**.",
+        what="everything" if what == "all" else what,
+        who=await ctx.mention(ctx.author, ping=False),
+        parts=done.summary(),
+        file=done.filename,
+    )
+    await ctx.post_file(File(done.data, done.filename, MIMETYPE), "{file}", file=done.filename)
