@@ -168,10 +168,20 @@ class Processor:
                 collective.power_levels = snapshot
         await collectives.sync_members(session, collective, room.members, now)
 
-        timeline = [] if initial else self._after_own_join(room.events, is_new)
+        timeline = [] if initial else self._while_present(room.events, is_new)
+        later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}
+        membership: dict[str, str] = {}  # as of the event, from the timeline so far
         for event in timeline:
+            if event.type == "m.room.member" and event.state_key:
+                membership[event.state_key] = str(event.content.get("membership"))
+                continue
             if event.sender == self.account:
                 continue
+            known = membership.get(event.sender)
+            if known != "join" and (
+                known is not None or not self._member_at_end(room, event.sender, later)
+            ):
+                continue  # not a member when it was sent: neither talk nor a command
             if event.type == "m.room.message":
                 await self._message(session, collective, event)
             elif event.type == "m.room.redaction":
@@ -184,19 +194,25 @@ class Processor:
                 await hook(ctx)
         return is_new
 
-    def _after_own_join(self, timeline: list[RoomEvent], is_new: bool) -> list[RoomEvent]:
-        """Only what happened after the bot joined: earlier history is not ours to act on."""
-        if not is_new:
-            return timeline
-        for i in range(len(timeline) - 1, -1, -1):
-            ev = timeline[i]
-            if (
-                ev.type == "m.room.member"
-                and ev.state_key == self.account
-                and ev.content.get("membership") == "join"
-            ):
-                return timeline[i + 1 :]
-        return []
+    @staticmethod
+    def _member_at_end(room: JoinedRoom, sender: str, later: set[str]) -> bool:
+        """Joined at the end of the batch, or changed membership later in it (so they were
+        in the room before). A room whose members are not known yet trusts the homeserver."""
+        return not room.members or sender in room.members or sender in later
+
+    def _while_present(self, timeline: list[RoomEvent], is_new: bool) -> list[RoomEvent]:
+        """Only what happened while the bot was in the room: history before it joined, and
+        what was said while it was kicked out (and invited back in one sync), is not ours
+        to act on."""
+        present = not is_new
+        kept = []
+        for ev in timeline:
+            if ev.type == "m.room.member" and ev.state_key == self.account:
+                present = ev.content.get("membership") == "join"
+                continue
+            if present:
+                kept.append(ev)
+        return kept
 
     async def _message(
         self, session: AsyncSession, collective: Collective, event: RoomEvent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.events import Batch, Invite
+from bot.events import Batch, Invite, RoomEvent
 from storage import sync_state
 from storage.models import Collective, Member, ProcessedEvent
-from tests.harness import ALICE, BOB, BOT, ROOM, Harness
+from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, Harness
 
 
 async def test_joins_on_allowed_invite_and_introduces_itself_once(bot: Harness) -> None:
@@ -218,3 +218,33 @@ async def test_a_direct_chat_stays_direct_when_its_invite_batch_does_not_commit(
     assert len(bot.sent) == before  # no introduction in a direct chat
     replies = await bot.send("!task done flyers", room_id=dm)
     assert "works in the collective's room, not here" in replies[0].body
+
+
+async def test_a_command_from_someone_who_had_left_is_not_run(bot: Harness) -> None:
+    leave = RoomEvent(bot.event_id(), BOB, "m.room.member", {"membership": "leave"}, state_key=BOB)
+    before = len(bot.sent)
+    await bot.process([leave, bot.message("!role claim notes", BOB)])
+    assert len(bot.sent) == before
+    stranger = "@stranger:evil.org"
+    await bot.process([bot.message("!task done flyers", stranger)])
+    assert len(bot.sent) == before
+    # Someone who spoke and then left in the same batch was a member when they spoke.
+    words = bot.message("!ping", CAROL)
+    gone = RoomEvent(
+        bot.event_id(), CAROL, "m.room.member", {"membership": "leave"}, state_key=CAROL
+    )
+    bot.members[ROOM].pop(CAROL)
+    await bot.process([words, gone])
+    assert [s.reply_to for s in bot.sent[before:]] == [words.event_id]
+
+
+async def test_what_was_said_while_the_bot_was_kicked_out_is_not_acted_on(bot: Harness) -> None:
+    kicked = RoomEvent(
+        bot.event_id(), ALICE, "m.room.member", {"membership": "leave"}, state_key=BOT
+    )
+    meanwhile = bot.message("!task done secret plan")
+    back = bot.own_join()
+    after = bot.message("!ping")
+    before = len(bot.sent)
+    await bot.process([kicked, meanwhile, back, after])
+    assert [s.reply_to for s in bot.sent[before:]] == [after.event_id]
