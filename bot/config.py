@@ -71,6 +71,17 @@ def _cron(value: str) -> None:
     CronTrigger.from_crontab(value)
 
 
+def _cron_or_off(value: str) -> None:
+    if value.strip():
+        _cron(value)
+
+
+def _user_ids(values: list[str]) -> None:
+    for value in values:
+        if not (value.startswith("@") and ":" in value):
+            raise ValueError(f"{value!r} is not a user id such as '@reminders:example.org'")
+
+
 def _zone(value: str) -> None:
     try:
         ZoneInfo(value)
@@ -173,12 +184,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "bot": {
         "command_prefix": Key(str, "!", check=_prefix),
         "allowed_inviters": Key(list, [], item=str, check=None),
+        "bots": Key(list, [], item=str, check=_user_ids),
         "timezone": Key(str, "UTC", check=_zone),
     },
     "schedule": {
         "rotation": Key(str, "0 10 * * MON", check=_cron),
         "powermap": Key(str, "0 18 1 * *", check=_cron),
         "reflection": Key(str, "0 18 1 * *", check=_cron),
+        "gallery": Key(str, "", check=_cron_or_off),
     },
     "rituals": {
         "reflection_open_days": Key(int, 7, check=_positive),
@@ -269,6 +282,7 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
     bot, rituals = sections["bot"], sections["rituals"]
     return CollectiveSettings(
         command_prefix=bot["command_prefix"],
+        bots=tuple(bot["bots"]),
         timezone=ZoneInfo(bot["timezone"]),
         schedule=dict(sections["schedule"]),
         reflection_open_days=rituals["reflection_open_days"],

@@ -166,7 +166,8 @@ class Processor:
             snapshot = json.dumps(room.power_levels, sort_keys=True)
             if collective.power_levels != snapshot:
                 collective.power_levels = snapshot
-        await collectives.sync_members(session, collective, room.members, now)
+        listed = self.config.for_room(room.room_id).bots
+        await collectives.sync_members(session, collective, room.members, now, listed)
 
         timeline = [] if initial else self._while_present(room.events, is_new)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}

@@ -188,6 +188,10 @@ class Rituals:
     def _job(self, name: str) -> Job:
         return next(j for j in self.registry.jobs if j.name == name)
 
+    def enabled(self, job: Job, room_id: str) -> bool:
+        """An empty cron (such as `[schedule] gallery = ""`) turns the ritual off."""
+        return bool(job.schedule(self.config.for_room(room_id)).strip())
+
     def trigger(self, job: Job, room_id: str) -> LocalCron:
         settings = self.config.for_room(room_id)
         return trigger_for(job.schedule(settings), settings.timezone)
@@ -212,6 +216,8 @@ class Rituals:
 
     async def add_collective(self, room_id: str) -> None:
         for job in self.registry.jobs:
+            if not self.enabled(job, room_id):
+                continue
             if self.scheduler is not None:
                 self.scheduler.add_job(
                     self.run_due,
@@ -239,7 +245,7 @@ class Rituals:
     def next_fire(self, job_name: str, room_id: str, after: datetime) -> datetime | None:
         """The first due time of the job at or after `after`, in this collective's schedule."""
         job = next((j for j in self.registry.jobs if j.name == job_name), None)
-        if job is None:
+        if job is None or not self.enabled(job, room_id):
             return None
         return self.trigger(job, room_id).first_at_or_after(after)
 
@@ -256,6 +262,8 @@ class Rituals:
     async def run_due(self, job_name: str, room_id: str) -> bool:
         """Run the latest due occurrence if nobody has; True when this call ran it."""
         job = self._job(job_name)
+        if not self.enabled(job, room_id):
+            return False
         try:
             ran = await self._run(job, room_id)
         except IntegrityError:

@@ -12,6 +12,7 @@ DEFAULT_CARE = ("welcoming", "check-in", "support")
 @dataclass(frozen=True)
 class CollectiveSettings:
     command_prefix: str = "!"
+    bots: tuple[str, ...] = ()  # user ids of other bots in the room, as configured
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     schedule: dict[str, str] = field(default_factory=dict)
     reflection_open_days: int = 7

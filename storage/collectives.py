@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -64,8 +64,10 @@ async def sync_members(
     collective: Collective,
     joined_now: Mapping[str, str | None],
     now: datetime,
+    listed: Collection[str] = (),
 ) -> None:
-    """Make the stored member list match the room's joined members and display names."""
+    """Make the stored member list match the room's joined members and display names;
+    users `listed` as bots in the config are marked so, unless a member said otherwise."""
     result = await session.execute(select(Member).where(Member.collective_id == collective.id))
     known = {m.user_id: m for m in result.scalars()}
     for user_id, raw_name in joined_now.items():
@@ -80,6 +82,7 @@ async def sync_members(
                     joined=True,
                     first_seen_at=now,
                     changed_at=now,
+                    marked="listed" if user_id in listed else None,
                 )
             )
         elif not member.joined or member.display_name != name:
@@ -87,6 +90,10 @@ async def sync_members(
             member.display_name = name
             member.changed_at = now
     for user_id, member in known.items():
+        if member.marked is None and user_id in listed:
+            member.marked = "listed"
+        elif member.marked == "listed" and user_id not in listed:
+            member.marked = None
         if member.joined and user_id not in joined_now:
             member.joined = False
             member.changed_at = now

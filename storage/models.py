@@ -77,7 +77,8 @@ class Member(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Other bots are not members of the collective: marked by a member ("bot" or "human"),
-    # else taken for a bot when they have only ever sent notices.
+    # else listed in the config ("listed"), else taken for a bot when they have only ever
+    # sent notices.
     marked: Mapped[str | None] = mapped_column(String(8))
     sent_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     sent_notice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -85,7 +86,7 @@ class Member(Base):
     @property
     def is_bot(self) -> bool:
         if self.marked is not None:
-            return self.marked == "bot"
+            return self.marked in ("bot", "listed")
         return self.sent_notice and not self.sent_text
 
 

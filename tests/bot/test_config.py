@@ -217,3 +217,14 @@ def test_allowed_inviters_cannot_be_set_per_collective(
     # The rest of [bot] still can be.
     ok = parse(BASE_CONFIG + '\n[collectives."!r:x.org".bot]\ncommand_prefix = "?"\n', P, env={})
     assert ok.for_room("!r:x.org").command_prefix == "?"
+
+
+def test_bots_must_be_user_ids_and_gallery_may_be_off() -> None:
+    from tests.harness import make_config
+
+    assert make_config('bots = ["@r:x.org"]\n').for_room("!a:x").bots == ("@r:x.org",)
+    assert make_config().for_room("!a:x").schedule["gallery"] == ""
+    with pytest.raises(ConfigError, match="not a user id"):
+        make_config('bots = ["reminders"]\n')
+    with pytest.raises(ConfigError, match="5 fields"):
+        make_config('[schedule]\ngallery = "every day"\n')

@@ -40,3 +40,15 @@ async def test_any_member_marks_and_unmarks_a_bot_audited(bot: Harness) -> None:
     assert "as a person" in await bot.ask("!notbot Reminders")
     assert "Reminders" in await bot.ask("!round")
     assert "No current member matches `Nobody`" in await bot.ask("!bot Nobody")
+
+
+async def test_bots_listed_in_the_config_are_left_out(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import make_config
+
+    config = make_config(f'bots = ["{OTHER_BOT}"]\n')
+    harness = Harness(db, config, clock)
+    harness.members[ROOM] = {ALICE: "Alice", BOB: "Bob", OTHER_BOT: "Reminders"}
+    await harness.start()
+    assert "Reminders" not in await harness.ask("!round")
+    assert "as a person" in await harness.ask("!notbot Reminders")
+    assert "Reminders" in await harness.ask("!round")  # a member's word wins over the config
