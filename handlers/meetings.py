@@ -18,6 +18,8 @@ from handlers.registry import Practice
 from storage import collectives, meetings, notes
 from storage.models import Meeting, StackEntry
 
+MIRROR = "A mirror, not a score: turns from the stack, not who was heard or how well."
+
 practice = Practice("Live meetings", "A progressive speaking stack and random go-rounds.")
 
 NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
@@ -63,8 +65,9 @@ async def _meeting(ctx: Context, create: bool) -> tuple[Meeting | None, bool]:
 
 
 async def _render_stack(
-    ctx: Context, meeting: Meeting, lead: str, values: dict[str, object]
+    ctx: Context, meeting: Meeting, lead: str, values: dict[str, object], *, call: bool = False
 ) -> None:
+    """Show the stack after `lead`; `call`: the point is to reach who is named (`!next`)."""
     entries = await meetings.entries(ctx.session, meeting.id)
     waiting, turns, last = _state(entries)
     names = await ctx.quiet_names()
@@ -79,7 +82,8 @@ async def _render_stack(
             for user in order
         ],
     )
-    await ctx.reply(lead + ("\nStack:\n{stack}" if order else "\nThe stack is empty."), **values)
+    template = lead + ("\nStack:\n{stack}" if order else "\nThe stack is empty.")
+    await (ctx.call if call else ctx.reply)(template, **values)
 
 
 @practice.command(
@@ -130,9 +134,12 @@ async def meeting_end(ctx: Context) -> None:
         "turns": sum(turns.values()),
         "left": len(waiting),
     }
+    values["who"] = await ctx.mention(ctx.author, ping=False)
+    values["turns_n"] = "1 turn" if values["turns"] == 1 else f"{values['turns']} turns"
+    values["mirror"] = MIRROR
     lines = [
-        "**Meeting ended** after {min} min: {turns} turns from the stack; {spoke} of {members} "
-        "members spoke, {twice} more than once; {left} still waiting when it closed."
+        "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
+        "{members} members spoke, {twice} more than once; {left} still waiting when it closed."
     ]
     speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
     values["speakers"] = Rows(
@@ -150,6 +157,7 @@ async def meeting_end(ctx: Context) -> None:
         values["notes"] = Rows(NOTE_ROW, note_rows(ctx, taken, names), limit=NOTES_LIMIT)
         values["n_notes"] = len(taken)
         lines.append("**Notes from this meeting** ({n_notes}):\n{notes}")
+    lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)
 
 
@@ -191,7 +199,14 @@ async def next_speaker(ctx: Context) -> None:
     chosen.called_at = ctx.now()
     await ctx.audit("gave the floor to", order[0])
     speaker = await ctx.mention(order[0])
-    await _render_stack(ctx, meeting, "The floor is {speaker}'s.", {"speaker": speaker})
+    who = await ctx.mention(ctx.author, ping=False)
+    await _render_stack(
+        ctx,
+        meeting,
+        "The floor is {speaker}'s (called by {who}).",
+        {"speaker": speaker, "who": who},
+        call=True,
+    )
 
 
 @practice.command(

@@ -52,20 +52,24 @@ async def test_meeting_flow(bot: Harness) -> None:
     [r] = await bot.send("!stack", BOB)
     assert "Bob is already on the stack." in r.body
     [r] = await bot.send("!next", CAROL)
-    assert r.body.startswith("The floor is Bob's.")
+    assert r.body.startswith("The floor is Bob's (called by Carol).")
     assert r.content["m.mentions"] == {"user_ids": [BOB]}
+    assert r.content["msgtype"] == "m.text"  # the point is to reach Bob
     await bot.send("!stack", BOB)  # Bob wants to speak again
     await bot.send("!stack", CAROL)
     [r] = await bot.send("!next", CAROL)
-    assert r.body.startswith("The floor is Alice's.")
+    assert r.body.startswith("The floor is Alice's (called by Carol).")
     assert r.body.endswith("Stack:\n- Carol\n- Bob (has spoken)")
     bot.clock.advance(minutes=42)
     [r] = await bot.send("!meeting end")
     assert r.body.startswith(
-        "**Meeting ended** after 42 min: 2 turns from the stack; 2 of 3 members spoke, "
+        "**Meeting ended** by Alice after 42 min: 2 turns from the stack; 2 of 3 members spoke, "
         "0 more than once; 2 still waiting when it closed."
     )
     assert "Did not take the floor: Carol." in r.body
+    assert r.body.endswith(
+        "A mirror, not a score: turns from the stack, not who was heard or how well."
+    )
     [r] = await bot.send("!next")
     assert "No meeting is running" in r.body
 
