@@ -78,6 +78,7 @@ class Bot:
             user_id=self.config.matrix.user_id,
             next_runs=self.rituals.next_runs(room_id),
             next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
+            problems=[*self.rituals.problems(room_id), *self.sender.problems(room_id)],
         )
 
     async def handle(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:

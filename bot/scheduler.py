@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Config
 from bot.database import Database
 from bot.outgoing import QueuedOutgoing
-from handlers.context import Clock, Context, Runtime
+from handlers.context import TIME_FORMAT, Clock, Context, Message, Runtime
 from handlers.registry import Job, Registry
 from storage import airtime, collectives, events, occurrences
 
@@ -37,6 +38,9 @@ LATE_AFTER = timedelta(minutes=5)
 # pruned at start-up and every day at this time (UTC), off the hour.
 RETENTION = timedelta(days=30)
 HOUSEKEEPING = "17 4 * * *"
+# A ritual that failed is tried again after 10, 20, 30 ... minutes, five times.
+RETRY_AFTER = timedelta(minutes=10)
+MAX_RETRIES = 5
 
 
 # Bounds on every walk over fire times, so no schedule can hold up the event loop.
@@ -184,6 +188,8 @@ class Rituals:
         self.sender = sender
         self.scheduler = scheduler
         self.deliver_in_background = deliver_in_background
+        # (job, room) -> (failures in a row, the last reason); kept while the bot runs.
+        self.failures: dict[tuple[str, str], tuple[int, str]] = {}
 
     def _job(self, name: str) -> Job:
         return next(j for j in self.registry.jobs if j.name == name)
@@ -269,9 +275,11 @@ class Rituals:
         except IntegrityError:
             log.info("%s for %s already ran elsewhere", job_name, room_id)
             return False
-        except Exception:
+        except Exception as exc:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
+            await self._failed(job, room_id, exc)
             return False
+        self.failures.pop((job_name, room_id), None)
         if ran and self.sender is not None:
             if self.deliver_in_background:
                 # The outbox holds the messages until the homeserver takes them; a chart to
@@ -280,6 +288,56 @@ class Rituals:
             else:
                 await self.sender.drain()
         return ran
+
+    async def _failed(self, job: Job, room_id: str, exc: Exception) -> None:
+        """Tell the room once that a ritual could not run, and try again a little later."""
+        tries = self.failures.get((job.name, room_id), (0, ""))[0] + 1
+        retry = self.clock.now() + RETRY_AFTER * tries if tries <= MAX_RETRIES else None
+        reason = f"{type(exc).__name__}: {str(exc)[:120]}"
+        self.failures[(job.name, room_id)] = (tries, reason)
+        if retry is not None and self.scheduler is not None:
+            self.scheduler.add_job(
+                self.run_due,
+                DateTrigger(run_date=retry),
+                args=[job.name, room_id],
+                id=f"retry|{job.name}|{room_id}",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+        if tries > 1:
+            return  # the room was told at the first failure
+        try:
+            async with self.db.transaction() as session:
+                collective = await collectives.by_room(session, room_id)
+                if collective is None:
+                    return
+                settings = self.config.for_room(room_id)
+                when = retry.astimezone(settings.timezone).strftime(TIME_FORMAT) if retry else None
+                outgoing = QueuedOutgoing(session, self.clock, f"{room_id}|failed|{job.name}")
+                await outgoing.post(
+                    Message(
+                        room_id,
+                        "The {job} could not run: {reason}. "
+                        + (
+                            "It will try again at {when}."
+                            if when
+                            else "It will run at its next time."
+                        ),
+                        {"job": job.name.replace("-", " "), "reason": reason, "when": when or ""},
+                    )
+                )
+        except Exception:
+            log.exception("could not tell %s that %s failed", room_id, job.name)
+        if self.sender is not None:
+            self.sender.kick()
+
+    def problems(self, room_id: str) -> list[str]:
+        """Rituals that failed here and have not run since, for `!status`."""
+        return [
+            f"the {job.replace('-', ' ')} failed {tries} time(s): {reason}"
+            for (job, room), (tries, reason) in self.failures.items()
+            if room == room_id
+        ]
 
     async def _run(self, job: Job, room_id: str) -> bool:
         async with self.db.transaction() as session:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from bot import formatter
 from bot.database import Database
 from bot.outgoing import RENDER_PREFIX
 from storage import collectives, outbox
@@ -52,6 +53,8 @@ class Sender:
         self.transport = transport
         self.renderers = renderers or {}
         self._lock = asyncio.Lock()
+        # room -> why messages to it were given up, since the start (for `!status`).
+        self.dropped: dict[str, list[str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._again = False
 
@@ -145,7 +148,31 @@ class Sender:
                         error,
                     )
                     await self._settle(row_id, done=True)
+                    await self._tell(room_id, txn, error)
         return delivered
+
+    async def _tell(self, room_id: str, txn: str, error: str) -> None:
+        """Say once, in the room, that something the bot meant to post there was given up;
+        best effort, as the homeserver may be the reason."""
+        self.dropped.setdefault(room_id, []).append(error[:200])
+        del self.dropped[room_id][:-10]
+        notice = formatter.content(
+            "Something the bot meant to post here could not be sent and was given up ({why}). "
+            "`!status` lists what went wrong; the log has the details.",
+            {"why": error[:120]},
+        )
+        try:
+            await self.transport.send(room_id, "m.room.message", notice, f"{txn}.dropped")
+        except Exception:
+            log.warning("could not tell %s about a dropped message", room_id)
+
+    def problems(self, room_id: str) -> list[str]:
+        errors = self.dropped.get(room_id, [])
+        return (
+            [f"{len(errors)} message(s) could not be delivered; last: {errors[-1]}"]
+            if errors
+            else []
+        )
 
     async def _settle(self, row_id: int, *, done: bool, error: str = "") -> None:
         async with self.db.transaction() as session:

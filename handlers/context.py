@@ -112,6 +112,8 @@ class Runtime:
     next_runs: Mapping[str, datetime] = field(default_factory=dict)
     # The next due time of a scheduled job in this collective at or after a time, if any.
     next_fire: Callable[[str, datetime], datetime | None] = lambda job, after: None
+    # What went wrong here since the bot started: rituals that failed, messages not delivered.
+    problems: Sequence[str] = ()
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.arguments import Number, Text
 from handlers.context import Context, Rows
 from handlers.registry import Command, Practice
-from storage import audit
+from storage import audit, outbox
 
 practice = Practice("General", "Help, liveness and what the bot keeps.")
 
@@ -165,6 +165,13 @@ async def status(ctx: Context) -> None:
         values["runs"] = Rows("- {job}: {at}", [{"job": j, "at": ctx.time(t)} for j, t in runs])
     else:
         lines.append("No scheduled rituals are set up yet.")
+    waiting = await outbox.waiting(ctx.session, ctx.room_id)
+    problems = [*ctx.runtime.problems]
+    if waiting:
+        problems.append(f"{waiting} message(s) to this room wait to be delivered")
+    if problems:
+        lines.append("What went wrong here since the start:\n{problems}")
+        values["problems"] = Rows("- {item}", problems)
     await ctx.reply("\n".join(lines), **values)
 
 

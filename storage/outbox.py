@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -53,3 +53,11 @@ async def failed(session: AsyncSession, message_id: int, error: str) -> None:
     if row is not None:
         row.attempts += 1
         row.last_error = error[:2000]
+
+
+async def waiting(session: AsyncSession, room_id: str) -> int:
+    """How many messages to a room wait to be delivered."""
+    count = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.room_id == room_id)
+    )
+    return int(count or 0)

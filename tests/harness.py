@@ -183,6 +183,7 @@ class Harness:
             BOT,
             {},
             lambda job, after: self.rituals.next_fire(job, room_id, after),
+            [*self.rituals.problems(room_id), *self.sender.problems(room_id)],
         )
 
     def event_id(self) -> str:

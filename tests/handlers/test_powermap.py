@@ -115,10 +115,12 @@ async def test_odd_names_and_odd_power_levels_do_not_break_the_map(bot: Harness)
     assert pong.body.startswith("pong")
 
 
-async def test_a_chart_that_cannot_be_drawn_is_dropped_not_retried(bot: Harness) -> None:
+async def test_a_chart_that_cannot_be_drawn_is_said_not_retried(bot: Harness) -> None:
     bot.sender.renderers = {"powermap-chart": lambda data: (_ for _ in ()).throw(ValueError("bad"))}
     bot.clock.set(T)
     text, *rest = await bot.send("!powermap")
-    assert text.body.startswith("**Power map") and rest == []
+    assert text.body.startswith("**Power map")
+    [told] = rest  # instead of the chart, one line saying it could not be drawn
+    assert "could not be sent and was given up (rendering failed: ValueError('bad'))" in told.body
     [pong] = await bot.send("!ping")
     assert pong.body.startswith("pong")
