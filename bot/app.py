@@ -17,10 +17,12 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
 from bot.events import Batch, Invite
+from bot.outgoing import QueuedOutgoing
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
-from handlers.context import Clock, Runtime
+from bot.undecrypted import Undecrypted, Unread
+from handlers.context import Clock, Mention, Message, Runtime
 from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
@@ -44,6 +46,7 @@ class Bot:
         self.db = Database(config.database_url)
         self.client = matrix.new_client(config.matrix)
         self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS)
+        self.undecrypted = Undecrypted(self.client)
         self.scheduler = AsyncIOScheduler()
         self.rituals = Rituals(
             db=self.db,
@@ -195,6 +198,9 @@ class Bot:
             except Exception as exc:
                 log.warning("could not fetch the events an outage left out (%r); going on", exc)
                 missed = {}
+            late = self.undecrypted.readable()  # events whose keys arrived since
+            for room_id, evs in late.items():
+                missed[room_id] = [*evs, *missed.get(room_id, [])]
             batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
             try:
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
@@ -210,6 +216,9 @@ class Bot:
                 delay = min(delay * 2, BACKOFF_MAX)
                 continue
             token = resp.next_batch
+            self.undecrypted.handled(late)
+            await self.undecrypted.collect(resp, self.clock.now())
+            await self._tell_unread(self.undecrypted.given_up(self.clock.now()))
             if first:
                 first = False
                 await self._first_synced()
@@ -219,6 +228,35 @@ class Bot:
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
             self.sender.kick()
+
+    async def _tell_unread(self, unread: list[Unread]) -> None:
+        """Tell each member, once, that the bot could not read their encrypted message."""
+        if not unread:
+            return
+        try:
+            async with self.db.transaction() as session:
+                for u in unread:
+                    collective = await collectives.by_room(session, u.room_id)
+                    if collective is None or not collective.joined:
+                        continue
+                    members = await collectives.members(session, collective.id, bots=True)
+                    names = {m.user_id: m.display_name for m in members}
+                    outgoing = QueuedOutgoing(
+                        session, self.clock, f"{u.room_id}|unread|{u.event_id}"
+                    )
+                    await outgoing.post(
+                        Message(
+                            u.room_id,
+                            "{who}: the bot could not read your encrypted message (its key never "
+                            "reached the bot's device), so it did nothing with it. Please send it "
+                            "again.",
+                            {"who": Mention(u.sender, names.get(u.sender))},
+                            reply_to=u.event_id,
+                            notify=True,
+                        )
+                    )
+        except Exception:
+            log.exception("could not tell members about unreadable messages")
 
     async def _first_synced(self) -> None:
         """The first batch is committed: start the scheduler and catch up on missed rituals.

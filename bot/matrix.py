@@ -51,6 +51,20 @@ class SendOutcome:
     error: str = ""
 
 
+class Client(AsyncClient):  # type: ignore[misc]
+    """nio's client, but an encrypted event keeps its `m.relates_to` in the clear, as the
+    spec asks, so the homeserver threads a reply in an encrypted room as in a plain one."""
+
+    def encrypt(
+        self, room_id: str, message_type: str, content: dict[Any, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        kind, encrypted = super().encrypt(room_id, message_type, content)
+        relates = content.get("m.relates_to")
+        if isinstance(relates, dict):
+            encrypted = {**encrypted, "m.relates_to": relates}
+        return kind, encrypted
+
+
 def new_client(cfg: MatrixConfig) -> AsyncClient:
     try:
         # Keys, device id and access token: for the bot's owner only.
@@ -65,9 +79,7 @@ def new_client(cfg: MatrixConfig) -> AsyncClient:
         max_limit_exceeded=None,  # wait out every 429 for retry_after_ms, never drop
         request_timeout=30,
     )
-    return AsyncClient(
-        cfg.homeserver, cfg.user_id, store_path=str(cfg.store_path), config=client_config
-    )
+    return Client(cfg.homeserver, cfg.user_id, store_path=str(cfg.store_path), config=client_config)
 
 
 def _write_credentials(path: Path, data: dict[str, str]) -> None:
@@ -250,8 +262,13 @@ def to_batch(
     received = received_at or datetime.now(UTC)
     received_ms = int(received.timestamp() * 1000)
     joined: list[JoinedRoom] = []
-    for room_id, info in resp.rooms.join.items():
+    missed = missed or {}
+    rooms = [*resp.rooms.join, *(r for r in missed if r not in resp.rooms.join)]
+    for room_id in rooms:
+        info = resp.rooms.join.get(room_id)
         room = client.rooms.get(room_id)
+        if info is None and room is None:
+            continue  # events for a room the bot is no longer in
         members: dict[str, str | None] = {}
         if room is not None:
             for user_id, user in room.users.items():
@@ -259,9 +276,9 @@ def to_batch(
                     continue
                 name = user.display_name
                 members[user_id] = name if isinstance(name, str) else None
-        timeline = [*(missed or {}).get(room_id, []), *info.timeline.events]
+        timeline = [*missed.get(room_id, []), *(info.timeline.events if info else [])]
         events = [e for e in (_event(ev, received_ms) for ev in timeline) if e is not None]
-        if info.timeline.limited:
+        if info is not None and info.timeline.limited:
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.
             log.info("timeline of %s was limited; earlier events are not seen", room_id)

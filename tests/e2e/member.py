@@ -165,18 +165,27 @@ class Member:
             await self.sync(timeout_ms=1000)
         raise AssertionError(f"no image in {room_id} within {timeout}s")
 
-    async def notifications(self) -> list[dict[str, Any]]:
-        """The member's notifications as the homeserver's push rules decided them."""
-        url = f"{self.client.homeserver}/_matrix/client/v3/notifications"
+    async def _get(self, path: str) -> dict[str, Any]:
+        url = f"{self.client.homeserver}{path}"
         headers = {"Authorization": f"Bearer {self.client.access_token}"}
 
-        def fetch() -> list[dict[str, Any]]:
+        def fetch() -> dict[str, Any]:
             request = urllib.request.Request(url, headers=headers)
             with urllib.request.urlopen(request, timeout=10) as resp:
-                data = json.loads(resp.read())
-            return list(data.get("notifications", []))
+                data: dict[str, Any] = json.loads(resp.read())
+            return data
 
         return await asyncio.to_thread(fetch)
+
+    async def notifications(self) -> list[dict[str, Any]]:
+        """The member's notifications as the homeserver's push rules decided them."""
+        return list((await self._get("/_matrix/client/v3/notifications")).get("notifications", []))
+
+    async def thread(self, room_id: str, root: str) -> list[str]:
+        """Event ids the homeserver itself counts in a thread (it reads relations in the
+        clear, so an encrypted reply is only there when its relation is)."""
+        path = f"/_matrix/client/v1/rooms/{room_id}/relations/{root}/m.thread"
+        return [e["event_id"] for e in (await self._get(path)).get("chunk", [])]
 
     async def wait_for_file(
         self, room_id: str, timeout: float = 60

@@ -24,5 +24,6 @@ async def test_thread_reply(member: Member, bot_process: BotProcess, encrypted: 
     relates = reply.source["content"]["m.relates_to"]
     assert relates["rel_type"] == "m.thread" and relates["event_id"] == root
     assert relates["m.in_reply_to"] == {"event_id": command}
+    assert reply.event_id in await member.thread(room, root)
     outside = await member.ask(room, "!ping")
     assert "rel_type" not in outside.source["content"]["m.relates_to"]
