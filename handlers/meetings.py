@@ -182,6 +182,21 @@ async def stack(ctx: Context) -> None:
 
 
 @practice.command(
+    "stack show",
+    summary="Show the speaking stack without joining it.",
+    examples=("!stack show",),
+)
+async def stack_show(ctx: Context) -> None:
+    meeting, _ = await _meeting(ctx, create=False)
+    if meeting is None:
+        await ctx.reply("No meeting is running. `{p}stack` starts one.", p=ctx.prefix)
+        return
+    await _render_stack(
+        ctx, meeting, "Asked by {who}.", {"who": await ctx.mention(ctx.author, ping=False)}
+    )
+
+
+@practice.command(
     "next", summary="Give the floor to the next speaker on the stack.", examples=("!next",)
 )
 async def next_speaker(ctx: Context) -> None:

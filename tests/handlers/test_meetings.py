@@ -91,3 +91,11 @@ async def test_round_is_a_permutation_of_members(bot: Harness) -> None:
     assert lines[0] == "**Go-round order** (drawn at random):"
     assert sorted(line.split(". ", 1)[1] for line in lines[1:]) == ["Alice", "Bob", "Carol"]
     assert r.content["m.mentions"] == {}
+
+
+async def test_stack_show_only_shows(bot: Harness) -> None:
+    assert "No meeting is running" in await bot.ask("!stack show")
+    await bot.ask("!stack", BOB)
+    shown = await bot.ask("!stack show")
+    assert shown == "Asked by Alice.\nStack:\n- Bob"
+    assert "Alice" not in (await bot.ask("!stack show", CAROL)).split("Stack:")[1]
