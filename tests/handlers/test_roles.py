@@ -363,3 +363,8 @@ async def test_a_swap_request_lapses_with_its_term(bot: Harness) -> None:
     assert (await holders(bot))["notes"] == notes_holder
     assert "has lapsed" in await bot.ask("!accept notes", other)
     assert (await holders(bot))["notes"] == notes_holder
+
+
+async def test_absences_beyond_the_calendar_get_a_usage_error(bot: Harness) -> None:
+    assert "`9999-12-31` is too far ahead." in await bot.ask("!away 9999-12-31")
+    assert "`2026-02-30` is not a date" in await bot.ask("!away 2026-02-30")
