@@ -24,7 +24,7 @@ from bot.dispatch import dispatch
 from bot.events import Batch, JoinedRoom, RoomEvent
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Clock, Context, Runtime
-from handlers.registry import Registry, Said
+from handlers.registry import Reaction, Registry, Said
 from storage import collectives, events, sync_state
 from storage.models import Collective
 
@@ -187,6 +187,8 @@ class Processor:
                 await self._message(session, collective, event)
             elif event.type == "m.room.redaction":
                 await self._redaction(session, collective, event)
+            elif event.type == "m.reaction":
+                await self._reaction(session, collective, event)
 
         if collective.introduced_at is None and not collective.is_direct:
             collective.introduced_at = now
@@ -245,6 +247,24 @@ class Processor:
             await listener(ctx, said)
         if is_command:
             await dispatch(ctx, self.registry, text[len(settings.command_prefix) :])
+
+    async def _reaction(
+        self, session: AsyncSession, collective: Collective, event: RoomEvent
+    ) -> None:
+        relates = event.content.get("m.relates_to")
+        if not isinstance(relates, dict) or relates.get("rel_type") != "m.annotation":
+            return
+        target, key = relates.get("event_id"), relates.get("key")
+        if not isinstance(target, str) or not isinstance(key, str) or len(key) > 64:
+            return
+        if not self.registry.reaction_listeners:
+            return
+        if not await events.first_time(session, event.event_id, self.clock.now()):
+            return  # a replayed batch: already seen
+        ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
+        reaction = Reaction(event.event_id, event.sender, target, key, _when(event))
+        for listener in self.registry.reaction_listeners:
+            await listener(ctx, reaction)
 
     async def _redaction(
         self, session: AsyncSession, collective: Collective, event: RoomEvent

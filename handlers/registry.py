@@ -42,7 +42,19 @@ class Said:
     command: bool  # a line addressed to the bot, not to the group
 
 
+@dataclass(frozen=True)
+class Reaction:
+    """A member's `m.reaction` annotation on an event (an emoji put on a message)."""
+
+    event_id: str
+    sender: str
+    target: str  # the event reacted to
+    key: str  # the emoji, as sent
+    at: datetime
+
+
 MessageListener = Callable[[Context, Said], Awaitable[None]]
+ReactionListener = Callable[[Context, Reaction], Awaitable[None]]
 RedactionListener = Callable[[Context, str], Awaitable[None]]
 
 
@@ -186,6 +198,12 @@ class Practice:
     redaction_listeners: list[RedactionListener] = field(default_factory=list)
     join_hooks: list[JoinHook] = field(default_factory=list)
     overwrites: dict[str, Overwrite] = field(default_factory=dict)
+    reaction_listeners: list[ReactionListener] = field(default_factory=list)
+
+    def on_reaction(self, func: ReactionListener) -> ReactionListener:
+        """Called once per reaction a member puts on an event in the room."""
+        self.reaction_listeners.append(func)
+        return func
 
     def overwrite(self, action: str) -> Callable[[Overwrite], Overwrite]:
         """Declare an operation that erases or overrides a shared record: it is only
@@ -272,6 +290,7 @@ class Registry:
         self.message_listeners = [f for p in self.practices for f in p.message_listeners]
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
+        self.reaction_listeners = [f for p in self.practices for f in p.reaction_listeners]
         self.overwrites: dict[str, Overwrite] = {}
         for practice in self.practices:
             for action, func in practice.overwrites.items():

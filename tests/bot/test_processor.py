@@ -248,3 +248,25 @@ async def test_what_was_said_while_the_bot_was_kicked_out_is_not_acted_on(bot: H
     before = len(bot.sent)
     await bot.process([kicked, meanwhile, back, after])
     assert [s.reply_to for s in bot.sent[before:]] == [after.event_id]
+
+
+async def test_reactions_reach_listeners_once(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from handlers.context import Context
+    from handlers.registry import Practice, Reaction
+    from tests.harness import make_config
+
+    seen: list[Reaction] = []
+    dots = Practice("Dots")
+
+    @dots.on_reaction
+    async def collect(ctx: Context, reaction: Reaction) -> None:
+        seen.append(reaction)
+
+    h = Harness(db, make_config(), clock, extra_practices=[dots])
+    await h.start()
+    annotation = {"m.relates_to": {"rel_type": "m.annotation", "event_id": "$p", "key": "🔴"}}
+    red = RoomEvent(h.event_id(), BOB, "m.reaction", annotation)
+    odd = RoomEvent(h.event_id(), BOB, "m.reaction", {"m.relates_to": {"event_id": "$p"}})
+    await h.process([red, odd])
+    await h.process([red])  # delivered again
+    assert [(r.sender, r.target, r.key) for r in seen] == [(BOB, "$p", "🔴")]
