@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     airtime,
+    decisions,
     general,
     knowledge,
     meetings,
@@ -26,5 +27,6 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
+        decisions.practice,
         seconds.practice,
     ]
