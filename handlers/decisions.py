@@ -199,13 +199,13 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
     elif d.status == "open":
         t = await decisions.tally(ctx.session, d.id)
         rule = _rule(ctx, d)
-        now = verdict(rule, t)
+        standing = verdict(rule, t)
         values.update(
             closes=ctx.time(d.closes_at) if d.closes_at else "no closing time",
             rule=RULES.get(rule, rule),
             counts=counts(t),
-            would="be adopted" if now.adopted else "not be adopted",
-            why=now.why,
+            would="be adopted" if standing.adopted else "not be adopted",
+            why=standing.why,
         )
         lines.append("**Proposal #{n}** from {author}, open until {closes}, under {rule}:")
         lines.append("{text}")
@@ -340,8 +340,11 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
             closes=ctx.time(found.closes_at),
         )
         return
-    if reason is not None:
-        reason = _said(reason, "reason")
+    if reason is not None and not normalise(reason):
+        if answer == "abstain":
+            reason = None  # an abstention's reason is optional: nothing visible is none
+        else:
+            _said(reason, "reason")
     previous = await decisions.set_answer(ctx.session, found, ctx.author, answer, reason, ctx.now())
     await ctx.audit("answered", f"proposal #{number}")  # not what: that stays private while open
     t = await decisions.tally(ctx.session, found.id)

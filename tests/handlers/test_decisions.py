@@ -151,6 +151,11 @@ async def test_object_and_block_need_a_reason(bot: Harness) -> None:
         "Unexpected extra text: `gladly`. Usage: `!agree <proposal>`"
     )
     assert "0 agree, 0 abstain, 0 object, 0 block" in await bot.ask("!proposal 1")
+    # An abstention's reason is optional, so an invisible one is simply none.
+    assert "Carol stands aside from proposal #1." in await bot.ask("!abstain 1 \u200b", CAROL)
+    bot.clock.set(CLOSES)
+    [result] = await close_at(bot, CLOSES)
+    assert result.body.endswith("- Carol abstains")
 
 
 async def test_unknown_recorded_and_closed_proposals_take_no_answers(bot: Harness) -> None:
