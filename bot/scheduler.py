@@ -9,7 +9,7 @@ once: late (and saying so) after downtime, never twice.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -41,10 +41,13 @@ def trigger_for(cron: str, zone: object) -> CronTrigger:
 def latest_due(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
     """The last fire time in (after, now], or None when there is none."""
     last = None
-    t = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    t = trigger.get_next_fire_time(None, after.astimezone(UTC) + timedelta(microseconds=1))
     while t is not None and t <= now:
         last = t
-        t = trigger.get_next_fire_time(t, t + timedelta(microseconds=1))
+        # Step in UTC: a fire time comes back in the collective's zone, and adding to it there
+        # drops the fold, so in the hour repeated when summer time ends the step would go
+        # back an hour and find the same fire time again, for ever.
+        t = trigger.get_next_fire_time(t, t.astimezone(UTC) + timedelta(microseconds=1))
     return last
 
 

@@ -112,6 +112,19 @@ def test_cron_keeps_local_hour_across_daylight_saving() -> None:
         assert due is not None and due.astimezone(BERLIN).hour == 10
 
 
+def test_an_hourly_cron_gets_through_the_night_summer_time_ends() -> None:
+    # Berlin repeats 02:00-03:00 on 2026-10-25; stepping on the local clock looped for ever.
+    trigger = trigger_for("0 * * * *", BERLIN)
+    for after, now, expected in [
+        ((10, 24, 22, 30), (10, 25, 3, 30), (10, 25, 3, 0)),
+        ((10, 25, 0, 0), (10, 25, 1, 30), (10, 25, 1, 0)),  # 02:00 the second time
+    ]:
+        due = latest_due(
+            trigger, datetime(2026, *after, tzinfo=UTC), datetime(2026, *now, tzinfo=UTC)
+        )
+        assert due is not None and due.astimezone(UTC) == datetime(2026, *expected, tzinfo=UTC)
+
+
 def test_latest_due_is_none_when_nothing_fell_due() -> None:
     trigger = trigger_for("0 18 1 * *", BERLIN)
     assert (
