@@ -5,6 +5,7 @@ name, never ranked; a practice with no data says so instead of vanishing."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
@@ -16,7 +17,7 @@ from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.tasks import KINDS, tasks_count
 from handlers.timeparse import Month, month_of
-from storage import collectives, knowledge, labour, roles
+from storage import collectives, decisions, knowledge, labour, roles
 
 practice = Practice(
     "Power map", "The monthly mirror of airtime, labour, roles, decisions, knowledge and power."
@@ -76,6 +77,61 @@ def _power(
     return lines, values
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+async def _decisions(
+    ctx: Context, names: dict[str, str], start: datetime, end: datetime, values: dict[str, object]
+) -> list[str]:
+    """Decision influence: the group's pattern (whose proposals were adopted, what was decided
+    under time pressure), then each member who proposed, by name."""
+    lines = ["**Decisions**"]
+    influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
+    decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
+    if not influence and not decided:
+        if await decisions.search(ctx.session, ctx.collective_id, limit=1):
+            lines.append("No proposals were made or decided and no decisions recorded this month.")
+        else:
+            lines.append(
+                "No proposals or decisions are recorded yet (`{p}propose <text>` opens one)."
+            )
+        return lines
+    made = sum(i.made for i in influence.values())
+    adopted = sum(i.adopted for i in influence.values())
+    recorded = sum(1 for d in decided if d.kind == decisions.RECORD)
+    early = sum(1 for d in decided if d.closed_early)
+    values["dec_made"] = _count(made, "proposal", "proposals")
+    values["dec_makers"] = sum(1 for i in influence.values() if i.made)
+    values["dec_adopted"] = adopted
+    values["dec_adopters"] = _count(
+        sum(1 for i in influence.values() if i.adopted), "member's", "members'"
+    )
+    values["dec_recorded"] = _count(recorded, "decision", "decisions")
+    values["dec_early"] = _count(early, "proposal", "proposals")
+    lines.append(
+        "{dec_made} made by {dec_makers} of {members_n} members; {dec_adopted} adopted, "
+        "from {dec_adopters} proposals. Taken under time pressure: {dec_recorded} recorded "
+        "without a proposal, {dec_early} closed early."
+    )
+    each: dict[str, tuple[int, int]] = {}
+    for author, counted in influence.items():
+        label = names.get(author, "a former member") if author else "a former member"
+        had = each.get(label, (0, 0))
+        each[label] = (had[0] + counted.made, had[1] + counted.adopted)
+    former = each.pop("a former member", None)
+    rows = [
+        {"who": label, "made": m, "adopted": a}
+        for label, (m, a) in sorted(each.items(), key=lambda kv: kv[0].casefold())
+    ]
+    if former is not None:
+        rows.append({"who": "a former member", "made": former[0], "adopted": former[1]})
+    if rows:
+        values["dec_each"] = Rows("- {who}: {made} made, {adopted} adopted", rows)
+        lines.append("Proposals by member (by name, not a ranking):\n{dec_each}")
+    return lines
+
+
 async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], list[chart.ChartRow]]:
     start, end = month.bounds(ctx.settings.timezone)
     values: dict[str, object] = {"label": month.label, "first": month.first, "last": month.last}
@@ -118,10 +174,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
     else:
         lines.append("No role terms this month.")
 
-    lines.append("**Decisions**")
-    lines.append(
-        "No proposals or decisions are recorded yet, so decision influence cannot be shown."
-    )
+    lines += await _decisions(ctx, names, start, end, values)
 
     declared = await knowledge.all_current(ctx.session, ctx.collective_id)
     holders: dict[str, list[str]] = {}

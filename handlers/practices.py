@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     airtime,
+    decisions,
     general,
     knowledge,
     ledger,
@@ -29,6 +30,7 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
+        decisions.practice,
         ledger.practice,
         seconds.practice,
     ]

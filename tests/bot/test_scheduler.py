@@ -112,6 +112,23 @@ def test_cron_keeps_local_hour_across_daylight_saving() -> None:
         assert due is not None and due.astimezone(BERLIN).hour == 10
 
 
+def test_an_hourly_cron_gets_through_the_night_summer_time_ends() -> None:
+    # Berlin repeats 02:00-03:00 on 2026-10-25; stepping on the local clock looped for ever.
+    # A wall time shown twice runs once, the first time: 02:00 CEST (00:00 UTC), not again
+    # at 02:00 CET (01:00 UTC).
+    trigger = trigger_for("0 * * * *", BERLIN)
+    due = latest_due(
+        trigger,
+        datetime(2026, 10, 24, 22, 30, tzinfo=UTC),
+        datetime(2026, 10, 25, 3, 30, tzinfo=UTC),
+    )
+    assert due is not None and due.astimezone(UTC) == datetime(2026, 10, 25, 3, 0, tzinfo=UTC)
+    second = latest_due(
+        trigger, datetime(2026, 10, 25, 0, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    )
+    assert second is None
+
+
 def test_latest_due_is_none_when_nothing_fell_due() -> None:
     trigger = trigger_for("0 18 1 * *", BERLIN)
     assert (

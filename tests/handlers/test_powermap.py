@@ -9,6 +9,7 @@ import pytest
 from bot.events import Batch, JoinedRoom, RoomEvent
 from handlers.errors import UsageError
 from handlers.timeparse import parse_month
+from storage import decisions
 from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, FakeClock, Harness
 
 T = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -124,3 +125,43 @@ async def test_a_chart_that_cannot_be_drawn_is_said_not_retried(bot: Harness) ->
     assert "could not be sent and was given up (rendering failed: ValueError('bad'))" in told.body
     [pong] = await bot.send("!ping")
     assert pong.body.startswith("pong")
+
+
+async def test_decisions_show_the_group_pattern_then_each_proposer_by_name(bot: Harness) -> None:
+    bot.clock.set(datetime(2026, 2, 25, 12, 0, tzinfo=UTC))
+    await bot.send("!propose we rent a van", ALICE)  # made in February, closes 4 March
+    await bot.send("!agree 1", BOB)
+    bot.clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # 13:00 in Berlin: closing time
+    assert await bot.rituals.run_due("decision-close", ROOM)
+    bot.clock.set(T)
+    await bot.send("!propose we buy a printer", BOB)
+    await bot.send("!agree 2", CAROL)
+    await bot.send("!decide 2", ALICE)  # closed early
+    await bot.send("!decision the assembly chose the library", CAROL)  # no proposal
+    await bot.send("!propose we paint the hall", CAROL)
+    text, _ = await bot.send("!powermap 2026-03")
+    body = text.body
+    assert (
+        "**Decisions**\n2 proposals made by 2 of 3 members; 2 adopted, from 2 members' "
+        "proposals. Taken under time pressure: 1 decision recorded without a proposal, "
+        "1 proposal closed early.\nProposals by member (by name, not a ranking):\n"
+        "- Alice: 0 made, 1 adopted\n- Bob: 1 made, 1 adopted\n- Carol: 1 made, 0 adopted\n"
+    ) in body
+    assert (
+        body.index("**Roles held**")
+        < body.index("**Decisions**")
+        < body.index("**Single points of knowledge**")
+    )
+    text, _ = await bot.send("!powermap 2026-02")
+    assert (
+        "1 proposal made by 1 of 3 members; 0 adopted, from 0 members' proposals. Taken "
+        "under time pressure: 0 decisions recorded without a proposal, 0 proposals closed early."
+        "\nProposals by member (by name, not a ranking):\n- Alice: 1 made, 0 adopted"
+    ) in text.body
+    text, _ = await bot.send("!powermap 2026-01")
+    assert "No proposals were made or decided and no decisions recorded this month." in text.body
+    async with bot.db.transaction() as session:
+        await decisions.forget(session, BOB)  # !forgetme: the record stays, the name goes
+    text, _ = await bot.send("!powermap 2026-03")
+    assert "- Carol: 1 made, 0 adopted\n- a former member: 1 made, 1 adopted\n" in text.body
+    assert text.content["m.mentions"] == {}

@@ -1,0 +1,687 @@
+"""Decisions and transparency: proposals answered by members and closed under the
+collective's rule, decisions taken elsewhere, dissent on record, and the searchable log.
+
+`!propose` opens proposal #N until a closing time (`[decisions] open_days` ahead, rounded
+up to the next full hour, when the hourly job closes it); members answer `!agree`,
+`!abstain`, `!object` or `!block`, each member's latest answer counting once. While a
+proposal is open only the counts are shown; once it is closed, who answered what, with
+every reason verbatim. The rule (`[decisions] rule`, kept on the proposal when it opens):
+
+- consent: adopted unless a block stands. Objections and abstentions are recorded but
+  do not stop it; with no answers at all it is adopted at its closing time (silence over
+  the whole open period, after a reminder, is consent).
+- majority: adopted when more members agree than object; a tie is not adopted, and
+  neither is a proposal nobody answered.
+- unanimity: adopted only when everyone who answered agrees; an abstention counts as
+  not agreeing, and a proposal nobody answered is not adopted.
+
+Under every rule a standing block stops adoption: the collective chooses how agreement is
+counted, not whether a member can stop what they cannot live with. `!decide` refuses a
+blocked proposal under consent (saying who blocked and why); under majority and unanimity
+a failing proposal, blocked or not, closes rejected. Before its closing time, `!decide`
+needs an answer from someone other than the proposer: nobody else has had a say yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.arguments import Number, Text, normalise
+from handlers.context import Context, Mention, Rows
+from handlers.errors import UsageError
+from handlers.registry import Practice
+from handlers.seconds import ask_second
+from storage import decisions
+from storage.decisions import PROPOSAL, Tally
+from storage.models import Decision, DecisionAnswer
+
+practice = Practice(
+    "Decisions",
+    "Proposals answered by everyone and closed under the group's rule; a log with dissent.",
+)
+
+RULES = {
+    "consent": "consent (adopted unless someone blocks)",
+    "majority": "majority (adopted when more agree than object)",
+    "unanimity": "unanimity (adopted only when everyone who answered agrees)",
+}
+# The answers, in the order they are listed, with how a sentence says them.
+VERBS = {"agree": "agrees", "abstain": "abstains", "object": "objects", "block": "blocks"}
+ANSWERING = {
+    "agree": "agrees to",
+    "abstain": "stands aside from",
+    "object": "objects to",
+    "block": "blocks",
+}
+REMIND_AHEAD = timedelta(days=1)
+LIST_LIMIT = 20
+SEARCH_LIMIT = 500  # read this many to say how many more matched than are listed
+SHORT = 200  # characters of a decision's text shown in lists and requests
+HOURLY = "0 * * * *"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule makes of a tally, and why, in words."""
+
+    adopted: bool
+    why: str
+
+
+def verdict(rule: str, t: Tally) -> Verdict:
+    """The rule applied to the answers (the names of blockers are added by the caller)."""
+    if t.blocked:
+        return Verdict(False, "blocked")
+    if rule == "majority":
+        if not t.total:
+            return Verdict(False, "nobody answered, and a majority needs answers")
+        if t.agreed > t.objected:
+            return Verdict(True, f"more agree than object ({t.agreed} to {t.objected})")
+        if t.agreed == t.objected:
+            return Verdict(False, f"a tie ({t.agreed} agree, {t.objected} object) is no majority")
+        return Verdict(False, f"more object than agree ({t.objected} to {t.agreed})")
+    if rule == "unanimity":
+        if not t.total:
+            return Verdict(False, "nobody answered, and unanimity needs agreement")
+        if t.agreed == t.total:
+            return Verdict(True, "everyone who answered agrees")
+        return Verdict(
+            False,
+            f"not everyone who answered agrees ({t.abstained} abstain, {t.objected} object; "
+            "under unanimity an abstention counts as not agreeing)",
+        )
+    if not t.total:
+        return Verdict(True, "nobody blocked (nobody answered: silence is consent)")
+    return Verdict(True, "nobody blocked")
+
+
+def counts(t: Tally) -> str:
+    return f"{t.agreed} agree, {t.abstained} abstain, {t.objected} object, {t.blocked} block"
+
+
+def closing_time(now: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """`days` ahead on the collective's wall clock, rounded up to the full hour, when the
+    hourly job runs: the closing time shown is when the result is posted."""
+    end = now.astimezone(zone) + timedelta(days=days)
+    hour = end.replace(minute=0, second=0, microsecond=0)
+    if hour != end:
+        hour += timedelta(hours=1)
+    return hour.astimezone(UTC)
+
+
+def short(text: str, limit: int = SHORT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _said(text: str, what: str) -> str:
+    """Text a member typed, refused when nothing visible is left of it."""
+    if not normalise(text):
+        raise UsageError(f"Missing {what}.")
+    return text
+
+
+def _rule(ctx: Context, decision: Decision) -> str:
+    return decision.rule or ctx.settings.decision_rule
+
+
+async def _who(ctx: Context, user_id: str | None) -> Mention:
+    """A member by name, without pinging; a forgotten one as "a former member"."""
+    if user_id is None:
+        return Mention("", "a former member", ping=False)
+    return await ctx.mention(user_id, ping=False)
+
+
+ANSWER_HELP = (
+    "`{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` or `{p}block {n} <reason>`"
+)
+
+
+async def _blockers(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
+    return Rows(
+        "- {who}: {reason}",
+        [
+            {"who": await _who(ctx, a.user_id), "reason": a.reason or "(no reason kept)"}
+            for a in answers
+            if a.answer == "block"
+        ],
+    )
+
+
+async def _answer_rows(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
+    """Who answered what, grouped by answer, by name within each, every reason verbatim."""
+    order = list(VERBS)
+    keyed = []
+    for a in answers:
+        who = await _who(ctx, a.user_id)
+        row = {
+            "who": who,
+            "verb": VERBS.get(a.answer, a.answer),
+            "reason": f": {a.reason}" if a.reason else "",
+        }
+        rank = order.index(a.answer) if a.answer in order else len(order)
+        keyed.append(((rank, who.label.casefold()), row))
+    keyed.sort(key=lambda pair: pair[0])
+    return Rows("- {who} {verb}{reason}", [row for _, row in keyed])
+
+
+def _state(ctx: Context, d: Decision) -> str:
+    """One phrase for where a decision stands."""
+    if d.status == "open":
+        closes = ctx.time(d.closes_at) if d.closes_at else "no closing time"
+        return f"open until {closes}"
+    if d.status == "withdrawn":
+        return f"withdrawn {ctx.date(d.withdrawn_at or d.closed_at or d.opened_at)}"
+    if d.kind != PROPOSAL:
+        return f"recorded {ctx.date(d.opened_at)}"
+    return f"{d.status} {ctx.date(d.closed_at or d.opened_at)}"
+
+
+async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
+    """A proposal or decision in full: counts only while open; names and reasons after."""
+    values: dict[str, object] = {
+        "n": d.number,
+        "text": d.text,
+        "author": await _who(ctx, d.author),
+        "p": ctx.prefix,
+    }
+    lines: list[str] = []
+    dissent = await decisions.dissents(ctx.session, d.id)
+    if d.kind != PROPOSAL:
+        values["when"] = ctx.time(d.opened_at)
+        lines.append("**Decision #{n}**, taken elsewhere, recorded by {author} on {when}:")
+        lines.append("{text}")
+        if d.status == "withdrawn":
+            values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
+            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
+    elif d.status == "open":
+        t = await decisions.tally(ctx.session, d.id)
+        rule = _rule(ctx, d)
+        standing = verdict(rule, t)
+        values.update(
+            closes=ctx.time(d.closes_at) if d.closes_at else "no closing time",
+            rule=RULES.get(rule, rule),
+            counts=counts(t),
+            would="be adopted" if standing.adopted else "not be adopted",
+            why=standing.why,
+        )
+        lines.append("**Proposal #{n}** from {author}, open until {closes}, under {rule}:")
+        lines.append("{text}")
+        lines.append("Counts so far: {counts}. As things stand it would {would}: {why}.")
+        lines.append("Who answered what is shown once it closes. Answer with " + ANSWER_HELP + ".")
+    else:
+        lines += await _closed(ctx, d, values)
+    if dissent and d.status == "open":
+        values["dissent_n"] = len(dissent)
+        lines.append("Dissent on record: {dissent_n} (names and reasons once it closes).")
+    elif dissent:
+        values["dissent"] = Rows(
+            "- {who} ({when}): {reason}",
+            [
+                {"who": await _who(ctx, x.user_id), "when": ctx.date(x.at), "reason": x.reason}
+                for x in dissent
+            ],
+        )
+        lines.append("Dissent on record:\n{dissent}")
+    return "\n".join(lines), values
+
+
+async def _closed(ctx: Context, d: Decision, values: dict[str, object]) -> list[str]:
+    """The lines of a proposal that stopped being open: outcome, tally, who said what."""
+    answers = await decisions.answers(ctx.session, d.id)
+    t = decisions.snapshot(d) or await decisions.tally(ctx.session, d.id)
+    rule = _rule(ctx, d)
+    values.update(rule=RULES.get(rule, rule), counts=counts(t))
+    lines = []
+    if d.status == "withdrawn" and d.adopted_at is None:
+        values["when"] = ctx.time(d.withdrawn_at or d.closed_at or d.opened_at)
+        lines.append("**Proposal #{n}** from {author}, withdrawn on {when} while open:")
+        lines.append("{text}")
+    else:
+        judged = verdict(rule, t)
+        why = judged.why
+        if t.blocked:
+            blockers = [await _who(ctx, a.user_id) for a in answers if a.answer == "block"]
+            why = "blocked by " + ", ".join(sorted((b.label for b in blockers), key=str.casefold))
+        how = "at its closing time"
+        if d.closed_by is not None or d.closed_early:
+            how = "decided early" if d.closed_early else "decided"
+            if d.closed_by is not None:
+                values["closer"] = await _who(ctx, d.closed_by)
+                how += " by {closer}"
+        adopted = d.adopted_at is not None
+        values.update(
+            status="adopted" if adopted else "rejected",
+            when=ctx.time(d.closed_at or d.opened_at),
+            why=why,
+        )
+        lines.append("**Proposal #{n}** from {author}: **{status}** on {when}, " + how + ".")
+        lines.append("{text}")
+        lines.append("Under {rule}: {why}.")
+        if d.outcome and (d.outcome != d.text or not adopted):
+            values["outcome"] = d.outcome
+            lines.append("Outcome: {outcome}")
+        if d.status == "withdrawn":
+            values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
+            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
+    lines.append("Tally: {counts}.")
+    if answers:
+        values["answers"] = await _answer_rows(ctx, answers)
+        lines.append("{answers}")
+    return lines
+
+
+async def _proposal(ctx: Context, number: int) -> Decision | None:
+    """An open proposal by number, or None after telling the member why not."""
+    found = await decisions.by_number(ctx.session, ctx.collective_id, number)
+    if found is None:
+        await ctx.reply(
+            "There is no proposal #{n}. `{p}decisions` lists them.", n=number, p=ctx.prefix
+        )
+        return None
+    if found.kind != PROPOSAL:
+        await ctx.reply(
+            "#{n} is a decision taken elsewhere and recorded, not a proposal: it takes no "
+            "answers. `{p}dissent {n} <reason>` puts disagreement on record.",
+            n=number,
+            p=ctx.prefix,
+        )
+        return None
+    if found.status != "open":
+        await ctx.reply(
+            "Proposal #{n} is closed ({state}) and takes no more answers. "
+            "`{p}dissent {n} <reason>` puts disagreement on record; `{p}proposal {n}` shows it.",
+            n=number,
+            state=_state(ctx, found),
+            p=ctx.prefix,
+        )
+        return None
+    return found
+
+
+@practice.command(
+    "propose",
+    Text("text"),
+    summary="Open a proposal for everyone to answer until its closing date.",
+    examples=("!propose we move the weekly meeting to Thursdays",),
+)
+async def propose(ctx: Context, text: str) -> None:
+    text = _said(text, "text")
+    rule = ctx.settings.decision_rule
+    now = ctx.now()
+    closes = closing_time(now, ctx.settings.decision_open_days, ctx.settings.timezone)
+    made = await decisions.propose(
+        ctx.session, ctx.collective_id, text, ctx.author, now, closes_at=closes, rule=rule
+    )
+    await ctx.audit("proposed", f"#{made.number}: {short(text)}")
+    await ctx.reply(
+        "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
+        "Answer with " + ANSWER_HELP + "; `{p}proposal {n}` shows the counts so far.",
+        who=await _who(ctx, ctx.author),
+        text=text,
+        closes=ctx.time(closes),
+        rule=RULES.get(rule, rule),
+        p=ctx.prefix,
+        n=made.number,
+    )
+
+
+async def _answer(ctx: Context, number: int, answer: str, reason: str | None) -> None:
+    found = await _proposal(ctx, number)
+    if found is None:
+        return
+    if found.closes_at is not None and found.closes_at <= ctx.now():
+        await ctx.reply(
+            "Proposal #{n} closed at {closes}; it takes no more answers. The result is posted "
+            "within the hour.",
+            n=number,
+            closes=ctx.time(found.closes_at),
+        )
+        return
+    if reason is not None and not normalise(reason):
+        if answer == "abstain":
+            reason = None  # an abstention's reason is optional: nothing visible is none
+        else:
+            _said(reason, "reason")
+    previous = await decisions.set_answer(ctx.session, found, ctx.author, answer, reason, ctx.now())
+    await ctx.audit("answered", f"proposal #{number}")  # not what: that stays private while open
+    t = await decisions.tally(ctx.session, found.id)
+    change = ""
+    if previous == answer:
+        change = " (as before; this answer replaces the earlier one)"
+    elif previous is not None:
+        change = f" (changed from {previous}; only the new answer counts)"
+    notes = ""
+    rule = _rule(ctx, found)
+    if answer == "block":
+        notes = " A block stops the proposal under every rule while it stands."
+    elif answer == "abstain" and rule == "unanimity":
+        notes = " Under unanimity an abstention counts as not agreeing."
+    await ctx.reply(
+        "{who} {verb} proposal #{n}{change}. Counts so far: {counts}; it closes {closes}." + notes,
+        who=await _who(ctx, ctx.author),
+        verb=ANSWERING[answer],
+        n=number,
+        change=change,
+        counts=counts(t),
+        closes=ctx.time(found.closes_at) if found.closes_at else "when decided",
+    )
+
+
+@practice.command(
+    "agree",
+    Number("proposal"),
+    summary="Agree to a proposal (a changed answer replaces your earlier one).",
+    examples=("!agree 3",),
+)
+async def agree(ctx: Context, proposal: int) -> None:
+    await _answer(ctx, proposal, "agree", None)
+
+
+@practice.command(
+    "abstain",
+    Number("proposal"),
+    Text("reason", optional=True),
+    summary="Stand aside from a proposal, with a reason if you like.",
+    examples=("!abstain 3", "!abstain 3 I will be away that month"),
+)
+async def abstain(ctx: Context, proposal: int, reason: str | None) -> None:
+    await _answer(ctx, proposal, "abstain", reason)
+
+
+@practice.command(
+    "object",
+    Number("proposal"),
+    Text("reason"),
+    summary="Object to a proposal, with the reason (recorded, shown once it closes).",
+    examples=("!object 3 Thursdays clash with the food bank shift",),
+)
+async def object_(ctx: Context, proposal: int, reason: str) -> None:
+    await _answer(ctx, proposal, "object", reason)
+
+
+@practice.command(
+    "block",
+    Number("proposal"),
+    Text("reason"),
+    summary="Block a proposal you cannot live with, with the reason: it is not adopted.",
+    examples=("!block 3 this breaks our agreement with the tenants' union",),
+)
+async def block(ctx: Context, proposal: int, reason: str) -> None:
+    await _answer(ctx, proposal, "block", reason)
+
+
+@practice.command(
+    "proposal",
+    Number("number"),
+    summary="Show one proposal or decision: counts while open; who said what once closed.",
+    examples=("!proposal 3",),
+)
+async def show(ctx: Context, number: int) -> None:
+    found = await decisions.by_number(ctx.session, ctx.collective_id, number)
+    if found is None:
+        await ctx.reply(
+            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            n=number,
+            p=ctx.prefix,
+        )
+        return
+    text, values = await describe(ctx, found)
+    await ctx.reply(text, **values)
+
+
+@practice.command(
+    "decide",
+    Number("proposal"),
+    Text("outcome", optional=True),
+    summary="Close a proposal now under the group's rule and record the outcome.",
+    examples=("!decide 3", "!decide 3 meetings move to Thursdays from April"),
+)
+async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
+    found = await decisions.by_number(ctx.session, ctx.collective_id, proposal)
+    if found is None:
+        await ctx.reply(
+            "There is no proposal #{n}. `{p}decisions` lists them.", n=proposal, p=ctx.prefix
+        )
+        return
+    if found.kind != PROPOSAL or found.status != "open":
+        await ctx.reply(
+            "#{n} is not an open proposal ({kind}, {state}); nothing changed. "
+            "`{p}proposal {n}` shows it.",
+            n=proposal,
+            kind="a proposal" if found.kind == PROPOSAL else "a decision taken elsewhere",
+            state=_state(ctx, found),
+            p=ctx.prefix,
+        )
+        return
+    now = ctx.now()
+    rule = _rule(ctx, found)
+    t = await decisions.tally(ctx.session, found.id)
+    answers = await decisions.answers(ctx.session, found.id)
+    if t.blocked and rule == "consent":
+        await ctx.reply(
+            "Proposal #{n} cannot be decided: it is blocked, and under consent a standing "
+            "block stops it.\n{blockers}\nNothing changed. A block stands until whoever "
+            "blocked changes their answer (`{p}agree {n}`, `{p}abstain {n}` or "
+            "`{p}object {n} <reason>`); still standing at the closing time ({closes}), it "
+            "rejects the proposal.",
+            n=proposal,
+            blockers=await _blockers(ctx, answers),
+            p=ctx.prefix,
+            closes=ctx.time(found.closes_at) if found.closes_at else "none set",
+        )
+        return
+    early = found.closes_at is not None and now < found.closes_at
+    if early and not any(a.user_id != found.author for a in answers):
+        await ctx.reply(
+            "Proposal #{n} cannot be decided early: nobody but its proposer has answered "
+            "yet, so nobody else has had a say. Ask for answers (" + ANSWER_HELP + "), or "
+            "let it close by itself at {closes}.",
+            n=proposal,
+            p=ctx.prefix,
+            closes=ctx.time(found.closes_at) if found.closes_at else "its closing time",
+        )
+        return
+    if outcome is not None:
+        outcome = _said(outcome, "outcome")
+    adopted = verdict(rule, t).adopted
+    status = "adopted" if adopted else "rejected"
+    await decisions.close(
+        ctx.session,
+        found,
+        status,
+        now,
+        by=ctx.author,
+        outcome=outcome if outcome is not None else (found.text if adopted else None),
+    )
+    await ctx.audit("decided", f"proposal #{proposal}: {status} ({counts(t)})")
+    text, values = await describe(ctx, found)
+    await ctx.reply(text, **values)
+
+
+@practice.command(
+    "decision",
+    Text("text"),
+    summary="Record a decision taken elsewhere (a meeting), in the same log.",
+    examples=("!decision the assembly chose the new meeting place: the library",),
+)
+async def record(ctx: Context, text: str) -> None:
+    text = _said(text, "text")
+    made = await decisions.record(ctx.session, ctx.collective_id, text, ctx.author, ctx.now())
+    await ctx.audit("recorded decision", f"#{made.number}: {short(text)}")
+    await ctx.reply(
+        "Recorded decision **#{n}** from {who}, taken elsewhere: {text}\n"
+        "It has no answers or tally here; `{p}dissent {n} <reason>` puts disagreement on record.",
+        n=made.number,
+        who=await _who(ctx, ctx.author),
+        text=text,
+        p=ctx.prefix,
+    )
+
+
+@practice.command(
+    "dissent",
+    Number("decision"),
+    Text("reason"),
+    summary="Put your dissent on record with any proposal or decision, open or closed.",
+    examples=("!dissent 4 we never asked the people this affects",),
+)
+async def dissent(ctx: Context, decision: int, reason: str) -> None:
+    found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
+    if found is None:
+        await ctx.reply(
+            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            n=decision,
+            p=ctx.prefix,
+        )
+        return
+    reason = _said(reason, "reason")
+    await decisions.add_dissent(ctx.session, found.id, ctx.author, reason, ctx.now())
+    await ctx.audit("dissented", f"#{decision}")
+    kind = "proposal" if found.kind == PROPOSAL else "decision"
+    extra = ""
+    if found.status == "open":
+        extra = (
+            " It is still open: `{p}object {n} <reason>` or `{p}block {n} <reason>` would "
+            "count in deciding it; dissent only goes on record."
+        )
+    await ctx.reply(
+        "{who}'s dissent is on record with {kind} #{n} ({state}): {reason}" + extra,
+        who=await _who(ctx, ctx.author),
+        kind=kind,
+        n=decision,
+        state=_state(ctx, found),
+        reason=reason,
+        p=ctx.prefix,
+    )
+
+
+@practice.command(
+    "decisions",
+    Text("words", optional=True),
+    summary="The decision log, newest first; give words to search it.",
+    examples=("!decisions", "!decisions meeting place"),
+)
+async def log(ctx: Context, words: str | None) -> None:
+    found = await decisions.search(ctx.session, ctx.collective_id, words or "", limit=SEARCH_LIMIT)
+    if not found:
+        if words:
+            await ctx.reply("No proposal or decision matches `{w}`.", w=short(words, 60))
+        else:
+            await ctx.reply(
+                "The decision log is empty: `{p}propose <text>` opens a proposal, "
+                "`{p}decision <text>` records one taken elsewhere.",
+                p=ctx.prefix,
+            )
+        return
+    dissent = await decisions.dissent_counts(ctx.session, [d.id for d in found])
+    rows = []
+    for d in found:
+        n = dissent.get(d.id, 0)
+        rows.append(
+            {
+                "n": d.number,
+                "kind": "proposal" if d.kind == PROPOSAL else "decision",
+                "state": _state(ctx, d),
+                "who": await _who(ctx, d.author),
+                "text": short(d.text),
+                "dissent": f" ({n} dissent{'s' if n != 1 else ''})" if n else "",
+            }
+        )
+    values: dict[str, object] = {"p": ctx.prefix}
+    head = "**Decisions**, newest first"
+    if words:
+        head = "**Decisions** matching `{w}`, newest first"
+        values["w"] = short(words, 60)
+    await ctx.reply(
+        head + "\n{rows}\n`{p}proposal <number>` shows one in full.",
+        rows=Rows(
+            "- **#{n}** {kind}, {state}, from {who}: {text}{dissent}", rows, limit=LIST_LIMIT
+        ),
+        **values,
+    )
+
+
+@practice.command(
+    "withdraw",
+    Number("decision"),
+    summary="Ask to withdraw a proposal or decision; a second member confirms it.",
+    examples=("!withdraw 4",),
+)
+async def withdraw(ctx: Context, decision: int) -> None:
+    found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
+    if found is None:
+        await ctx.reply(
+            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            n=decision,
+            p=ctx.prefix,
+        )
+        return
+    if found.status not in ("open", "adopted"):
+        await ctx.reply(
+            "#{n} is {state}: there is nothing to withdraw.",
+            n=decision,
+            state=_state(ctx, found),
+        )
+        return
+    await ask_second(
+        ctx,
+        "withdraw decision",
+        {"number": decision},
+        f"withdraw decision #{decision}: {short(found.text)}",
+    )
+
+
+@practice.overwrite("withdraw decision")
+async def carry_out_withdrawal(ctx: Context, payload: dict[str, Any]) -> str:
+    number = int(payload["number"])
+    found = await decisions.by_number(ctx.session, ctx.collective_id, number)
+    if found is None or found.status not in ("open", "adopted"):
+        state = _state(ctx, found) if found else "gone"
+        raise UsageError(f"#{number} can no longer be withdrawn: it is {state}.")
+    await decisions.withdraw(ctx.session, found, ctx.now(), by=ctx.author)
+    await ctx.audit("withdrew decision", f"#{number}")
+    return f"#{number} is withdrawn and no longer applies: {short(found.text)}"
+
+
+@practice.job("decision-close", lambda settings: HOURLY)
+async def close_due(ctx: Context) -> None:
+    """Hourly: each proposal whose closing time has come closes under its rule, and the
+    room is told once. A late run closes it as of its closing time, and says it is late."""
+    for d in await decisions.due_to_close(ctx.session, ctx.now(), ctx.collective_id):
+        closes = d.closes_at or ctx.now()
+        t = await decisions.tally(ctx.session, d.id)
+        adopted = verdict(_rule(ctx, d), t).adopted
+        status = "adopted" if adopted else "rejected"
+        await decisions.close(ctx.session, d, status, closes, outcome=d.text if adopted else None)
+        await ctx.audit("closed proposal", f"#{d.number}: {status} ({counts(t)})", actor="the bot")
+        text, values = await describe(ctx, d)
+        if ctx.late_by:
+            text += "\n(Posted late: the bot was offline at the closing time.)"
+        await ctx.say(text, **values)
+
+
+@practice.job("decision-reminder", lambda settings: HOURLY)
+async def remind(ctx: Context) -> None:
+    """Hourly: a proposal closing within a day is announced once more, unless it was made
+    less than half a day ago (the proposal itself was the notice)."""
+    now = ctx.now()
+    for d in await decisions.due_reminder(ctx.session, now, REMIND_AHEAD, ctx.collective_id):
+        if now - d.opened_at < REMIND_AHEAD / 2:
+            continue
+        await decisions.mark_reminded(ctx.session, d, now)
+        t = await decisions.tally(ctx.session, d.id)
+        rule = _rule(ctx, d)
+        await ctx.say(
+            "**Proposal #{n}** from {author} closes {closes}, under {rule}:\n{text}\n"
+            "Counts so far: {counts}. Not answered yet? " + ANSWER_HELP + ".",
+            author=await _who(ctx, d.author),
+            closes=ctx.time(d.closes_at) if d.closes_at else "soon",
+            rule=RULES.get(rule, rule),
+            text=d.text,
+            counts=counts(t),
+            p=ctx.prefix,
+            n=d.number,
+        )
