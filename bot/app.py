@@ -43,7 +43,7 @@ class Bot:
         self.registry = Registry(practices())
         self.db = Database(config.database_url)
         self.client = matrix.new_client(config.matrix)
-        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS)
+        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS, self.clock)
         self.scheduler = AsyncIOScheduler()
         self.rituals = Rituals(
             db=self.db,

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DirectRoomsResponse,
     JoinError,
     LoginResponse,
     MegolmEvent,
+    RoomCreateResponse,
     RoomMessagesResponse,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
     UploadResponse,
@@ -428,6 +432,68 @@ class NioTransport:
         code = getattr(resp, "status_code", None) or ""
         retry = code in TRANSIENT or not code.startswith("M_")
         return SendOutcome(False, retry=retry, error=f"{code}: {getattr(resp, 'message', resp)}")
+
+    async def _direct_map(self) -> dict[str, list[str]]:
+        """The bot's `m.direct` account data: user id -> rooms. Empty when it has none;
+        raises when the homeserver cannot say (so it is never overwritten blindly)."""
+        resp = await self.client.list_direct_rooms()
+        if isinstance(resp, DirectRoomsResponse):
+            rooms = resp.rooms if isinstance(resp.rooms, dict) else {}
+            return {
+                str(user): [r for r in listed if isinstance(r, str)]
+                for user, listed in rooms.items()
+                if isinstance(listed, list)
+            }
+        if getattr(resp, "status_code", None) == "M_NOT_FOUND":
+            return {}
+        raise RuntimeError(f"could not read m.direct: {getattr(resp, 'message', resp)}")
+
+    async def find_direct(self, user_id: str) -> str | None:
+        for room_id in (await self._direct_map()).get(user_id, []):
+            room = self.client.rooms.get(room_id)
+            if room is not None and set(room.users) == {self.client.user_id, user_id}:
+                return room_id
+        return None
+
+    async def create_direct(self, user_id: str) -> str:
+        resp = await self.client.room_create(
+            is_direct=True,
+            preset=RoomPreset.trusted_private_chat,
+            invite=[user_id],
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            raise RuntimeError(f"could not open a direct chat: {getattr(resp, 'message', resp)}")
+        return str(resp.room_id)
+
+    async def mark_direct(self, user_id: str, room_id: str) -> None:
+        mapping = await self._direct_map()
+        listed = mapping.setdefault(user_id, [])
+        if room_id in listed:
+            return
+        listed.append(room_id)
+        path = (
+            "/_matrix/client/v3/user/"
+            + quote(self.client.user_id, safe="")
+            + "/account_data/m.direct"
+        )
+        resp = await self.client.send(
+            "PUT",
+            path,
+            json.dumps(mapping),
+            headers={
+                "Authorization": f"Bearer {self.client.access_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        if resp.status != 200:
+            raise RuntimeError(f"m.direct not updated: HTTP {resp.status}")
 
 
 async def housekeeping(client: AsyncClient) -> None:

@@ -28,7 +28,7 @@ def daily_at_rotation_time(settings: CollectiveSettings) -> str:
     return f"{minute} {hour} * * *"
 
 
-async def _label(ctx: Context, user_id: str, ping: bool) -> Mention:
+async def _label(ctx: Context, user_id: str | None, ping: bool) -> Mention:
     return await ctx.mention(user_id, ping=ping)
 
 
@@ -39,7 +39,11 @@ async def rotate(ctx: Context) -> None:
     all_roles = await ensure_roles(ctx)
     current = {r.id: await roles.current_term(ctx.session, r.id) for r in all_roles}
     continuing = {r.id for r in all_roles if (t := current[r.id]) and t.ends_at > due + SLACK}
-    busy = {t.user_id for rid, t in current.items() if t is not None and rid in continuing}
+    busy = {
+        t.user_id
+        for rid, t in current.items()
+        if t is not None and t.user_id is not None and rid in continuing
+    }
 
     late = ""
     if ctx.late_by:
