@@ -165,8 +165,8 @@ class Processor:
         invitee = self._direct_invitee(room.events)
         if invitee and not collective.is_direct and collective.introduced_at is None:
             collective.is_direct = True  # a direct chat the bot opened itself
-        if room.name is not None:
-            collective.name = room.name[:255]
+        if room.name is not None and not collective.is_direct:
+            collective.name = room.name[:255]  # (a direct chat is named after the person)
         if room.power_levels is not None:
             snapshot = json.dumps(room.power_levels, sort_keys=True)
             if collective.power_levels != snapshot:
@@ -176,7 +176,8 @@ class Processor:
         seen = (
             set() if collective.is_direct else await collectives.known_users(session, collective.id)
         )
-        await collectives.sync_members(session, collective, room.members, now, listed)
+        if not collective.is_direct:  # who is in a direct chat is no member list to keep
+            await collectives.sync_members(session, collective, room.members, now, listed)
         partner = None
         private = len(room.members) <= 1
         if collective.is_direct and not private:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from handlers import (
     airtime,
+    checkins,
+    entry,
     general,
     knowledge,
     ledger,
     meetings,
     membership,
     powermap,
+    reflection,
     roles,
     rotation_jobs,
     seconds,
@@ -30,5 +33,8 @@ def practices() -> list[Practice]:
         powermap.practice,
         meetings.practice,
         ledger.practice,
+        reflection.practice,
+        checkins.practice,
+        entry.practice,
         seconds.practice,
     ]

@@ -323,9 +323,12 @@ class Registry:
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
         self.member_join_hooks = [f for p in self.practices for f in p.member_join_hooks]
-        # In help order; where one text could answer two practices' questions in one
-        # collective, the earlier practice takes it.
-        self.direct_answers = [a for p in self.practices for a in p.direct_answers]
+        # Where one text could answer two questions in one collective (`red` while both a
+        # check-in and a reflection round are open), the narrower question takes it.
+        self.direct_answers = sorted(
+            (a for p in self.practices for a in p.direct_answers),
+            key=lambda a: a.shape == "any text",
+        )
         self.overwrites: dict[str, Overwrite] = {}
         for practice in self.practices:
             for action, func in practice.overwrites.items():

@@ -106,6 +106,15 @@ async def add_answer(
     await session.flush()
 
 
+async def asked_count(session: AsyncSession, round_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ReflectionAsked)
+        .where(ReflectionAsked.round_id == round_id)
+    )
+    return int(count or 0)
+
+
 async def answered(session: AsyncSession, round_id: int) -> int:
     """How many members have answered (not how many answers there are)."""
     count = await session.scalar(
