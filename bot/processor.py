@@ -184,8 +184,10 @@ class Processor:
             await direct.closed(session, room.room_id)  # a third person came in: not private
         elif collective.is_direct:
             partner = invitee or (next(iter(room.members)) if room.members else None)
-            if partner:
+            # Whom the bot invited, or a member who opened the chat: never a stranger.
+            if partner and (invitee or await collectives.ever_member(session, partner)):
                 await direct.record(session, partner, room.room_id, now)
+            partner = partner or await direct.user_for_room(session, room.room_id)
 
         timeline = [] if initial else self._while_present(room.events, is_new)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}

@@ -359,7 +359,13 @@ async def forget(
         delete(AirtimeDay).where(AirtimeDay.user_id == user_id),
         delete(CountedMessage).where(CountedMessage.user_id == user_id),
     )
-    done["audit log"] = await _forget_in_audit(session, user_id)
+    names = await _rows(
+        session,
+        select(Member.display_name).where(
+            Member.user_id == user_id, Member.display_name.is_not(None)
+        ),
+    )
+    done["audit log"] = await _forget_in_audit(session, user_id, names)
     done["check-in answers"] = await checkins.forget(session, user_id)
     done["entry sprints"] = await entry.forget(session, user_id)
     done["reflection rounds asked in"] = await reflection.forget(session, user_id, rng)
@@ -407,20 +413,27 @@ async def forget(
     return {kind: n for kind, n in done.items() if n}
 
 
-async def _forget_in_audit(session: AsyncSession, user_id: str) -> int:
-    """Their user id leaves the log: as who did it, and wherever a detail names them."""
+async def _forget_in_audit(session: AsyncSession, user_id: str, names: Sequence[str]) -> int:
+    """Their user id leaves the log, as who did it and wherever a detail names them; so do
+    their display names (of three characters or more), as whole words."""
     changed = 0
-    named = re.compile(re.escape(user_id) + r"(?![\w.:-])")
+    patterns = [re.compile(re.escape(user_id) + r"(?![\w.:-])")]
+    patterns += [
+        re.compile(r"(?<![\w@])" + re.escape(name) + r"(?!\w)")
+        for name in sorted(set(names), key=len, reverse=True)
+        if len(name.strip()) >= 3
+    ]
+    mentioned = [AuditEntry.detail.contains(user_id, autoescape=True)]
+    mentioned += [
+        AuditEntry.detail.contains(n, autoescape=True) for n in names if len(n.strip()) >= 3
+    ]
     result = await session.execute(
-        select(AuditEntry).where(
-            or_(
-                AuditEntry.actor == user_id,
-                AuditEntry.detail.contains(user_id, autoescape=True),
-            )
-        )
+        select(AuditEntry).where(or_(AuditEntry.actor == user_id, *mentioned))
     )
     for entry_ in result.scalars():
-        detail = named.sub(FORMER, entry_.detail)
+        detail = entry_.detail
+        for pattern in patterns:
+            detail = pattern.sub(FORMER, detail)
         if entry_.actor == user_id or detail != entry_.detail:
             entry_.actor = None if entry_.actor == user_id else entry_.actor
             entry_.detail = detail

@@ -95,6 +95,7 @@ class RecordingTransport:
     direct: dict[str, str] = field(default_factory=dict)
     opened: list[tuple[str, str]] = field(default_factory=list)
     create_fails: int = 0  # the next creations fail (a homeserver down)
+    rooms: dict[str, dict[str, str | None]] = field(default_factory=dict)  # who is where
 
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
     filenames: list[str] = field(default_factory=list)
@@ -116,7 +117,11 @@ class RecordingTransport:
         return self.uploads[int(str(url).rsplit("/", 1)[1]) - 1][1]
 
     async def find_direct(self, user_id: str) -> str | None:
-        return self.direct.get(user_id)
+        """The m.direct room, if the user is still in it (or only invited, as far as known)."""
+        room_id = self.direct.get(user_id)
+        if room_id is None or (room_id in self.rooms and user_id not in self.rooms[room_id]):
+            return None
+        return room_id
 
     async def create_direct(self, user_id: str) -> str:
         if self.create_fails:
@@ -175,6 +180,7 @@ class Harness:
         self.members: dict[str, dict[str, str | None]] = {
             ROOM: {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
         }
+        self.transport.rooms = self.members  # what the homeserver knows of who is where
         self.rituals = Rituals(
             db=db,
             config=config,
@@ -196,6 +202,7 @@ class Harness:
         self._tokens = itertools.count(1)
         self._dm_joined: set[str] = set()
         self.names: dict[str, str] = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
+        self.room_names: dict[str, str] = {}
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -228,7 +235,10 @@ class Harness:
 
     def room(self, events: list[RoomEvent], room_id: str = ROOM) -> JoinedRoom:
         return JoinedRoom(
-            room_id, events, dict(self.members.get(room_id, {})), name="Test collective"
+            room_id,
+            events,
+            dict(self.members.get(room_id, {})),
+            name=self.room_names.get(room_id, "Test collective"),
         )
 
     async def process(

@@ -5,7 +5,7 @@ discarded when too few answered, and the room told why."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -83,7 +83,9 @@ async def test_answers_are_kept_with_no_link_to_who_wrote_them(bot: Harness) -> 
             rowids = (await session.execute(text("SELECT rowid, id FROM reflection_answers"))).all()
             assert all(r == k for r, k in rowids)
         # Who answered is kept apart, and says nothing about which answer.
-        asked = (await session.execute(select(ReflectionAsked.user_id, ReflectionAsked.parts))).all()
+        asked = (
+            await session.execute(select(ReflectionAsked.user_id, ReflectionAsked.parts))
+        ).all()
         assert sorted(asked) == [(ALICE, 5), (BOB, 5), (CAROL, 5)]
         # Direct chats are never talk: nothing was counted as airtime.
         assert await session.scalar(select(func.count()).select_from(AirtimeDay)) == 0
@@ -142,6 +144,7 @@ async def test_a_restart_across_the_close_publishes_once(db: Database, clock: Fa
     clock.advance(days=9)
     restarted = Harness(db, make_config(), clock)
     await restarted.rituals.start()
+
     def reflection_posts(sent: list[Sent]) -> list[Sent]:
         return [s for s in in_room(sent) if s.body.startswith(("**Reflection", "Answers"))]
 
