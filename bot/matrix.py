@@ -21,7 +21,9 @@ from nio import (
     JoinError,
     LoginResponse,
     MegolmEvent,
+    RoomCreateEvent,
     RoomCreateResponse,
+    RoomMemberEvent,
     RoomMessagesResponse,
     RoomPreset,
     RoomSendResponse,
@@ -196,6 +198,26 @@ def _room_name(room: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _opened_by_bot(client: AsyncClient, info: Any) -> tuple[bool, str | None]:
+    """Whether the bot created this room, and whom it invited as a direct chat, from the
+    sync's state and timeline (a room new to the bot comes with its whole state)."""
+    created, invitee = False, None
+    for ev in [*getattr(info, "state", []), *info.timeline.events]:
+        if getattr(ev, "sender", None) != client.user_id:
+            continue
+        if isinstance(ev, RoomCreateEvent):
+            created = True
+        elif (
+            isinstance(ev, RoomMemberEvent)
+            and ev.membership == "invite"
+            and ev.state_key != client.user_id
+            and isinstance(ev.content, dict)
+            and ev.content.get("is_direct") is True
+        ):
+            invitee = ev.state_key
+    return created, invitee
+
+
 GAP_PAGE = 100
 GAP_PAGES = 20  # at most 2,000 missed events per room and sync are fetched back
 
@@ -269,6 +291,7 @@ def to_batch(
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.
             log.info("timeline of %s was limited; earlier events are not seen", room_id)
+        created, invitee = _opened_by_bot(client, info)
         joined.append(
             JoinedRoom(
                 room_id=room_id,
@@ -277,6 +300,8 @@ def to_batch(
                 name=_room_name(room),
                 encrypted=bool(room and room.encrypted),
                 power_levels=_power_levels(room),
+                opened_by_bot=created,
+                direct_with=invitee,
             )
         )
     invites: list[Invite] = []

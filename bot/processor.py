@@ -162,8 +162,9 @@ class Processor:
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
         collective, is_new = await collectives.ensure(session, room.room_id, now)
-        invitee = self._direct_invitee(room.events)
-        if invitee and not collective.is_direct and collective.introduced_at is None:
+        invitee = room.direct_with or self._direct_invitee(room.events)
+        opened = room.opened_by_bot or invitee is not None  # the bot never opens collectives
+        if opened and not collective.is_direct and collective.introduced_at is None:
             collective.is_direct = True  # a direct chat the bot opened itself
         if room.name is not None and not collective.is_direct:
             collective.name = room.name[:255]  # (a direct chat is named after the person)
