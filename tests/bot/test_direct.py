@@ -4,10 +4,12 @@ twice, marked direct, and answers routed to the one collective they belong to.""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.direct import NOT_PRIVATE, STRANGER
-from bot.events import Invite, RoomEvent
+from bot.events import Invite, RoomEvent, clean_text
 from storage import collectives, direct
 from storage.models import Collective, DirectChat, Member, ReflectionAnswer, ReflectionRound
 from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, Harness
@@ -172,3 +174,32 @@ async def test_a_chat_that_cannot_be_opened_now_is_opened_later(bot: Harness) ->
     for who in (ALICE, BOB, CAROL):
         assert len([s for s in bot.dms(who) if "capacity" in s.body]) == 1
     assert len(bot.transport.opened) == 3
+
+
+TEXTS = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=80
+) | st.sampled_from(["red", " Green. ", "🔴", "!for", "!for 9", "!mydata", "x" * 2500, "!reflect"])
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+async def test_anything_written_in_a_direct_chat_gets_one_answer(
+    bot: Harness, data: st.DataObject
+) -> None:
+    """While a reflection round and a check-in are open in two groups, whatever a member
+    writes in their direct chat gets exactly one answer there, never an apology, and is
+    never posted to a room."""
+    if not bot.transport.opened:
+        await second_collective(bot)
+        await bot.send("!reflect", BOB)
+        await bot.send("!checkin", BOB, room_id=ROOM2)
+        await bot.answer("hello", ALICE)
+    line = data.draw(TEXTS)
+    if not clean_text(line).strip():
+        return  # nothing is left of it once control characters are dropped: nothing to answer
+    sent = await bot.answer(line, ALICE)
+    assert len(sent) == 1, [s.body for s in sent]
+    assert sent[0].room_id == bot.dm_room(ALICE)
+    assert "Sorry, something went wrong" not in sent[0].body
