@@ -45,7 +45,7 @@ class Bot:
         self.registry = Registry(practices())
         self.db = Database(config.database_url)
         self.client = matrix.new_client(config.matrix)
-        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS)
+        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS, self.clock)
         self.undecrypted = Undecrypted(self.client)
         self.scheduler = AsyncIOScheduler()
         self.rituals = Rituals(

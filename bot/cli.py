@@ -97,14 +97,22 @@ def _summary(config: Config) -> str:
     return "\n".join(lines)
 
 
+def quiet_libraries() -> None:
+    """Libraries log less than the bot. The database drivers' debug lines carry every
+    query's parameters, reflection answers among them, so they never reach a log."""
+    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for name in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=getattr(logging, args.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    quiet_libraries()
     try:
         if args.command == "check-config":
             print(_summary(load(args.config)))

@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.engine import make_url
 
 from handlers.errors import UsageError
-from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, CollectiveSettings
+from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, DEFAULT_PROMPTS, CollectiveSettings
 from handlers.timeparse import duration
 from storage.engine import StorageError, check_url
 
@@ -148,6 +148,18 @@ def _positive(value: int) -> None:
         raise ValueError("must not be negative")
 
 
+def _at_least_one(value: int) -> None:
+    if value < 1:
+        raise ValueError("must be at least 1")
+
+
+def _prompts(value: list[str]) -> None:
+    if not [p for p in value if p.strip()]:
+        raise ValueError("needs at least one prompt")
+    if any(len(p) > 500 for p in value) or len(value) > 10:
+        raise ValueError("holds at most 10 prompts of at most 500 characters")
+
+
 def _database(value: str) -> None:
     try:
         check_url(value)
@@ -194,8 +206,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "gallery": Key(str, "", check=_cron_or_off),
     },
     "rituals": {
-        "reflection_open_days": Key(int, 7, check=_positive),
-        "reflection_min_answers": Key(int, 3, check=_positive),
+        "reflection_open_days": Key(int, 7, check=_at_least_one),
+        "reflection_min_answers": Key(int, 3, check=_at_least_one),
+        "reflection_prompts": Key(list, list(DEFAULT_PROMPTS), item=str, check=_prompts),
         "checkin_after_days": Key(int, 3, check=_positive),
         "entry_sprint_days": Key(int, 14, check=_positive),
     },
@@ -287,6 +300,7 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         schedule=dict(sections["schedule"]),
         reflection_open_days=rituals["reflection_open_days"],
         reflection_min_answers=rituals["reflection_min_answers"],
+        reflection_prompts=tuple(p.strip() for p in rituals["reflection_prompts"] if p.strip()),
         checkin_after_days=rituals["checkin_after_days"],
         entry_sprint_days=rituals["entry_sprint_days"],
         roles=names(sections["roles"]["default"]),

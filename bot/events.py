@@ -91,9 +91,15 @@ class JoinedRoom:
     name: str | None = None
     encrypted: bool = False
     power_levels: dict[str, Any] | None = None  # the room's m.room.power_levels content
+    # Facts from the room's state that make it a direct chat the bot opened itself: it
+    # created the room, and whom it invited with `is_direct` (they survive a restart).
+    opened_by_bot: bool = False
+    direct_with: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "room_id", clean_text(str(self.room_id)))
+        _set(self, "opened_by_bot", self.opened_by_bot is True)
+        _set(self, "direct_with", _optional(self.direct_with))
         _set(
             self,
             "members",

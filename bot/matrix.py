@@ -12,14 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DirectRoomsResponse,
     JoinError,
     LoginResponse,
     MegolmEvent,
+    RoomCreateEvent,
+    RoomCreateResponse,
+    RoomMemberEvent,
     RoomMessagesResponse,
+    RoomPreset,
     RoomSendResponse,
     SyncResponse,
     UploadResponse,
@@ -204,6 +210,26 @@ def _room_name(room: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _opened_by_bot(client: AsyncClient, info: Any) -> tuple[bool, str | None]:
+    """Whether the bot created this room, and whom it invited as a direct chat, from the
+    sync's state and timeline (a room new to the bot comes with its whole state)."""
+    created, invitee = False, None
+    for ev in [*getattr(info, "state", []), *info.timeline.events]:
+        if getattr(ev, "sender", None) != client.user_id:
+            continue
+        if isinstance(ev, RoomCreateEvent):
+            created = True
+        elif (
+            isinstance(ev, RoomMemberEvent)
+            and ev.membership == "invite"
+            and ev.state_key != client.user_id
+            and isinstance(ev.content, dict)
+            and ev.content.get("is_direct") is True
+        ):
+            invitee = ev.state_key
+    return created, invitee
+
+
 GAP_PAGE = 100
 GAP_PAGES = 20  # at most 2,000 missed events per room and sync are fetched back
 
@@ -282,6 +308,7 @@ def to_batch(
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered.
             log.info("timeline of %s was limited; earlier events are not seen", room_id)
+        created, invitee = _opened_by_bot(client, info)
         joined.append(
             JoinedRoom(
                 room_id=room_id,
@@ -290,6 +317,8 @@ def to_batch(
                 name=_room_name(room),
                 encrypted=bool(room and room.encrypted),
                 power_levels=_power_levels(room),
+                opened_by_bot=created,
+                direct_with=invitee,
             )
         )
     invites: list[Invite] = []
@@ -445,6 +474,68 @@ class NioTransport:
         code = getattr(resp, "status_code", None) or ""
         retry = code in TRANSIENT or not code.startswith("M_")
         return SendOutcome(False, retry=retry, error=f"{code}: {getattr(resp, 'message', resp)}")
+
+    async def _direct_map(self) -> dict[str, list[str]]:
+        """The bot's `m.direct` account data: user id -> rooms. Empty when it has none;
+        raises when the homeserver cannot say (so it is never overwritten blindly)."""
+        resp = await self.client.list_direct_rooms()
+        if isinstance(resp, DirectRoomsResponse):
+            rooms = resp.rooms if isinstance(resp.rooms, dict) else {}
+            return {
+                str(user): [r for r in listed if isinstance(r, str)]
+                for user, listed in rooms.items()
+                if isinstance(listed, list)
+            }
+        if getattr(resp, "status_code", None) == "M_NOT_FOUND":
+            return {}
+        raise RuntimeError(f"could not read m.direct: {getattr(resp, 'message', resp)}")
+
+    async def find_direct(self, user_id: str) -> str | None:
+        for room_id in (await self._direct_map()).get(user_id, []):
+            room = self.client.rooms.get(room_id)
+            if room is not None and set(room.users) == {self.client.user_id, user_id}:
+                return room_id
+        return None
+
+    async def create_direct(self, user_id: str) -> str:
+        resp = await self.client.room_create(
+            is_direct=True,
+            preset=RoomPreset.trusted_private_chat,
+            invite=[user_id],
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        if not isinstance(resp, RoomCreateResponse):
+            raise RuntimeError(f"could not open a direct chat: {getattr(resp, 'message', resp)}")
+        return str(resp.room_id)
+
+    async def mark_direct(self, user_id: str, room_id: str) -> None:
+        mapping = await self._direct_map()
+        listed = mapping.setdefault(user_id, [])
+        if room_id in listed:
+            return
+        listed.append(room_id)
+        path = (
+            "/_matrix/client/v3/user/"
+            + quote(self.client.user_id, safe="")
+            + "/account_data/m.direct"
+        )
+        resp = await self.client.send(
+            "PUT",
+            path,
+            json.dumps(mapping),
+            headers={
+                "Authorization": f"Bearer {self.client.access_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        if resp.status != 200:
+            raise RuntimeError(f"m.direct not updated: HTTP {resp.status}")
 
 
 async def housekeeping(client: AsyncClient) -> None:

@@ -75,4 +75,5 @@ class QueuedOutgoing:
             content,
             self.clock.now(),
             attachment=attachment,
+            direct_to=message.direct_to,
         )

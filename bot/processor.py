@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import direct as direct_chats
 from bot.config import Config
 from bot.database import Database
 from bot.dispatch import dispatch
@@ -25,7 +26,7 @@ from bot.events import Batch, JoinedRoom, RoomEvent
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Clock, Context, Runtime
 from handlers.registry import Reaction, Registry, Said
-from storage import collectives, events, sync_state
+from storage import collectives, direct, events, sync_state
 from storage.models import Collective
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,7 @@ class Processor:
                     )
             for room_id in batch.left:
                 await collectives.mark_left(session, room_id, now)
+                await direct.closed(session, room_id)  # a direct chat the bot is out of
             await sync_state.set_token(session, self.account, batch.next_batch, now)
         if self.hooks.on_new_collective:
             for room_id in new_rooms:
@@ -160,21 +162,48 @@ class Processor:
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
         collective, is_new = await collectives.ensure(session, room.room_id, now)
-        if room.name is not None:
-            collective.name = room.name[:255]
+        invitee = room.direct_with or self._direct_invitee(room.events)
+        opened = room.opened_by_bot or invitee is not None  # the bot never opens collectives
+        if opened and not collective.is_direct and collective.introduced_at is None:
+            collective.is_direct = True  # a direct chat the bot opened itself
+        if room.name is not None and not collective.is_direct:
+            collective.name = room.name[:255]  # (a direct chat is named after the person)
         if room.power_levels is not None:
             snapshot = json.dumps(room.power_levels, sort_keys=True)
             if collective.power_levels != snapshot:
                 collective.power_levels = snapshot
         listed = self.config.for_room(room.room_id).bots
-        await collectives.sync_members(session, collective, room.members, now, listed)
+        # Who the room had before this batch: a join by anyone else is an arrival.
+        seen = (
+            set() if collective.is_direct else await collectives.known_users(session, collective.id)
+        )
+        if not collective.is_direct:  # who is in a direct chat is no member list to keep
+            await collectives.sync_members(session, collective, room.members, now, listed)
+        partner = None
+        private = len(room.members) <= 1
+        if collective.is_direct and not private:
+            await direct.closed(session, room.room_id)  # a third person came in: not private
+        elif collective.is_direct:
+            partner = invitee or (next(iter(room.members)) if room.members else None)
+            # Whom the bot invited, or a member who opened the chat: never a stranger.
+            if partner and (invitee or await collectives.ever_member(session, partner)):
+                await direct.record(session, partner, room.room_id, now)
+            partner = partner or await direct.user_for_room(session, room.room_id)
 
         timeline = [] if initial else self._while_present(room.events, is_new)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}
         membership: dict[str, str] = {}  # as of the event, from the timeline so far
         for event in timeline:
             if event.type == "m.room.member" and event.state_key:
-                membership[event.state_key] = str(event.content.get("membership"))
+                user, now_is = event.state_key, str(event.content.get("membership"))
+                membership[user] = now_is
+                if collective.is_direct:
+                    if user == partner and now_is in ("leave", "ban"):
+                        await direct.closed(session, room.room_id)
+                elif now_is == "join" and user != self.account and user not in seen:
+                    seen.add(user)  # a display name change later is no second arrival
+                    if user in room.members:
+                        await self._arrived(session, collective, user, event.event_id)
                 continue
             if event.sender == self.account:
                 continue
@@ -184,7 +213,7 @@ class Processor:
             ):
                 continue  # not a member when it was sent: neither talk nor a command
             if event.type == "m.room.message":
-                await self._message(session, collective, event)
+                await self._message(session, collective, event, private=private)
             elif event.type == "m.room.redaction":
                 await self._redaction(session, collective, event)
             elif event.type == "m.reaction":
@@ -196,6 +225,31 @@ class Processor:
             for hook in self.registry.join_hooks:
                 await hook(ctx)
         return is_new
+
+    def _direct_invitee(self, timeline: list[RoomEvent]) -> str | None:
+        """Whom the bot itself invited to this room as a direct chat (`is_direct` on its
+        invitation, a fact in the room's history that survives a replay or a crash)."""
+        for ev in timeline:
+            if (
+                ev.type == "m.room.member"
+                and ev.sender == self.account
+                and ev.state_key
+                and ev.state_key != self.account
+                and ev.content.get("membership") == "invite"
+                and ev.content.get("is_direct") is True
+            ):
+                return ev.state_key
+        return None
+
+    async def _arrived(
+        self, session: AsyncSession, collective: Collective, user_id: str, event_id: str
+    ) -> None:
+        """Someone joined a collective's room while the bot was there."""
+        if not self.registry.member_join_hooks:
+            return
+        ctx = self._context(session, collective, None, None, f"join|{event_id}")
+        for hook in self.registry.member_join_hooks:
+            await hook(ctx, user_id)
 
     @staticmethod
     def _member_at_end(room: JoinedRoom, sender: str, later: set[str]) -> bool:
@@ -218,7 +272,7 @@ class Processor:
         return kept
 
     async def _message(
-        self, session: AsyncSession, collective: Collective, event: RoomEvent
+        self, session: AsyncSession, collective: Collective, event: RoomEvent, *, private: bool
     ) -> None:
         content = event.content
         msgtype = content.get("msgtype")
@@ -242,6 +296,9 @@ class Processor:
             session, collective, event.sender, event.event_id, event.event_id, mentioned(content)
         )
         ctx.thread = thread_of(content)
+        if collective.is_direct:
+            await self._direct(ctx, text, is_command=is_command, private=private)
+            return
         said = Said(event.event_id, event.sender, len(text.split()), _when(event), is_command)
         for listener in self.registry.message_listeners:
             await listener(ctx, said)
@@ -265,6 +322,33 @@ class Processor:
         reaction = Reaction(event.event_id, event.sender, target, key, _when(event))
         for listener in self.registry.reaction_listeners:
             await listener(ctx, reaction)
+
+    async def _direct(self, dm: Context, text: str, *, is_command: bool, private: bool) -> None:
+        """A message in a direct chat: never talk to count, and never logged. Someone the
+        bot has never seen in a collective gets one polite line; in a chat of more than
+        two, nothing is taken as an answer."""
+        if not await collectives.ever_member(dm.session, dm.author):
+            await dm.reply(direct_chats.STRANGER)
+        elif not private:
+            await dm.reply(direct_chats.NOT_PRIVATE)
+        elif is_command:
+            await dispatch(dm, self.registry, text[len(dm.prefix) :])
+        elif text:
+
+            def context_for(collective: Collective) -> Context:
+                return Context(
+                    session=dm.session,
+                    clock=self.clock,
+                    settings=self.config.for_room(collective.room_id),
+                    collective=collective,
+                    outgoing=dm.outgoing,  # one numbering of what this event causes
+                    runtime=self.runtime(collective.room_id),
+                    author=dm.author,
+                    event_id=dm.event_id,
+                    answer_room=dm.room_id,
+                )
+
+            await direct_chats.route(dm, self.registry, text, context_for)
 
     async def _redaction(
         self, session: AsyncSession, collective: Collective, event: RoomEvent

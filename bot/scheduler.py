@@ -237,7 +237,8 @@ class Rituals:
             await self.run_due(job.name, room_id)
 
     async def housekeeping(self) -> None:
-        """Forget event ids and counted-message keys older than RETENTION.
+        """Forget event ids, counted-message keys and past occurrences of scheduled jobs
+        (all but the latest of each) older than RETENTION.
 
         Not a practice's ritual: nothing is posted, and running it twice does no harm."""
         try:
@@ -245,6 +246,7 @@ class Rituals:
                 cutoff = self.clock.now() - RETENTION
                 await events.prune(session, cutoff)
                 await airtime.prune_counted(session, cutoff)
+                await occurrences.prune(session, cutoff)
         except Exception:
             log.exception("pruning old event ids failed; will retry tomorrow")
 

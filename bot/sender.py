@@ -9,9 +9,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from bot import formatter
+from bot.clock import SystemClock
 from bot.database import Database
 from bot.outgoing import RENDER_PREFIX
-from storage import collectives, outbox
+from handlers.context import Clock
+from storage import collectives, direct, outbox
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,19 @@ class Transport(Protocol):
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
     ) -> SendResult: ...
 
+    async def find_direct(self, user_id: str) -> str | None:
+        """A direct chat with the user the bot is already in (its `m.direct`, with the
+        user still there), if any."""
+        ...
+
+    async def create_direct(self, user_id: str) -> str:
+        """Open an encrypted direct chat, inviting the user with `is_direct`; its room id."""
+        ...
+
+    async def mark_direct(self, user_id: str, room_id: str) -> None:
+        """List the room under the user in the bot's own `m.direct` account data."""
+        ...
+
 
 class Sender:
     def __init__(
@@ -48,10 +63,12 @@ class Sender:
         db: Database,
         transport: Transport,
         renderers: Mapping[str, Callable[[bytes], tuple[bytes, int, int]]] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.transport = transport
         self.renderers = renderers or {}
+        self.clock = clock or SystemClock()
         self._lock = asyncio.Lock()
         # room -> why messages to it were given up, since the start (for `!status`).
         self.dropped: dict[str, list[str]] = {}
@@ -106,7 +123,8 @@ class Sender:
             async with self.db.transaction() as session:
                 queued = await outbox.pending(session, limit=500)
                 rows = [
-                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts) for r in queued
+                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts, r.direct_to)
+                    for r in queued
                 ]
                 attachments = {
                     r.id: (r.attachment, r.attachment_type or "application/octet-stream")
@@ -115,14 +133,18 @@ class Sender:
                 }
                 left = set(await collectives.left_rooms(session))
             blocked: set[str] = set()
-            for row_id, room_id, event_type, content, txn, attempts in rows:
-                if room_id in blocked:
+            for row_id, room_id, event_type, content, txn, attempts, direct_to in rows:
+                # Order is kept per room, and per person for direct messages.
+                key = f"direct|{direct_to}" if direct_to else room_id
+                if key in blocked:
                     continue
-                if room_id in left:
+                if room_id in left and not direct_to:
                     log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
                     await self._settle(row_id, done=True)
                     continue
                 try:
+                    if direct_to:
+                        room_id = await self._direct_room(row_id, direct_to)
                     body = json.loads(content)
                     if row_id in attachments:
                         await self._attach(room_id, body, *attachments[row_id])
@@ -138,7 +160,7 @@ class Sender:
                 elif retry and attempts + 1 < MAX_ATTEMPTS:
                     log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
                     await self._settle(row_id, done=False, error=error)
-                    blocked.add(room_id)
+                    blocked.add(key)
                 else:
                     log.error(
                         "dropping message %s to %s after %d tries: %s",
@@ -173,6 +195,35 @@ class Sender:
             if errors
             else []
         )
+
+    async def _direct_room(self, row_id: int, user_id: str) -> str:
+        """The direct chat a queued direct message goes to: the one on record, else one the
+        bot is already in, else a new one. A new room is recorded the moment it exists, so
+        a crash before the message is sent does not open a second one."""
+        async with self.db.transaction() as session:
+            room_id = await direct.room_for(session, user_id)
+        if room_id is None:
+            room_id = await self.transport.find_direct(user_id)
+            if room_id is not None:
+                async with self.db.transaction() as session:
+                    known = await collectives.by_room(session, room_id)
+                if known is not None and not known.is_direct:
+                    room_id = None  # a collective's room of two is no direct chat
+            opened = room_id is None
+            if room_id is None:
+                room_id = await self.transport.create_direct(user_id)
+                log.info("opened a direct chat %s", room_id)
+            async with self.db.transaction() as session:
+                await collectives.mark_direct(session, room_id, self.clock.now())
+                room_id = await direct.record(session, user_id, room_id, self.clock.now())
+            if opened:
+                try:
+                    await self.transport.mark_direct(user_id, room_id)
+                except Exception as exc:  # the chat works without it; clients just file it
+                    log.warning("could not list %s in m.direct: %r", room_id, exc)
+        async with self.db.transaction() as session:
+            await outbox.set_room(session, row_id, room_id)
+        return room_id
 
     async def _settle(self, row_id: int, *, done: bool, error: str = "") -> None:
         async with self.db.transaction() as session:

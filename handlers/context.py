@@ -53,6 +53,8 @@ class Rows:
         return item if isinstance(item, Mapping) else {"item": item}
 
 
+FORMER = "a former member"  # whoever asked to be forgotten, in the records that stay
+
 # One way to show a day and one to show a moment, in the collective's zone.
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%a %d %b %Y %H:%M"
@@ -72,6 +74,9 @@ class Message:
     # for an m.notice); otherwise an m.notice, as replies are.
     notify: bool = False
     thread: str | None = None  # the root of the thread the command was typed in
+    # A direct message to this user: `room_id` is empty, and the bot opens (or reuses) its
+    # direct chat with them when it sends.
+    direct_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,13 +135,16 @@ class Context:
     thread: str | None = None  # the thread root, when the command was typed in a thread
     late_by: float = 0.0  # seconds a scheduled run started after its due time
     due_at: datetime | None = None  # the due time of a scheduled run
+    # An answer given in a direct chat: the collective is the one it belongs to, and
+    # replies go back to this direct chat (never to the collective's room).
+    answer_room: str | None = None
 
     def __post_init__(self) -> None:
         # Plain copies: a rolled-back savepoint may expire the ORM object, and an
         # apology must still know where to go.
-        self.room_id: str = self.collective.room_id
+        self.room_id: str = self.answer_room or self.collective.room_id
         self.collective_id: int = self.collective.id
-        self.is_direct: bool = self.collective.is_direct
+        self.is_direct: bool = self.collective.is_direct or self.answer_room is not None
         self._names: dict[str, Mention] | None = None
 
     @property
@@ -197,8 +205,27 @@ class Context:
             Message(self.room_id, description, values, self.event_id, file=file, thread=self.thread)
         )
 
-    async def mention(self, user_id: str, *, ping: bool = True) -> Mention:
-        """A member by display name; `ping=False` names them without a notification."""
+    async def dm(self, user_id: str, template: str, /, **values: object) -> None:
+        """A direct message to one person, which must reach them (an m.text). It is queued
+        with whatever caused it; the bot opens (or reuses) an encrypted direct chat with
+        them when it sends, after the commit."""
+        await self.outgoing.post(
+            Message("", template, values, None, notify=True, direct_to=user_id)
+        )
+
+    async def dm_file(
+        self, user_id: str, file: File, description: str, /, **values: object
+    ) -> None:
+        """A file (`!mydata`) in the person's direct chat."""
+        await self.outgoing.post(
+            Message("", description, values, None, file=file, direct_to=user_id)
+        )
+
+    async def mention(self, user_id: str | None, *, ping: bool = True) -> Mention:
+        """A member by display name; `ping=False` names them without a notification.
+        None (someone who asked to be forgotten) is "a former member"."""
+        if user_id is None:
+            return Mention("", FORMER, ping=False)
         known = (await self.quiet_names()).get(user_id)
         return Mention(user_id, known.name if known else None, ping)
 

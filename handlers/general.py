@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
+
 from handlers.arguments import Number, Text
-from handlers.context import Context, Rows
+from handlers.context import Context, File, Rows
+from handlers.personal import SHORT, document
 from handlers.registry import Command, Practice
-from storage import audit, outbox
+from storage import audit, collectives, direct, outbox, personal
 
 practice = Practice("General", "Help, liveness and what the bot keeps.")
 
@@ -36,10 +40,27 @@ KEPT = {
     "budget_entries": "budget entries: amount, currency, what for, who, when (and when deleted)",
     "second_requests": "requests waiting for a second member: what, who asked, who seconded, when",
     "audit_log": "a log of who changed what, and when",
-    "outbox": "the bot's own messages until the homeserver has accepted them",
+    "outbox": "the bot's own messages until the homeserver has accepted them (for a direct "
+    "message: to whom)",
     "sync_tokens": "where the bot is in the room's history",
     "occurrences": "when each scheduled ritual ran",
     "job_anchors": "since when each scheduled ritual applies",
+    "direct_chats": "for each person the bot has a direct chat with: the room, and which "
+    "group their answers there are for when they said so",
+    "reflection_rounds": "reflection rounds: when each opened and closes, the prompts, "
+    "whether the reminder went out, and once closed how many answered and whether the "
+    "answers were posted",
+    "reflection_asked": "while a round is open: who was asked and how many answers each "
+    "gave, never which; deleted when the round closes",
+    "reflection_answers": "reflection answers: the text and its round, with no name, no "
+    "time and no order; deleted unread when a round has too few",
+    "campaigns": "campaigns: name, when they started and ended",
+    "checkins": "check-ins: when, after which campaign, and the counts of each answer",
+    "checkin_answers": "who was asked at a check-in and their answer (green, yellow or "
+    "red), until two weeks after it closes",
+    "entry_sprints": "newcomers' entry sprints: who, when they start and end, when the "
+    "group looked back",
+    "forget_requests": "who asked to be forgotten, for the minutes until they confirm",
 }
 
 PRIVACY = (
@@ -55,6 +76,17 @@ PRIVACY = (
     "the room's name and power levels.\n"
     "- For 30 days it keeps the ids of events it has handled, direct chats included, so "
     "nothing is acted on twice; it never counts what you write in a direct chat with it.\n"
+    "- Reflection answers you write in your direct chat with it are kept with no name, no "
+    "time and no order: nobody reading its database can tell who wrote what, so nobody "
+    "can show or delete yours either. Who has answered is kept apart while a round is "
+    "open, only to limit how many answers each gives, and forgotten when it closes.\n"
+    "- Check-in answers (green, yellow, red) are kept with your name for two weeks after "
+    "the check-in, so rotation can skip a red one in the week after a campaign; the room "
+    "sees only the counts. It also keeps campaigns, newcomers' entry sprints, and which "
+    "room is your direct chat with it.\n"
+    "- `{prefix}mydata` sends you everything it keeps about you; `{prefix}forgetme` erases "
+    "it (shared records such as decisions, notes and the ledger keep their text, with you "
+    "shown as a former member).\n"
     "- The numbers are mirrors for the group, not scores for people."
 )
 
@@ -62,7 +94,10 @@ INTRO = (
     "Hello! I'm **Flattening**, a helper for keeping power shared in this group. "
     "I keep a labour ledger, rotate roles fairly, map who knows what, run a fair speaking "
     "stack in meetings, and hold up mirrors (who talks, who works, who holds power) for "
-    "your reflection.\n\n" + PRIVACY + "\n\nEvery member has the same commands; there is no admin. "
+    "your reflection. I also run anonymous reflection rounds and check-ins after intense "
+    "campaigns by direct message, and welcome newcomers.\n\n"
+    + PRIVACY
+    + "\n\nEvery member has the same commands; there is no admin. "
     "Type `{prefix}help` to see them."
 )
 
@@ -210,4 +245,132 @@ async def audit_log(ctx: Context, count: int | None) -> None:
         "**Latest {n} changes**\n{rows}",
         n=len(entries),
         rows=Rows("- {at}: {who} {action} {detail}", rows),
+    )
+
+
+FORGET_WINDOW = timedelta(minutes=10)
+
+
+@practice.command(
+    "mydata",
+    summary="Everything the bot keeps about you, sent to you in a direct message.",
+    examples=("!mydata",),
+    direct_ok=True,
+)
+async def mydata(ctx: Context) -> None:
+    doc = document(ctx, await personal.about(ctx.session, ctx.author))
+    here = ctx.is_direct
+    if len(doc) <= SHORT:
+        if here:
+            await ctx.reply("{doc}", doc=doc)
+        else:
+            await ctx.dm(ctx.author, "{doc}", doc=doc)
+    else:
+        name = "flattening-mydata.md"
+        file = File(doc.encode("utf-8"), name, "text/markdown")
+        summary = "Everything I keep about you, as a Markdown file ({n} characters)."
+        if here:
+            await ctx.post_file(file, summary, n=len(doc))
+        else:
+            await ctx.dm_file(ctx.author, file, summary, n=len(doc))
+    if not here:
+        await ctx.reply(
+            "I sent {who} what I keep about them in a direct message.",
+            who=await ctx.mention(ctx.author, ping=False),
+        )
+
+
+@practice.command(
+    "forgetme",
+    summary="Erase what the bot keeps about you (it asks you to confirm first).",
+    examples=("!forgetme",),
+    direct_ok=True,
+)
+async def forgetme(ctx: Context) -> None:
+    until = ctx.now() + FORGET_WINDOW
+    await personal.ask_to_forget(ctx.session, ctx.author, until)
+    await ctx.reply(
+        "This erases what I keep about you in every group I serve: your airtime counts, "
+        "knowledge, place on speaking stacks, swap requests, check-in answers, entry "
+        "sprints, our direct chat, and your membership of rooms you have left (a room you "
+        "are in shows you, so your user id and name stay while you are there). Shared "
+        "records keep their text with you shown as a former member: decisions, answers and "
+        "dissent, notes, budget entries, the labour ledger, tasks, role terms, meetings, "
+        "requests for a second member (yours still waiting are cancelled) and the audit "
+        "log. A role you hold is released. Your reflection answers cannot be found or "
+        "deleted: nothing links them to you. To go ahead, answer `{p}forgetme confirm` "
+        "before {until}.",
+        p=ctx.prefix,
+        until=ctx.time(until),
+    )
+
+
+@practice.command(
+    "forgetme confirm",
+    summary="Confirm `!forgetme` within 10 minutes: your records are erased.",
+    examples=("!forgetme confirm",),
+    direct_ok=True,
+)
+async def forgetme_confirm(ctx: Context) -> None:
+    if not await personal.may_forget(ctx.session, ctx.author, ctx.now()):
+        await ctx.reply(
+            "Nothing to confirm: type `{p}forgetme` first; a request lasts {m} minutes.",
+            p=ctx.prefix,
+            m=int(FORGET_WINDOW.total_seconds() // 60),
+        )
+        return
+    done = await personal.forget(ctx.session, ctx.author, ctx.now(), random.SystemRandom())
+    await ctx.reply(
+        "Done: I erased what I kept about you{changed}. Shared records now show a former "
+        "member where they named you.",
+        changed=" (" + ", ".join(f"{kind}: {n}" for kind, n in done.items()) + ")" if done else "",
+    )
+
+
+@practice.command(
+    "for",
+    Text("group", optional=True, max_length=255),
+    summary="In your direct chat with the bot: which group your answers there are for.",
+    examples=("!for", "!for Tenants union"),
+    direct_ok=True,
+)
+async def answers_for(ctx: Context, group: str | None) -> None:
+    if not ctx.is_direct:
+        await ctx.reply("`{p}for` works in your direct chat with me.", p=ctx.prefix)
+        return
+    mine = await collectives.memberships(ctx.session, ctx.author)
+    names = [c.name or c.room_id for c in mine]
+    listed = Rows("{n}. {name}", [{"n": i, "name": n} for i, n in enumerate(names, start=1)])
+    if not mine:
+        await ctx.reply("You are not in any of the groups I serve now.")
+        return
+    if group is None:
+        chat = await direct.chat(ctx.session, ctx.author)
+        focus = next((c for c in mine if chat and c.id == chat.focus_collective_id), None)
+        await ctx.reply(
+            "Your groups:\n{groups}\n"
+            + ("Answers here are for **{focus}**." if focus else "No group is chosen.")
+            + " `{p}for <number or name>` chooses one.",
+            groups=listed,
+            focus=(focus.name or focus.room_id) if focus else "",
+            p=ctx.prefix,
+        )
+        return
+    wanted = " ".join(group.split()).casefold()
+    chosen = [
+        c for i, c in enumerate(mine, 1) if wanted in (str(i), (c.name or c.room_id).casefold())
+    ]
+    if not chosen:
+        chosen = [c for c in mine if wanted in (c.name or c.room_id).casefold()]
+    if len(chosen) != 1:
+        await ctx.reply(
+            "`{g}` does not name one of your groups:\n{groups}\nWrite its number or name.",
+            g=group[:60],
+            groups=listed,
+        )
+        return
+    await direct.set_focus(ctx.session, ctx.author, chosen[0].id)
+    await ctx.reply(
+        "Your answers here are for **{name}** from now on.",
+        name=chosen[0].name or chosen[0].room_id,
     )

@@ -164,7 +164,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
     values["members_n"], values["p"] = len(names), ctx.prefix
     by_role: dict[str, list[str]] = {}
     for role, user in held:
-        label = names.get(user, "a former member")
+        label = names.get(user or "", "a former member")
         if label not in by_role.setdefault(role, []):
             by_role[role].append(label)
     lines.append("**Roles held**")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from handlers import (
     airtime,
+    checkins,
     decisions,
+    entry,
     general,
     knowledge,
     ledger,
     meetings,
     membership,
     powermap,
+    reflection,
     roles,
     rotation_jobs,
     seconds,
@@ -32,5 +35,8 @@ def practices() -> list[Practice]:
         meetings.practice,
         decisions.practice,
         ledger.practice,
+        reflection.practice,
+        checkins.practice,
+        entry.practice,
         seconds.practice,
     ]

@@ -24,6 +24,8 @@ from handlers.settings import CollectiveSettings
 Handler = Callable[..., Awaitable[None]]
 JobHandler = Callable[[Context], Awaitable[None]]
 JoinHook = Callable[[Context], Awaitable[None]]
+# A member's arrival in a room the bot was already in: (context, their user id).
+MemberJoinHook = Callable[[Context, str], Awaitable[None]]
 # Carries out an overwrite once a second member confirmed it; returns what was done.
 Overwrite = Callable[[Context, dict[str, Any]], Awaitable[str]]
 
@@ -186,6 +188,28 @@ class Job:
     handler: JobHandler
 
 
+AnswerTaker = Callable[[Context, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DirectAnswers:
+    """Questions a practice puts to members by direct message, and how it takes answers.
+
+    The context `waiting` and `take` get is the collective's, with `ctx.author` the member
+    who wrote and replies going back to their direct chat. `waiting` says whether this
+    collective waits for an answer from them now; `accepts` whether a text has the shape
+    of one (`shape` says it in words); `take` keeps it. Which collective a direct answer
+    belongs to is the bot's to find out (`bot/direct.py`): a practice only ever sees one.
+    """
+
+    practice: str
+    what: str  # e.g. "the reflection round"
+    shape: str  # e.g. "any text", "one word: green, yellow or red"
+    waiting: Callable[[Context], Awaitable[bool]]
+    accepts: Callable[[str], bool]
+    take: AnswerTaker
+
+
 @dataclass
 class Practice:
     """One practice's commands and scheduled jobs, declared next to their handlers."""
@@ -197,6 +221,8 @@ class Practice:
     message_listeners: list[MessageListener] = field(default_factory=list)
     redaction_listeners: list[RedactionListener] = field(default_factory=list)
     join_hooks: list[JoinHook] = field(default_factory=list)
+    member_join_hooks: list[MemberJoinHook] = field(default_factory=list)
+    direct_answers: list[DirectAnswers] = field(default_factory=list)
     overwrites: dict[str, Overwrite] = field(default_factory=dict)
     reaction_listeners: list[ReactionListener] = field(default_factory=list)
 
@@ -220,6 +246,30 @@ class Practice:
         """Run once when the bot first finds itself in a collective's room."""
         self.join_hooks.append(func)
         return func
+
+    def on_member_join(self, func: MemberJoinHook) -> MemberJoinHook:
+        """Run when someone joins a collective's room the bot is already in (members
+        there when the bot arrives are not newcomers; direct chats never count)."""
+        self.member_join_hooks.append(func)
+        return func
+
+    def answers(
+        self,
+        what: str,
+        *,
+        waiting: Callable[[Context], Awaitable[bool]],
+        accepts: Callable[[str], bool] = lambda text: True,
+        shape: str = "any text",
+    ) -> Callable[[AnswerTaker], AnswerTaker]:
+        """Declare how this practice takes answers members write in a direct chat."""
+
+        def register(func: AnswerTaker) -> AnswerTaker:
+            self.direct_answers.append(
+                DirectAnswers(self.title, what, shape, waiting, accepts, func)
+            )
+            return func
+
+        return register
 
     def on_message(self, func: MessageListener) -> MessageListener:
         self.message_listeners.append(func)
@@ -291,6 +341,13 @@ class Registry:
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
         self.reaction_listeners = [f for p in self.practices for f in p.reaction_listeners]
+        self.member_join_hooks = [f for p in self.practices for f in p.member_join_hooks]
+        # Where one text could answer two questions in one collective (`red` while both a
+        # check-in and a reflection round are open), the narrower question takes it.
+        self.direct_answers = sorted(
+            (a for p in self.practices for a in p.direct_answers),
+            key=lambda a: a.shape == "any text",
+        )
         self.overwrites: dict[str, Overwrite] = {}
         for practice in self.practices:
             for action, func in practice.overwrites.items():

@@ -9,7 +9,7 @@ from datetime import datetime
 from handlers.context import Context
 from handlers.fairness import Candidate, assign, notional_last
 from handlers.timeparse import duration
-from storage import collectives, roles
+from storage import checkins, collectives, entry, roles
 from storage.models import Role
 
 DEFAULT_SCOPES = {
@@ -39,14 +39,28 @@ async def ensure_roles(ctx: Context) -> list[Role]:
     return sorted(existing.values(), key=lambda r: r.id)
 
 
+async def resting(ctx: Context, at: datetime) -> set[str]:
+    """Who rotation leaves out at `at` besides the away: newcomers in an entry sprint,
+    and, in the week after a campaign ended, whoever answered red at its check-in."""
+    out = await entry.collaborators(ctx.session, ctx.collective_id)
+    rest = await checkins.rest_week(ctx.session, ctx.collective_id, at)
+    if rest is not None:
+        out |= rest.red
+    return out
+
+
 async def candidates(ctx: Context, role: Role, at: datetime, busy: set[str]) -> list[Candidate]:
-    """Everyone who could take the role at `at`: joined and not away, with their history."""
+    """Everyone who could take the role at `at`: joined, not away, not in an entry sprint,
+    not resting after a campaign; with their history."""
     window_start = at - duration(ctx.settings.fairness_window)
     held = await roles.history(ctx.session, role.id, window_start)
     began = await roles.first_start(ctx.session, role.id)
     out = []
+    left_out = await resting(ctx, at)
     for m in await collectives.members(ctx.session, ctx.collective_id):
         if m.away_until is not None and m.away_until > at:
+            continue
+        if m.user_id in left_out:
             continue
         count, last = held.get(m.user_id, (0, None))
         newcomer = began is not None and m.first_seen_at > began and count == 0

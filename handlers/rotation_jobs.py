@@ -15,7 +15,8 @@ from handlers.fairness import assign
 from handlers.registry import Practice
 from handlers.rotation import candidates, ensure_roles, term_end
 from handlers.settings import CollectiveSettings
-from storage import roles
+from storage import checkins, roles
+from storage.checkins import REST_WEEK
 
 practice = Practice("Rotation", "The weekly rotation of roles and the day-before reminder.")
 
@@ -28,7 +29,7 @@ def daily_at_rotation_time(settings: CollectiveSettings) -> str:
     return f"{minute} {hour} * * *"
 
 
-async def _label(ctx: Context, user_id: str, ping: bool) -> Mention:
+async def _label(ctx: Context, user_id: str | None, ping: bool) -> Mention:
     return await ctx.mention(user_id, ping=ping)
 
 
@@ -39,7 +40,11 @@ async def rotate(ctx: Context) -> None:
     all_roles = await ensure_roles(ctx)
     current = {r.id: await roles.current_term(ctx.session, r.id) for r in all_roles}
     continuing = {r.id for r in all_roles if (t := current[r.id]) and t.ends_at > due + SLACK}
-    busy = {t.user_id for rid, t in current.items() if t is not None and rid in continuing}
+    busy = {
+        t.user_id
+        for rid, t in current.items()
+        if t is not None and t.user_id is not None and rid in continuing
+    }
 
     late = ""
     if ctx.late_by:
@@ -105,15 +110,27 @@ async def rotate(ctx: Context) -> None:
     lines = Rows(
         "- {line}", [{"line": Rows("**{role}**{scope}: " + str(r.pop("how")), [r])} for r in rows]
     )
+    rest = await checkins.rest_week(ctx.session, ctx.collective_id, due)
     await ctx.announce(
-        "**Role rotation** for the term starting {start}{late}\n{lines}\n"
+        "**Role rotation** for the term starting {start}{late}\n"
+        + (
+            "This is the week after the campaign **{campaign}** ended, until {rest_end}: a "
+            "week for rest. Take it easy on each other; anyone who answered red at the "
+            "check-in is skipped.\n"
+            if rest
+            else ""
+        )
+        + "{lines}\n"
         "The rule: whoever held the role least in the last {window}, then longest ago; "
-        "away members are skipped. `{p}roles` shows the next in line.",
+        "away members and newcomers in an entry sprint are skipped. `{p}roles` shows the "
+        "next in line.",
         start=ctx.time(due),
         late=late,
         lines=lines,
         window=ctx.settings.fairness_window,
         p=ctx.prefix,
+        campaign=rest.campaign if rest else "",
+        rest_end=ctx.time(rest.ended_at + REST_WEEK) if rest else "",
     )
 
 

@@ -7,6 +7,10 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_INVISIBLE = ("notes", "minutes", "cleaning", "cooking", "booking", "admin")
 DEFAULT_CARE = ("welcoming", "check-in", "support")
+DEFAULT_PROMPTS = (
+    "Name one imbalance you feel complicit in sustaining, in the first person.",
+    "Name a moment this month where you felt agency.",
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,7 @@ class CollectiveSettings:
     schedule: dict[str, str] = field(default_factory=dict)
     reflection_open_days: int = 7
     reflection_min_answers: int = 3
+    reflection_prompts: tuple[str, ...] = DEFAULT_PROMPTS
     checkin_after_days: int = 3
     entry_sprint_days: int = 14
     roles: tuple[str, ...] = ("facilitation", "notes", "agenda")

@@ -267,7 +267,7 @@ async def task_log(ctx: Context, member: Mention | None, since: datetime | None)
             "day": ctx.date(e.done_at),
             "name": e.name,
             "kind": e.kind,
-            "who": names.get(e.user_id) or Mention(e.user_id, ping=False),
+            "who": names.get(e.user_id or "") or await ctx.mention(e.user_id, ping=False),
         }
         for e in shown
     ]

@@ -11,7 +11,12 @@ from storage.models import AuditEntry
 
 
 async def record(
-    session: AsyncSession, collective_id: int, actor: str, action: str, detail: str, at: datetime
+    session: AsyncSession,
+    collective_id: int,
+    actor: str | None,
+    action: str,
+    detail: str,
+    at: datetime,
 ) -> None:
     session.add(
         AuditEntry(collective_id=collective_id, actor=actor, action=action, detail=detail, at=at)

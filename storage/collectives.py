@@ -155,3 +155,50 @@ async def left_rooms(session: AsyncSession) -> list[str]:
         )
     )
     return list(result.scalars())
+
+
+async def mark_direct(session: AsyncSession, room_id: str, now: datetime) -> None:
+    """A room the bot opened as a direct chat: never a collective, whatever comes first,
+    this or the sync that shows the bot in it."""
+    found = await by_room(session, room_id)
+    if found is None:
+        session.add(Collective(room_id=room_id, is_direct=True, joined=False, joined_at=now))
+        await session.flush()
+    elif not found.is_direct and found.introduced_at is None:
+        found.is_direct = True
+
+
+async def memberships(session: AsyncSession, user_id: str) -> list[Collective]:
+    """The collectives (joined rooms, not direct chats) where the user is a member now,
+    other bots excluded."""
+    result = await session.execute(
+        select(Collective, Member)
+        .join(Member, Member.collective_id == Collective.id)
+        .where(
+            Member.user_id == user_id,
+            Member.joined.is_(True),
+            Collective.joined.is_(True),
+            Collective.is_direct.is_(False),
+        )
+        .order_by(Collective.id)
+    )
+    return [c for c, m in result.all() if not m.is_bot]
+
+
+async def ever_member(session: AsyncSession, user_id: str) -> bool:
+    """Whether the user was ever seen in one of the collectives' rooms."""
+    result = await session.execute(
+        select(Member.id)
+        .join(Collective, Collective.id == Member.collective_id)
+        .where(Member.user_id == user_id, Collective.is_direct.is_(False))
+        .limit(1)
+    )
+    return result.first() is not None
+
+
+async def known_users(session: AsyncSession, collective_id: int) -> set[str]:
+    """Everyone ever seen in the room, joined or not."""
+    result = await session.execute(
+        select(Member.user_id).where(Member.collective_id == collective_id)
+    )
+    return set(result.scalars())

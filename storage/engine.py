@@ -50,6 +50,7 @@ def create_engine(url: str) -> AsyncEngine:
             url,
             poolclass=StaticPool if in_memory else None,
             connect_args={"timeout": 30},
+            hide_parameters=True,  # an error logged never carries what a member wrote
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -62,7 +63,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]

@@ -98,13 +98,13 @@ async def exercised(session: AsyncSession, collective_id: int, area: str) -> dic
         )
         .group_by(TaskCompletion.user_id)
     )
-    return {user: int(n) for user, n in (await session.execute(query)).all()}
+    return {user: int(n) for user, n in (await session.execute(query)).all() if user is not None}
 
 
 async def by_member_and_kind(
     session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> dict[str, dict[str, int]]:
-    """Tasks logged in [start, end), per member and kind."""
+) -> dict[str | None, dict[str, int]]:
+    """Tasks logged in [start, end), per member (None: former members) and kind."""
     result = await session.execute(
         select(TaskCompletion.user_id, TaskCompletion.kind, func.count())
         .where(
@@ -114,7 +114,7 @@ async def by_member_and_kind(
         )
         .group_by(TaskCompletion.user_id, TaskCompletion.kind)
     )
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str | None, dict[str, int]] = {}
     for user, kind, n in result.all():
         out.setdefault(user, {})[kind] = int(n)
     return out

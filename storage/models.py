@@ -20,6 +20,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from storage.types import UTCDateTime
 
@@ -140,6 +141,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)  # e.g. a chart, uploaded at send
     attachment_type: Mapped[str | None] = mapped_column(String(64))
+    # A direct message to this user: the sender opens (or reuses) the direct chat and
+    # fills in its room; `room_id` is empty until then.
+    direct_to: Mapped[str | None] = mapped_column(String(255))
 
 
 class AuditEntry(Base):
@@ -150,7 +154,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
-    actor: Mapped[str] = mapped_column(String(255))
+    actor: Mapped[str | None] = mapped_column(String(255))  # None: a former member
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -183,7 +187,7 @@ class TaskCompletion(Base):
     collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
     done_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -224,7 +228,7 @@ class RoleTerm(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member (ended)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -281,7 +285,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
-    started_by: Mapped[str] = mapped_column(String(255))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -434,3 +438,144 @@ class SecondRequest(Base):
     seconded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     carried_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# A key drawn at random, never counted up: a 64-bit integer (on SQLite exactly `INTEGER
+# PRIMARY KEY`, the row id itself, so no hidden row id keeps the order rows came in).
+RANDOM_KEY: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class DirectChat(Base):
+    """The bot's direct chat with a person: the room, once it exists, and which
+    collective their answers there are for when they said so (`!for`)."""
+
+    __tablename__ = "direct_chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(255), unique=True)
+    room_id: Mapped[str | None] = mapped_column(String(255))  # None: not opened (or left)
+    focus_collective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collectives.id", ondelete="SET NULL")
+    )
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReflectionRound(Base):
+    """A round of anonymous reflection: open from `opened_at` until `closes_at`.
+
+    Its times are the round's; nothing finer is kept about any answer. `answered` is
+    how many members answered, kept when it closes (who answered is then forgotten).
+    """
+
+    __tablename__ = "reflection_rounds"
+    __table_args__ = (
+        Index("ix_reflection_rounds_collective_closed", "collective_id", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    prompts: Mapped[str] = mapped_column(Text)  # JSON list of the prompts asked
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # published | discarded
+    answered: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReflectionAsked(Base):
+    """Who was asked in an open round and how many answers they gave: only to stop
+    more than `MAX_PARTS`; never linked to an answer, and deleted when the round closes."""
+
+    __tablename__ = "reflection_asked"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reflection_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReflectionAnswer(Base):
+    """One anonymous answer: its round and its text, nothing else. The key is random
+    (and redrawn for the round's answers whenever one is added), so neither the key
+    nor where the row lies tells the order answers came in."""
+
+    __tablename__ = "reflection_answers"
+
+    id: Mapped[int] = mapped_column(RANDOM_KEY, primary_key=True, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection_rounds.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Campaign(Base):
+    """An intense campaign (`!campaign start` / `!campaign end`); a check-in follows its end."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Checkin(Base):
+    """A decompression check-in: members are asked their capacity by DM; the room sees
+    only the counts, kept here when it closes."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    green: Mapped[int | None] = mapped_column(Integer)
+    yellow: Mapped[int | None] = mapped_column(Integer)
+    red: Mapped[int | None] = mapped_column(Integer)
+    unanswered: Mapped[int | None] = mapped_column(Integer)
+
+
+class CheckinAnswer(Base):
+    """A member asked in a check-in, and their answer (green, yellow or red) once given.
+    Kept with their name, as rotation skips a red answer; deleted two weeks after the
+    check-in closes."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    answer: Mapped[str | None] = mapped_column(String(8))  # green | yellow | red
+
+
+class EntrySprint(Base):
+    """A newcomer's entry sprint: a collaborator, not yet in rotation, until `!member`."""
+
+    __tablename__ = "entry_sprints"
+    __table_args__ = (Index("ix_entry_sprints_collective_user", "collective_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ForgetRequest(Base):
+    """`!forgetme` waiting for `!forgetme confirm` until `expires_at`."""
+
+    __tablename__ = "forget_requests"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

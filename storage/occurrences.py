@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy import exists as any_row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import JobAnchor, Occurrence
 
@@ -54,3 +56,20 @@ async def anchor(session: AsyncSession, job: str, collective_id: int, now: datet
         await session.flush()
         since = now
     return since
+
+
+async def prune(session: AsyncSession, before: datetime) -> None:
+    """Forget occurrences due before `before`, but never the latest of a job in a
+    collective: that one is what the next run counts from (hourly jobs would otherwise
+    add a row an hour, for ever)."""
+    newer = aliased(Occurrence)
+    await session.execute(
+        delete(Occurrence).where(
+            Occurrence.due_at < before,
+            any_row().where(
+                newer.job == Occurrence.job,
+                newer.collective_id == Occurrence.collective_id,
+                newer.due_at > Occurrence.due_at,
+            ),
+        )
+    )

@@ -20,8 +20,11 @@ async def enqueue(
     now: datetime,
     event_type: str = "m.room.message",
     attachment: tuple[bytes, str] | None = None,
+    direct_to: str | None = None,
 ) -> None:
-    """Queue once per transaction id: a replayed cause does not queue a second copy."""
+    """Queue once per transaction id: a replayed cause does not queue a second copy.
+
+    `direct_to`: a direct message to that user, whose room the sender finds or opens."""
     exists = await session.execute(select(OutboxMessage.id).where(OutboxMessage.txn_id == txn_id))
     if exists.first() is not None:
         return
@@ -35,6 +38,7 @@ async def enqueue(
             attempts=0,
             attachment=attachment[0] if attachment else None,
             attachment_type=attachment[1] if attachment else None,
+            direct_to=direct_to,
         )
     )
 
@@ -61,3 +65,10 @@ async def waiting(session: AsyncSession, room_id: str) -> int:
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.room_id == room_id)
     )
     return int(count or 0)
+
+
+async def set_room(session: AsyncSession, message_id: int, room_id: str) -> None:
+    """The room a queued direct message goes to, once the sender knows it."""
+    row = await session.get(OutboxMessage, message_id)
+    if row is not None:
+        row.room_id = room_id

@@ -95,11 +95,15 @@ async def history(
         held: dict[str, timedelta] = {}
         started: dict[str, datetime] = {}
         for t in terms:
+            if t.user_id is None:  # a former member's term counts for nobody now
+                continue
             stop = min(t.ended_at or end, end)
             held[t.user_id] = held.get(t.user_id, timedelta()) + max(
                 stop - t.started_at, timedelta()
             )
             started[t.user_id] = max(started.get(t.user_id, t.started_at), t.started_at)
+        if not held:
+            continue
         span = end - min(t.started_at for t in terms)
         user = max(held, key=lambda u: (held[u], started[u]))
         if held[user] * 2 < span:
@@ -180,8 +184,9 @@ async def member(session: AsyncSession, collective_id: int, user_id: str) -> Mem
 
 async def terms_between(
     session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> list[tuple[str, str]]:
-    """(role name, member) for every term that overlapped [start, end)."""
+) -> list[tuple[str, str | None]]:
+    """(role name, member) for every term that overlapped [start, end); None is a
+    former member."""
     result = await session.execute(
         select(Role.name, RoleTerm.user_id)
         .join(RoleTerm, RoleTerm.role_id == Role.id)

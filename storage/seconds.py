@@ -165,3 +165,15 @@ async def forget(session: AsyncSession, user_id: str, collective_id: int | None 
         )
         total += rowcount(result)
     return total
+
+
+async def cancel_pending(session: AsyncSession, user_id: str, now: datetime) -> int:
+    """`!forgetme`: the person's requests still waiting for a second member end now,
+    never carried out (marked lapsed, so no lapse is announced later)."""
+    result = await session.execute(
+        update(SecondRequest)
+        .where(SecondRequest.requested_by == user_id, *_waiting(), SecondRequest.expires_at > now)
+        .values(lapsed_at=now),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return rowcount(result)

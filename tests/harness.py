@@ -90,6 +90,13 @@ class RecordingTransport:
     script: list[SendOutcome | Exception] = field(default_factory=list)
     attempts: int = 0
 
+    # Direct chats: user -> room, as the bot's m.direct would list them; and each one
+    # opened, in order (a second for the same person would be a bug).
+    direct: dict[str, str] = field(default_factory=dict)
+    opened: list[tuple[str, str]] = field(default_factory=list)
+    create_fails: int = 0  # the next creations fail (a homeserver down)
+    rooms: dict[str, dict[str, str | None]] = field(default_factory=dict)  # who is where
+
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
     filenames: list[str] = field(default_factory=list)
     encrypted_rooms: set[str] = field(default_factory=set)  # uploads there come back as `file`
@@ -108,6 +115,24 @@ class RecordingTransport:
         """The bytes an image or file message points at."""
         url = sent.content.get("url") or sent.content.get("file", {}).get("url")
         return self.uploads[int(str(url).rsplit("/", 1)[1]) - 1][1]
+
+    async def find_direct(self, user_id: str) -> str | None:
+        """The m.direct room, if the user is still in it (or only invited, as far as known)."""
+        room_id = self.direct.get(user_id)
+        if room_id is None or (room_id in self.rooms and user_id not in self.rooms[room_id]):
+            return None
+        return room_id
+
+    async def create_direct(self, user_id: str) -> str:
+        if self.create_fails:
+            self.create_fails -= 1
+            raise RuntimeError("homeserver unreachable")
+        room_id = f"!dm{len(self.opened) + 1}:test.org"
+        self.opened.append((user_id, room_id))
+        return room_id
+
+    async def mark_direct(self, user_id: str, room_id: str) -> None:
+        self.direct[user_id] = room_id
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
@@ -150,11 +175,12 @@ class Harness:
         self.registry = Registry([*practices(), *(extra_practices or [])])
         self.transport = RecordingTransport()
         self.membership = FakeMembership()
-        self.sender = Sender(db, self.transport, RENDERERS)
+        self.sender = Sender(db, self.transport, RENDERERS, clock)
         self.started_at = clock.now()
         self.members: dict[str, dict[str, str | None]] = {
             ROOM: {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
         }
+        self.transport.rooms = self.members  # what the homeserver knows of who is where
         self.rituals = Rituals(
             db=db,
             config=config,
@@ -174,6 +200,9 @@ class Harness:
         )
         self._ids = itertools.count(1)
         self._tokens = itertools.count(1)
+        self._dm_joined: set[str] = set()
+        self.names: dict[str, str] = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
+        self.room_names: dict[str, str] = {}
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -207,7 +236,10 @@ class Harness:
 
     def room(self, events: list[RoomEvent], room_id: str = ROOM) -> JoinedRoom:
         return JoinedRoom(
-            room_id, events, dict(self.members.get(room_id, {})), name="Test collective"
+            room_id,
+            events,
+            dict(self.members.get(room_id, {})),
+            name=self.room_names.get(room_id, "Test collective"),
         )
 
     async def process(
@@ -244,6 +276,57 @@ class Harness:
         replies = await self.send(text, author, room_id)
         assert len(replies) == 1, [r.body for r in replies]
         return replies[0].body
+
+    def dm_room(self, user: str) -> str:
+        """The direct chat the bot opened (or found) with a user."""
+        for who, room_id in reversed(self.transport.opened):
+            if who == user:
+                return room_id
+        return self.transport.direct[user]
+
+    def dms(self, user: str) -> list[Sent]:
+        """What the bot sent to a user's direct chats."""
+        rooms = {r for who, r in self.transport.opened if who == user}
+        rooms |= {r for who, r in self.transport.direct.items() if who == user}
+        return [s for s in self.sent if s.room_id in rooms]
+
+    async def answer(self, text: str, user: str = ALICE, room_id: str | None = None) -> list[Sent]:
+        """A member writes `text` in their direct chat with the bot (accepting its
+        invitation first, the first time); returns what the bot sent in answer."""
+        room = room_id or self.dm_room(user)
+        events = []
+        if room not in self._dm_joined:
+            self._dm_joined.add(room)
+            events += [
+                self.own_join(),
+                RoomEvent(
+                    self.event_id(),
+                    BOT,
+                    "m.room.member",
+                    {"membership": "invite", "is_direct": True},
+                    state_key=user,
+                ),
+                RoomEvent(
+                    self.event_id(), user, "m.room.member", {"membership": "join"}, state_key=user
+                ),
+            ]
+        self.members[room] = {user: self.names.get(user)}
+        events.append(self.message(text, user))
+        before = len(self.transport.sent)
+        await self.process(events, room_id=room)
+        return self.transport.sent[before:]
+
+    async def join(self, user: str, name: str, room_id: str = ROOM) -> list[Sent]:
+        """Someone joins the collective's room while the bot is there."""
+        self.names[user] = name
+        self.members.setdefault(room_id, {})[user] = name
+        before = len(self.transport.sent)
+        event = RoomEvent(
+            self.event_id(), user, "m.room.member", {"membership": "join", "displayname": name},
+            state_key=user,
+        )  # fmt: skip
+        await self.process([event], room_id=room_id)
+        return self.transport.sent[before:]
 
     @property
     def sent(self) -> list[Sent]:

@@ -3,6 +3,7 @@ peer puts in names, bodies and timestamps, the batch goes through."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from collections.abc import AsyncIterator
@@ -14,13 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nio import AsyncClient, AsyncClientConfig, SyncResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.database import Database
 from bot.events import Batch, Invite, JoinedRoom, RoomEvent, clean_text
 from bot.matrix import to_batch
 from storage import sync_state
 from storage.models import AirtimeDay, Collective, Knowledge, Member
-from tests.harness import ALICE, BOB, BOT, ROOM, Harness
+from tests.harness import ALICE, BOB, BOT, ROOM, FakeClock, Harness, make_config
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the harness clock's start
 RECEIVED_MS = int(RECEIVED.timestamp() * 1000)
@@ -235,3 +237,38 @@ async def test_any_text_in_names_and_commands_goes_through_a_batch(
     assert stored.display_name == clean_text(name)[:255]
     # No command failed behind an apology either.
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_room_the_bot_opened_is_a_direct_chat_even_with_its_history_in_state(
+    client: AsyncClient, db: Database, clock: FakeClock
+) -> None:
+    """A homeserver may put the creation of a new room in `state`, not the timeline; and the
+    sync that shows it may come before the sender has recorded the room. Still no
+    collective: no introduction, and what the member writes there is no airtime."""
+    bot = Harness(db, make_config(), clock)
+    await bot.start()
+    state = [
+        raw_event(BOT, "m.room.create", {"creator": BOT}, state_key=""),
+        raw_event(BOT, "m.room.member", {"membership": "join"}, state_key=BOT),
+        raw_event(
+            BOT, "m.room.member", {"membership": "invite", "is_direct": True}, state_key=ALICE
+        ),
+    ]
+    batch = await nio_batch(client, [], state)
+    [room] = batch.joined
+    assert room.opened_by_bot and room.direct_with == ALICE
+    dm = dataclasses.replace(room, room_id="!opened:test.org")
+    before = len(bot.sent)
+    await bot.processor.process(dataclasses.replace(batch, joined=[dm]))
+    await bot.sender.drain()
+    assert bot.sent[before:] == []
+    async with bot.db.transaction() as session:
+        found = await session.scalar(select(Collective).where(Collective.room_id == dm.room_id))
+        assert found is not None and found.is_direct and found.introduced_at is None
+    bot.transport.direct[ALICE] = dm.room_id
+    bot.members[dm.room_id] = {ALICE: "Alice"}
+    [reply] = await bot.answer("my private worries", ALICE, room_id=dm.room_id)
+    assert reply.room_id == dm.room_id and "I kept nothing of what you wrote" in reply.body
+    async with bot.db.transaction() as session:
+        count = select(func.count()).select_from(AirtimeDay)
+        assert await session.scalar(count) == 0

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.database import Database
 from bot.scheduler import Rituals
 from storage.models import CountedMessage, ProcessedEvent
-from tests.harness import FakeClock, Harness, make_config
+from tests.harness import ROOM, FakeClock, Harness, make_config
 
 
 async def kept(db: Database) -> tuple[set[str], set[str]]:
@@ -74,3 +74,30 @@ async def test_start_up_prunes_too(db: Database, clock: FakeClock) -> None:
     await h.rituals.start()
     processed, counted = await kept(db)
     assert old.event_id not in processed and old.event_id not in counted
+
+
+async def test_past_occurrences_are_pruned_but_the_latest_of_each_job_stays(
+    db: Database, clock: FakeClock
+) -> None:
+    """Hourly jobs record a run an hour; only the latest of each is needed to count on."""
+    from storage import occurrences
+    from storage.models import Occurrence
+
+    h = Harness(db, make_config(), clock)
+    await h.start()
+    hours = 40 * 24  # forty days of hourly ticks, as they would have run
+    async with db.transaction() as session:
+        for n in range(1, hours + 1):
+            due = clock.now() + timedelta(hours=n)
+            await occurrences.record(session, "reflection-tick", 1, due, due, False)
+        await occurrences.record(session, "rotation", 1, clock.now(), clock.now(), False)
+    clock.advance(hours=hours, minutes=1)
+    await h.rituals.housekeeping()
+    async with db.transaction() as session:
+        kept_runs = list(await session.scalars(select(Occurrence)))
+    ticks = [o for o in kept_runs if o.job == "reflection-tick"]
+    assert len(ticks) == 30 * 24  # thirty days' worth, not forty
+    # A weekly job's latest run stays even when it is older than thirty days.
+    assert [o.job for o in kept_runs if o.job == "rotation"] == ["rotation"]
+    # And nothing runs twice for being pruned.
+    assert not await h.rituals.run_due("reflection-tick", ROOM)

@@ -45,6 +45,8 @@ class Member:
         self.images: list[tuple[str, Any]] = []
         self.files: list[tuple[str, RoomMessageFile | RoomEncryptedFile]] = []
         self.undecrypted: list[MegolmEvent] = []
+        # Invitations seen: (room id, inviter, whether the invitation says `is_direct`).
+        self.invites: list[tuple[str, str, bool]] = []
 
     async def login(self) -> None:
         resp = await self.client.login(self.password, device_name="e2e-member")
@@ -61,6 +63,14 @@ class Member:
             sync_filter={"room": {"timeline": {"limit": 500}}},
         )
         assert isinstance(resp, SyncResponse), resp
+        for room_id, invited in resp.rooms.invite.items():
+            for ev in invited.invite_state:
+                if getattr(ev, "state_key", None) == self.client.user_id and (
+                    getattr(ev, "membership", None) == "invite"
+                ):
+                    content = getattr(ev, "content", None) or {}
+                    direct = isinstance(content, dict) and content.get("is_direct") is True
+                    self.invites.append((room_id, ev.sender, direct))
         for room_id, info in resp.rooms.join.items():
             for event in info.timeline.events:
                 if isinstance(event, RoomMessageNotice):
@@ -206,6 +216,16 @@ class Member:
         if isinstance(file, RoomEncryptedFile):
             data = decrypt_attachment(data, file.key["k"], file.hashes["sha256"], file.iv)
         return data
+
+    async def wait_invite(self, inviter: str, timeout: float = 60) -> tuple[str, bool]:
+        """The first invitation from `inviter`: its room and whether it is direct."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for room_id, sender, direct in self.invites:
+                if sender == inviter:
+                    return room_id, direct
+            await self.sync(timeout_ms=1000)
+        raise AssertionError(f"no invitation from {inviter} within {timeout}s")
 
     async def settle(self, seconds: float) -> None:
         """Keep syncing for a while, to catch anything the bot should NOT have sent."""

@@ -71,7 +71,16 @@ def test_the_privacy_statement_covers_every_table_that_exists() -> None:
     for table in Base.metadata.tables.values():
         text = KEPT[table.name]
         assert "text" not in {c.name for c in table.columns} or table.name in (
-            "decisions", "notes",
+            "decisions", "notes", "reflection_answers",
         ), f"{table.name} stores free text: say so in KEPT and !privacy"  # fmt: skip
         assert "body" not in {c.name for c in table.columns}, "message bodies are never stored"
         assert text
+
+
+def test_privacy_says_what_the_rituals_keep() -> None:
+    from handlers.general import KEPT, PRIVACY
+
+    assert "no name, no time and no order" in PRIVACY
+    assert "Who has answered is kept apart" in PRIVACY
+    assert "with no name, no time and no order" in KEPT["reflection_answers"]
+    assert "deleted when the round closes" in KEPT["reflection_asked"]

@@ -109,3 +109,49 @@ async def test_sqlite_table_rebuilds_keep_child_rows(tmp_path) -> None:  # type:
         fk = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
     assert fk == 1
     await db.close()
+
+
+async def test_0010_upgrades_a_0009_database_keeping_its_rows(db: Database) -> None:
+    """Down to 0009 and up again: the ledger and the audit log keep their rows through the
+    table rebuilds that let a former member be NULL, and the new tables come and go."""
+    from storage.models import AuditEntry, TaskCompletion
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        c = Collective(room_id="!r:x", is_direct=False, joined=True, joined_at=now)
+        session.add(c)
+        await session.flush()
+        session.add(
+            TaskCompletion(
+                collective_id=c.id, name="flyers", kind="visible", user_id="@a:x", done_at=now
+            )
+        )
+        session.add(
+            AuditEntry(collective_id=c.id, actor="@a:x", action="logged task", detail="", at=now)
+        )
+
+    def migrate(conn: Connection, revision: str) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        if revision == "head":
+            command.upgrade(cfg, revision)
+        else:
+            command.downgrade(cfg, revision)
+
+    new = {"direct_chats", "reflection_rounds", "reflection_answers", "checkins", "forget_requests"}
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0009")
+        async with db.engine.connect() as conn:
+            assert not (await conn.run_sync(tables)) & new
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert new <= await conn.run_sync(tables)
+        assert await conn.run_sync(diff) == []
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(TaskCompletion)) == 1
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+        session.add(
+            TaskCompletion(collective_id=1, name="x", kind="care", user_id=None, done_at=now)
+        )

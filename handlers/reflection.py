@@ -1,0 +1,284 @@
+"""Reflection without blame: anonymous rounds, answered by direct message.
+
+On the `[schedule] reflection` cron (or `!reflect`) every member gets the prompts in a
+direct message. Whatever they write back there while the round is open is kept with no
+link to them (`storage/reflection.py` says how). Nobody sees a count while it is open;
+one reminder goes to the whole room before it closes. At the close (after
+`reflection_open_days`) the answers are posted together, in random order, if at least
+`reflection_min_answers` members answered; otherwise they are deleted unread and the
+room is told why. A round closes exactly once: its `closed_at` is set in the same
+transaction as the post, by the hourly job (exactly-once by its occurrence key) or by
+`!reflect close` once a second member agreed.
+
+A member may send up to `MAX_PARTS` messages in a round; each is kept as its own
+answer, since nothing could tell the bot which earlier answer was theirs to add to.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.context import Context, Rows
+from handlers.registry import Practice
+from handlers.seconds import ask_second
+from storage import reflection
+from storage.models import ReflectionRound
+from storage.reflection import MAX_PARTS
+
+practice = Practice(
+    "Reflection", "Anonymous reflection rounds, answered in a direct message with the bot."
+)
+
+MAX_ANSWER = 2000  # characters in one answer; longer ones are sent as two
+PACK = 3000  # characters of answers per published message, so none is ever cut
+REMIND_BEFORE = timedelta(days=1)
+LATE = timedelta(hours=1)
+CLOSE = "close reflection"
+
+
+def _group(ctx: Context) -> str:
+    return ctx.collective.name or ctx.collective.room_id
+
+
+def remind_at(opened: datetime, closes: datetime) -> datetime:
+    """A day before the close, or half-way through a shorter round."""
+    return closes - min(REMIND_BEFORE, (closes - opened) / 2)
+
+
+async def open_round(ctx: Context) -> ReflectionRound | None:
+    """Open a round now and send everyone the prompts; None when one is open already."""
+    if await reflection.open_round(ctx.session, ctx.collective_id) is not None:
+        return None
+    now = ctx.now()
+    closes = now + timedelta(days=ctx.settings.reflection_open_days)
+    members = await ctx.quiet_names()
+    prompts = list(ctx.settings.reflection_prompts)
+    found = await reflection.start(
+        ctx.session, ctx.collective_id, prompts, now, closes, remind_at(now, closes), members
+    )
+    for user_id in members:
+        await ctx.dm(
+            user_id,
+            "**Reflection round** in {group}, open until {closes}.\n{prompts}\n"
+            "Answer here, in your own words. What you write is kept with **no link to "
+            "you**: no name, no time, no order. When the round closes, all answers are "
+            "posted in {group} together, in random order, if at least {min} members "
+            "answered; otherwise they are deleted unread. You may send up to {parts} "
+            "messages, each kept as its own answer; none can be changed or taken back, "
+            "because nothing tells which is yours.",
+            group=_group(ctx),
+            closes=ctx.time(closes),
+            prompts=Rows("- {item}", prompts),
+            min=ctx.settings.reflection_min_answers,
+            parts=MAX_PARTS,
+        )
+    return found
+
+
+def _opened_text() -> str:
+    return (
+        "**Reflection round**{late}: I have sent each of the {n} members the prompts in a "
+        "direct message. Answer there until {closes}. Answers are kept with no link to who "
+        "wrote them and posted here together, in random order, if at least {min} members "
+        "answer. Nobody, me included, shows how many have answered before then."
+    )
+
+
+@practice.job("reflection", "reflection")
+async def scheduled_round(ctx: Context) -> None:
+    found = await open_round(ctx)
+    if found is None:
+        return  # the open round goes on; one round at a time
+    await ctx.audit(
+        "opened a reflection round", f"until {ctx.time(found.closes_at)}", actor="the bot"
+    )
+    late = ""
+    if ctx.late_by and ctx.due_at is not None:
+        late = f" (late: it was due {ctx.time(ctx.due_at)}, while the bot was offline)"
+    await ctx.announce(
+        _opened_text(),
+        late=late,
+        n=await reflection.asked_count(ctx.session, found.id),
+        closes=ctx.time(found.closes_at),
+        min=ctx.settings.reflection_min_answers,
+    )
+
+
+@practice.command(
+    "reflect",
+    summary="Start a reflection round now: everyone gets the prompts by direct message.",
+    examples=("!reflect",),
+)
+async def reflect(ctx: Context) -> None:
+    current = await reflection.open_round(ctx.session, ctx.collective_id)
+    if current is not None:
+        await ctx.reply(
+            "A reflection round is open until {closes}: answer in your direct chat with me. "
+            "`{p}reflect close` asks to close and publish it early.",
+            closes=ctx.time(current.closes_at),
+            p=ctx.prefix,
+        )
+        return
+    found = await open_round(ctx)
+    assert found is not None
+    await ctx.audit("opened a reflection round", f"until {ctx.time(found.closes_at)}")
+    await ctx.call(
+        _opened_text(),
+        late="",
+        n=await reflection.asked_count(ctx.session, found.id),
+        closes=ctx.time(found.closes_at),
+        min=ctx.settings.reflection_min_answers,
+    )
+
+
+@practice.command(
+    "reflect close",
+    summary="Ask to close the open reflection round now (a second member confirms).",
+    examples=("!reflect close",),
+)
+async def reflect_close(ctx: Context) -> None:
+    current = await reflection.open_round(ctx.session, ctx.collective_id)
+    if current is None:
+        await ctx.reply("No reflection round is open. `{p}reflect` starts one.", p=ctx.prefix)
+        return
+    await ask_second(
+        ctx,
+        CLOSE,
+        {"round": current.id},
+        "close the reflection round now and post its answers, if at least "
+        f"{ctx.settings.reflection_min_answers} members answered (otherwise they are deleted)",
+    )
+
+
+@practice.overwrite(CLOSE)
+async def close_early(ctx: Context, payload: dict[str, Any]) -> str:
+    current = await reflection.open_round(ctx.session, ctx.collective_id)
+    if current is None or current.id != payload.get("round"):
+        return "the reflection round had closed already; nothing changed"
+    published = await close_round(ctx, current)
+    return "the reflection round was closed early and " + (
+        "its answers posted" if published else "its answers deleted unread"
+    )
+
+
+async def close_round(ctx: Context, found: ReflectionRound) -> bool:
+    """Close once and tell the room: the answers in random order, or why there are none.
+    True when the answers were posted."""
+    now = ctx.now()
+    answered = await reflection.answered(ctx.session, found.id)
+    publish = answered >= ctx.settings.reflection_min_answers
+    texts = await reflection.answers(ctx.session, found.id) if publish else []
+    await reflection.close(ctx.session, found, now, publish=publish)
+    await ctx.audit(
+        "closed a reflection round",
+        "answers posted" if publish else "too few answers, deleted unread",
+        actor=ctx.author or "the bot",
+    )
+    late = ""
+    if now - found.closes_at > LATE:
+        late = f" It was due to close {ctx.time(found.closes_at)}, while the bot was offline."
+    values: dict[str, object] = {
+        "opened": ctx.date(found.opened_at),
+        "closed": ctx.date(now),
+        "n": answered,
+        "min": ctx.settings.reflection_min_answers,
+        "late": late,
+        "p": ctx.prefix,
+    }
+    if not publish:
+        await ctx.announce(
+            "**Reflection round** of {opened} to {closed} closed.{late} Fewer than {min} "
+            "members answered ({n}), so the answers were deleted unread, as promised: with so "
+            "few, who wrote what could be guessed. `{p}reflect` starts a new round.",
+            **values,
+        )
+        return False
+    random.SystemRandom().shuffle(texts)
+    await ctx.announce(
+        "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered. "
+        "Here is everything they wrote, in random order and without names:\nPrompts:\n"
+        "{prompts}",
+        prompts=Rows("- {item}", reflection.prompts(found)),
+        **values,
+    )
+    for first, last, chunk in _packs(texts):
+        await ctx.say(
+            "Answers {first} to {last} of {total}:\n{answers}",
+            first=first,
+            last=last,
+            total=len(texts),
+            answers=Rows("- {item}", chunk),
+        )
+    return True
+
+
+def _packs(texts: list[str]) -> list[tuple[int, int, list[str]]]:
+    """Answers grouped into messages of at most PACK characters (each answer is at most
+    MAX_ANSWER), in the order given; with their numbers."""
+    packs: list[tuple[int, int, list[str]]] = []
+    chunk: list[str] = []
+    size = 0
+    start = 1
+    for i, text in enumerate(texts, start=1):
+        if chunk and size + len(text) > PACK:
+            packs.append((start, i - 1, chunk))
+            chunk, size, start = [], 0, i
+        chunk.append(text)
+        size += len(text)
+    if chunk:
+        packs.append((start, len(texts), chunk))
+    return packs
+
+
+@practice.job("reflection-tick", lambda settings: "0 * * * *")
+async def tick(ctx: Context) -> None:
+    """Hourly: the one reminder before a round closes, and the close."""
+    now = ctx.now()
+    for found in await reflection.due_reminders(ctx.session, ctx.collective_id, now):
+        found.reminded_at = now
+        await ctx.announce(
+            "Reminder: the **reflection round** closes {closes}. If you want to answer and "
+            "have not yet, write to me in our direct chat. (Everyone gets this reminder: I "
+            "do not know who wrote what, and I do not say who has answered.)",
+            closes=ctx.time(found.closes_at),
+        )
+    for found in await reflection.due_to_close(ctx.session, ctx.collective_id, now):
+        await close_round(ctx, found)
+
+
+async def _waiting(ctx: Context) -> bool:
+    found = await reflection.open_round(ctx.session, ctx.collective_id)
+    if found is None or found.closes_at <= ctx.now():
+        return False
+    asked = await reflection.asked(ctx.session, found.id, ctx.author)
+    return asked is not None and asked.parts < MAX_PARTS
+
+
+@practice.answers("the reflection round", waiting=_waiting)
+async def take_answer(ctx: Context, text: str) -> None:
+    if len(text) > MAX_ANSWER:
+        await ctx.reply(
+            "That is {n} characters; an answer holds at most {max}. I kept nothing of it: "
+            "send it in two messages.",
+            n=len(text),
+            max=MAX_ANSWER,
+        )
+        return
+    found = await reflection.open_round(ctx.session, ctx.collective_id)
+    assert found is not None
+    asked = await reflection.asked(ctx.session, found.id, ctx.author)
+    assert asked is not None
+    await reflection.add_answer(ctx.session, asked, text, random.SystemRandom())
+    left = MAX_PARTS - asked.parts
+    more = "You may send {left} more." if left else "That was your last one for this round."
+    await ctx.reply(
+        "Kept for the reflection round of {group}, with no link to you. It closes {closes}; "
+        "the answers are posted together, in random order, if at least {min} members "
+        "answered. " + more,
+        group=_group(ctx),
+        closes=ctx.time(found.closes_at),
+        min=ctx.settings.reflection_min_answers,
+        left=left,
+    )

@@ -1,0 +1,198 @@
+"""Campaigns and decompression check-ins: who was asked their capacity and what they
+answered (green, yellow or red), the counts the room sees, and the rest week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, Checkin, CheckinAnswer
+
+ANSWERS = ("green", "yellow", "red")
+REST_WEEK = timedelta(days=7)
+
+
+async def current_campaign(session: AsyncSession, collective_id: int) -> Campaign | None:
+    result = await session.execute(
+        select(Campaign)
+        .where(Campaign.collective_id == collective_id, Campaign.ended_at.is_(None))
+        .order_by(Campaign.started_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start_campaign(
+    session: AsyncSession, collective_id: int, name: str, now: datetime
+) -> Campaign:
+    row = Campaign(collective_id=collective_id, name=name, started_at=now)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def awaiting_checkin(
+    session: AsyncSession, collective_id: int, ended_before: datetime
+) -> list[Campaign]:
+    """Campaigns that ended at or before `ended_before` and have had no check-in yet."""
+    had = select(Checkin.campaign_id).where(Checkin.campaign_id.is_not(None))
+    result = await session.execute(
+        select(Campaign)
+        .where(
+            Campaign.collective_id == collective_id,
+            Campaign.ended_at.is_not(None),
+            Campaign.ended_at <= ended_before,
+            Campaign.id.not_in(had),
+        )
+        .order_by(Campaign.ended_at)
+    )
+    return list(result.scalars())
+
+
+async def open_checkin(session: AsyncSession, collective_id: int) -> Checkin | None:
+    result = await session.execute(
+        select(Checkin)
+        .where(Checkin.collective_id == collective_id, Checkin.closed_at.is_(None))
+        .order_by(Checkin.opened_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start_checkin(
+    session: AsyncSession,
+    collective_id: int,
+    campaign_id: int | None,
+    now: datetime,
+    closes_at: datetime,
+    asked: Iterable[str],
+) -> Checkin:
+    row = Checkin(
+        collective_id=collective_id, campaign_id=campaign_id, opened_at=now, closes_at=closes_at
+    )
+    session.add(row)
+    await session.flush()
+    for user_id in sorted(set(asked)):
+        session.add(CheckinAnswer(checkin_id=row.id, user_id=user_id))
+    await session.flush()
+    return row
+
+
+async def asked(session: AsyncSession, checkin_id: int, user_id: str) -> CheckinAnswer | None:
+    result = await session.execute(
+        select(CheckinAnswer).where(
+            CheckinAnswer.checkin_id == checkin_id, CheckinAnswer.user_id == user_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def campaign(session: AsyncSession, campaign_id: int | None) -> Campaign | None:
+    return None if campaign_id is None else await session.get(Campaign, campaign_id)
+
+
+@dataclass(frozen=True)
+class Counts:
+    green: int
+    yellow: int
+    red: int
+    unanswered: int
+
+
+async def counts(session: AsyncSession, checkin_id: int) -> Counts:
+    result = await session.execute(
+        select(CheckinAnswer.answer).where(CheckinAnswer.checkin_id == checkin_id)
+    )
+    answers = list(result.scalars())
+    return Counts(
+        answers.count("green"), answers.count("yellow"), answers.count("red"), answers.count(None)
+    )
+
+
+async def due_to_close(session: AsyncSession, collective_id: int, now: datetime) -> list[Checkin]:
+    result = await session.execute(
+        select(Checkin)
+        .where(
+            Checkin.collective_id == collective_id,
+            Checkin.closed_at.is_(None),
+            Checkin.closes_at <= now,
+        )
+        .order_by(Checkin.opened_at)
+    )
+    return list(result.scalars())
+
+
+async def close(session: AsyncSession, checkin: Checkin, now: datetime) -> Counts:
+    """Close once and keep the counts. Raises ValueError when closed already."""
+    if checkin.closed_at is not None:
+        raise ValueError(f"check-in {checkin.id} is closed already")
+    found = await counts(session, checkin.id)
+    checkin.closed_at = now
+    checkin.green, checkin.yellow, checkin.red = found.green, found.yellow, found.red
+    checkin.unanswered = found.unanswered
+    await session.flush()
+    return found
+
+
+async def prune(session: AsyncSession, collective_id: int, closed_before: datetime) -> None:
+    """Each person's answer goes once its check-in has been closed a while; counts stay."""
+    old = select(Checkin.id).where(
+        Checkin.collective_id == collective_id, Checkin.closed_at < closed_before
+    )
+    await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(old)))
+
+
+@dataclass(frozen=True)
+class RestWeek:
+    campaign: str
+    ended_at: datetime
+    red: frozenset[str]  # members who answered red at a check-in since the campaign ended
+
+
+async def rest_week(session: AsyncSession, collective_id: int, at: datetime) -> RestWeek | None:
+    """The week after a campaign ended, if `at` falls in one (the latest such campaign)."""
+    result = await session.execute(
+        select(Campaign)
+        .where(
+            Campaign.collective_id == collective_id,
+            Campaign.ended_at.is_not(None),
+            Campaign.ended_at <= at,
+            Campaign.ended_at > at - REST_WEEK,
+        )
+        .order_by(Campaign.ended_at.desc())
+        .limit(1)
+    )
+    found = result.scalar_one_or_none()
+    if found is None or found.ended_at is None:
+        return None
+    red = await session.execute(
+        select(CheckinAnswer.user_id)
+        .join(Checkin, Checkin.id == CheckinAnswer.checkin_id)
+        .where(
+            Checkin.collective_id == collective_id,
+            Checkin.opened_at >= found.ended_at,
+            Checkin.opened_at <= at,
+            CheckinAnswer.answer == "red",
+        )
+    )
+    return RestWeek(found.name, found.ended_at, frozenset(red.scalars()))
+
+
+async def answers_of(session: AsyncSession, user_id: str) -> list[tuple[Checkin, str | None]]:
+    """The user's check-ins and answers (`!mydata`)."""
+    result = await session.execute(
+        select(Checkin, CheckinAnswer.answer)
+        .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(CheckinAnswer.user_id == user_id)
+        .order_by(Checkin.opened_at)
+    )
+    return [(c, a) for c, a in result.all()]
+
+
+async def forget(session: AsyncSession, user_id: str) -> int:
+    result = await session.execute(delete(CheckinAnswer).where(CheckinAnswer.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)

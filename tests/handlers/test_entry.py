@@ -1,0 +1,124 @@
+"""Entry sprints: a newcomer is welcomed with the circle question, is a collaborator (not in
+rotation) until the group makes them a full member, and the sprint's end is looked back on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.database import Database
+from storage import roles
+from storage.models import EntrySprint
+from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, make_config
+
+DANA = "@dana:test.org"
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+async def holders(bot: Harness) -> set[str | None]:
+    async with bot.db.transaction() as session:
+        terms = [await roles.current_term(session, r.id) for r in await roles.all_roles(session, 1)]
+    return {t.user_id for t in terms if t is not None}
+
+
+async def rotate(bot: Harness, when: datetime) -> str:
+    bot.clock.set(when)
+    before = len(bot.sent)
+    assert await bot.rituals.run_due("rotation", ROOM)
+    [text] = [s.body for s in bot.sent[before:] if s.body.startswith("**Role rotation**")]
+    return text
+
+
+async def test_members_there_when_the_bot_arrives_are_no_newcomers(bot: Harness) -> None:
+    [intro] = bot.sent
+    assert intro.body.startswith("Hello! I'm **Flattening**")
+    async with bot.db.transaction() as session:
+        assert (await session.execute(select(EntrySprint))).first() is None
+
+
+async def test_a_newcomer_is_welcomed_and_not_rotated_until_a_full_member(bot: Harness) -> None:
+    [welcome] = await bot.join(DANA, "Dana")
+    assert welcome.content["msgtype"] == "m.text"
+    assert welcome.content["m.mentions"] == {"user_ids": [DANA]}
+    assert welcome.body.startswith(
+        "Welcome, Dana! The circle question, to answer here when you are ready: what is your "
+        "**intention** in joining, and how much **capacity** do you have (time, energy)?"
+    )
+    assert "For the next 14 days you are in an **entry sprint**" in welcome.body
+    assert "On Mon 16 Mar 2026 10:00 we look back together" in welcome.body
+    # A display name change is a join event too, but no second arrival.
+    bot.members[ROOM][DANA] = "Dana K."
+    assert await bot.join(DANA, "Dana K.") == []
+    # Three roles, four members: rotation still leaves the collaborator out.
+    await rotate(bot, MONDAY + timedelta(weeks=1))
+    assert DANA not in await holders(bot)
+    assert "Dana" not in (await bot.ask("!roles", ALICE)).split("next:", 1)[1]
+
+    reply = await bot.ask("!member Dana", DANA)
+    assert reply.startswith("The group decides this with you: another member answers `!member")
+    sent = await bot.send("!member Dana", BOB)
+    [made] = sent
+    assert (
+        made.body == "Bob welcomed Dana K. as a full member: in role rotation from the next one on."
+    )
+    assert made.content["msgtype"] == "m.text" and made.content["m.mentions"] == {
+        "user_ids": [DANA]
+    }
+    assert "not in an entry sprint: already a full member" in await bot.ask("!member Dana", BOB)
+    # Dana has never held a role: a newcomer enters the order in the middle, and is in it.
+    for week in (2, 3, 4):
+        await rotate(bot, MONDAY + timedelta(weeks=week))
+        if DANA in await holders(bot):
+            break
+    assert DANA in await holders(bot)
+
+
+async def test_the_end_of_a_sprint_is_looked_back_on_once(bot: Harness) -> None:
+    await bot.join(DANA, "Dana")
+    bot.clock.advance(days=2)
+    await bot.ask("!task done flyers for the fair", DANA)
+    await bot.ask("!learning database", DANA)
+    bot.clock.set(MONDAY + timedelta(days=13, hours=23))
+    await bot.rituals.run_due("entry-tick", ROOM)
+    assert not [s for s in bot.sent if "**Entry sprint**" in s.body]
+    bot.clock.set(MONDAY + timedelta(days=14, minutes=30))
+    await bot.rituals.run_due("entry-tick", ROOM)
+    [review] = [s for s in bot.sent if "**Entry sprint**" in s.body]
+    assert review.body.startswith("**Entry sprint** of Dana (2026-03-02 to 2026-03-16) has ended.")
+    assert "- tasks logged: flyers for the fair (visible)" in review.body
+    assert "- areas they know or are learning: database (learning)" in review.body
+    assert "reflect together on fit and commitment" in review.body
+    assert f"`!member {DANA}` makes them a full member" in review.body
+    assert review.content["m.mentions"] == {"user_ids": [DANA]}
+    bot.clock.advance(hours=1)
+    await bot.rituals.run_due("entry-tick", ROOM)
+    assert len([s for s in bot.sent if "**Entry sprint**" in s.body]) == 1
+
+    extended = await bot.ask("!extend Dana 1w", CAROL)
+    assert extended == (
+        "Carol extended the entry sprint of Dana by 1w: until Mon 23 Mar 2026 11:30, still a "
+        "collaborator and not yet in role rotation."
+    )
+    assert "at most 1y at once" in await bot.ask("!extend Dana 2y", CAROL)
+    assert "The group decides" in await bot.ask("!extend Dana 1w", DANA)
+    assert "Usage: `!extend <@member> <duration e.g. 1w|2w>`" in await bot.ask("!extend Dana", BOB)
+    bot.clock.set(MONDAY + timedelta(days=21, hours=3))
+    await bot.rituals.run_due("entry-tick", ROOM)
+    reviews = [s for s in bot.sent if "**Entry sprint**" in s.body]
+    assert len(reviews) == 2 and "(2026-03-02 to 2026-03-23)" in reviews[1].body
+
+
+async def test_no_sprint_when_they_are_turned_off_and_no_welcome_for_bots(
+    db: Database, clock: FakeClock
+) -> None:
+    config = make_config(
+        "[rituals]\nentry_sprint_days = 0\n"
+        f'[collectives."{ROOM}".bot]\nbots = ["@helper:test.org"]\n'
+    )
+    bot = Harness(db, config, clock)
+    await bot.start()
+    [welcome] = await bot.join(DANA, "Dana")
+    assert "entry sprint" not in welcome.body and "circle question" in welcome.body
+    assert await bot.join("@helper:test.org", "Helper bot") == []
+    assert "not in an entry sprint" in await bot.ask("!member Dana", ALICE)
