@@ -68,13 +68,13 @@ async def second(ctx: Context, request: int) -> None:
     await seconds.mark_seconded(ctx.session, found, ctx.author, ctx.now())
     done = await carry(ctx, seconds.payload(found))
     await seconds.mark_carried_out(ctx.session, found, ctx.now())
-    asker = found.requested_by or "a former member"
-    await ctx.audit("seconded", f"request #{request} from {asker}: {done}")
+    asker = found.requested_by
+    await ctx.audit("seconded", f"request #{request} from {asker or 'a former member'}: {done}")
     await ctx.reply(
         "{who} seconded request #{n} from {asker}: {done}.",
         who=await ctx.mention(ctx.author, ping=False),
         n=request,
-        asker=await ctx.mention(asker, ping=False),
+        asker=await ctx.mention(asker, ping=False) if asker else "a former member",
         done=done,
     )
 
