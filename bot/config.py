@@ -143,14 +143,20 @@ def _rule(value: str) -> None:
         raise ValueError(f"must be one of {', '.join(RULES)}")
 
 
-def _positive(value: int) -> None:
-    if value < 0:
-        raise ValueError("must not be negative")
-
-
 def _at_least_one(value: int) -> None:
     if value < 1:
         raise ValueError("must be at least 1")
+
+
+def _days(lowest: int) -> Callable[[int], None]:
+    """A number of days, from `lowest` to a year: anything longer is a typo, and would
+    overflow dates."""
+
+    def check(value: int) -> None:
+        if not lowest <= value <= 366:
+            raise ValueError(f"must be from {lowest} to 366 days")
+
+    return check
 
 
 def _prompts(value: list[str]) -> None:
@@ -206,11 +212,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "gallery": Key(str, "", check=_cron_or_off),
     },
     "rituals": {
-        "reflection_open_days": Key(int, 7, check=_at_least_one),
+        "reflection_open_days": Key(int, 7, check=_days(1)),
         "reflection_min_answers": Key(int, 3, check=_at_least_one),
         "reflection_prompts": Key(list, list(DEFAULT_PROMPTS), item=str, check=_prompts),
-        "checkin_after_days": Key(int, 3, check=_positive),
-        "entry_sprint_days": Key(int, 14, check=_positive),
+        "checkin_after_days": Key(int, 3, check=_days(0)),
+        "entry_sprint_days": Key(int, 14, check=_days(0)),
     },
     "roles": {
         "default": Key(list, ["facilitation", "notes", "agenda"], item=str),
@@ -220,7 +226,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "decisions": {
         "rule": Key(str, "consent", check=_rule),
-        "open_days": Key(int, 7, check=_positive),
+        "open_days": Key(int, 7, check=_days(1)),
     },
     "labour": {
         "invisible": Key(list, list(DEFAULT_INVISIBLE), item=str),

@@ -228,3 +228,13 @@ def test_bots_must_be_user_ids_and_gallery_may_be_off() -> None:
         make_config('bots = ["reminders"]\n')
     with pytest.raises(ConfigError, match="5 fields"):
         make_config('[schedule]\ngallery = "every day"\n')
+
+
+def test_day_counts_are_bounded() -> None:
+    from tests.harness import make_config
+
+    with pytest.raises(ConfigError, match="from 1 to 366 days"):
+        make_config("[decisions]\nopen_days = 100000000\n")
+    with pytest.raises(ConfigError, match="from 1 to 366 days"):
+        make_config("[decisions]\nopen_days = 0\n")
+    assert make_config("[rituals]\nentry_sprint_days = 0\n").for_room("!a:x").entry_sprint_days == 0
