@@ -13,6 +13,7 @@ word); what lies between belongs to the multi-word arguments.
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def fold_name(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Param:
+class Param(ABC):
     """One argument. `width`: how many words a one-word kind takes; multi-word kinds are
     `greedy` and take what the others leave."""
 
@@ -64,8 +65,9 @@ class Param:
             return self.label
         return f"[{self.hint}]" if self.optional else f"<{self.hint}>"
 
+    @abstractmethod
     async def convert(self, ctx: Context, text: str) -> Any:
-        raise NotImplementedError
+        """The value of this argument from its words, or a UsageError saying what is wrong."""
 
 
 @dataclass(frozen=True)
