@@ -201,8 +201,8 @@ class Bot:
             late = self.undecrypted.readable()  # events whose keys arrived since
             for room_id, evs in late.items():
                 missed[room_id] = [*evs, *missed.get(room_id, [])]
-            batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
             try:
+                batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
             except Exception:
@@ -217,8 +217,11 @@ class Bot:
                 continue
             token = resp.next_batch
             self.undecrypted.handled(late)
-            await self.undecrypted.collect(resp, self.clock.now())
-            await self._tell_unread(self.undecrypted.given_up(self.clock.now()))
+            try:
+                await self.undecrypted.collect(resp, self.clock.now())
+                await self._tell_unread(self.undecrypted.given_up(self.clock.now()))
+            except Exception:
+                log.exception("keeping unreadable events for later failed; going on")
             if first:
                 first = False
                 await self._first_synced()

@@ -214,6 +214,8 @@ def _opened_by_bot(client: AsyncClient, info: Any) -> tuple[bool, str | None]:
     """Whether the bot created this room, and whom it invited as a direct chat, from the
     sync's state and timeline (a room new to the bot comes with its whole state)."""
     created, invitee = False, None
+    if info is None:  # only late-decrypted events for a room quiet in this sync
+        return created, invitee
     for ev in [*getattr(info, "state", []), *info.timeline.events]:
         if getattr(ev, "sender", None) != client.user_id:
             continue

@@ -290,8 +290,13 @@ class Processor:
             return  # already counted and acted on
         await collectives.saw(session, collective.id, event.sender, notice=False)
         settings = self.config.for_room(collective.room_id)
-        text = strip_reply_fallback(body).strip()
+        replying = isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict)
+        text = (strip_reply_fallback(body) if replying else body).strip()
         is_command = msgtype == "m.text" and text.startswith(settings.command_prefix)
+        if not collective.is_direct and await collectives.is_bot(
+            session, collective.id, event.sender
+        ):
+            return  # another bot: neither a member's talk nor a member's command
         ctx = self._context(
             session, collective, event.sender, event.event_id, event.event_id, mentioned(content)
         )
@@ -313,6 +318,8 @@ class Processor:
             return
         target, key = relates.get("event_id"), relates.get("key")
         if not isinstance(target, str) or not isinstance(key, str) or len(key) > 64:
+            return
+        if not target.startswith("$") or len(target) > 255:
             return
         if not self.registry.reaction_listeners:
             return
@@ -354,7 +361,7 @@ class Processor:
         self, session: AsyncSession, collective: Collective, event: RoomEvent
     ) -> None:
         redacts = event.content.get("redacts") or event.redacts
-        if not isinstance(redacts, str):
+        if not isinstance(redacts, str) or not redacts.startswith("$") or len(redacts) > 255:
             return
         ctx = self._context(session, collective, event.sender, event.event_id, event.event_id)
         for listener in self.registry.redaction_listeners:

@@ -13,9 +13,9 @@ word); what lies between belongs to the multi-word arguments.
 from __future__ import annotations
 
 import difflib
-from abc import ABC, abstractmethod
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -55,6 +55,7 @@ class Param(ABC):
 
     greedy: ClassVar[bool] = False
     width: ClassVar[int] = 1
+    most_words: ClassVar[int | None] = None  # a multi-word kind that cannot be longer
 
     @property
     def hint(self) -> str:
@@ -251,10 +252,13 @@ class Role(Param):
     """One of the collective's roles, by name: the `Role` record."""
 
     greedy: ClassVar[bool] = True
+    most_words: ClassVar[int | None] = MAX_NAME // 2
 
     async def convert(self, ctx: Context, text: str) -> Any:
         wanted = normalise(text)
-        known = {r.name: r for r in await ensure_roles(ctx)}
+        if "roles" not in ctx.memo:  # one lookup however many readings are tried
+            ctx.memo["roles"] = {r.name: r for r in await ensure_roles(ctx)}
+        known = ctx.memo["roles"]
         if wanted in known:
             return known[wanted]
         names = ", ".join(sorted(known)) or "none yet"
@@ -268,6 +272,7 @@ class Member(Param):
 
     bots: bool = False  # other bots in the room count too
     greedy: ClassVar[bool] = True
+    most_words: ClassVar[int | None] = 40  # a display name is at most 255 characters
 
     @property
     def hint(self) -> str:

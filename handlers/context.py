@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,6 +146,7 @@ class Context:
         self.collective_id: int = self.collective.id
         self.is_direct: bool = self.collective.is_direct or self.answer_room is not None
         self._names: dict[str, Mention] | None = None
+        self.memo: dict[str, Any] = {}  # what one command looked up once, for its own use
 
     @property
     def prefix(self) -> str:

@@ -460,10 +460,10 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
     rule = _rule(ctx, found)
     t = await decisions.tally(ctx.session, found.id)
     answers = await decisions.answers(ctx.session, found.id)
-    if t.blocked and rule == "consent":
+    if t.blocked:  # under every rule: nobody decides over a standing block, not even its author
         await ctx.reply(
-            "Proposal #{n} cannot be decided: it is blocked, and under consent a standing "
-            "block stops it.\n{blockers}\nNothing changed. A block stands until whoever "
+            "Proposal #{n} cannot be decided: it is blocked, and a standing block stops it "
+            "under every rule.\n{blockers}\nNothing changed. A block stands until whoever "
             "blocked changes their answer (`{p}agree {n}`, `{p}abstain {n}` or "
             "`{p}object {n} <reason>`); still standing at the closing time ({closes}), it "
             "rejects the proposal.",

@@ -29,6 +29,8 @@ MemberJoinHook = Callable[[Context, str], Awaitable[None]]
 # Carries out an overwrite once a second member confirmed it; returns what was done.
 Overwrite = Callable[[Context, dict[str, Any]], Awaitable[str]]
 
+# Longer than any argument can be (notes and proposals are at most 1,000 characters).
+MAX_LINE = 4000
 # C0 controls but tab and newline, and DEL: never part of what a member means.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -101,6 +103,10 @@ class Command:
         """Convert the text after the command words into keyword arguments."""
         if _CONTROL.search(rest):
             raise UsageError("The command holds a control character; type it without one.")
+        if len(rest) > MAX_LINE:
+            raise UsageError(
+                f"The command is too long ({len(rest)} characters; at most {MAX_LINE})."
+            )
         words = _Words(rest)
         params = list(self.params)
         greedy = [i for i, p in enumerate(params) if p.greedy]
@@ -152,7 +158,7 @@ class Command:
             fixed = sum(q.width for q in rest)
             widths = list(range(max(0, end - at - fixed), end - at + 1))
         else:
-            widths = list(range(0, end - at + 1))
+            widths = list(range(0, min(end - at, p.most_words or end - at) + 1))
         errors: list[tuple[int, UsageError]] = []
         for width in widths:
             if at + width > end:

@@ -36,6 +36,9 @@ def duration(text: str) -> relativedelta:
     if not match:
         raise UsageError(f"`{text[:40]}` is not a duration; write it like 7d, 2w, 1m or 1y.")
     amount, unit = int(match.group(1)), match.group(2)
+    days = amount * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
+    if days > 50 * 366:
+        raise UsageError(f"`{text[:40]}` is too long; at most 50 years.")
     if unit == "d":
         return relativedelta(days=amount)
     if unit == "w":

@@ -137,6 +137,14 @@ async def everyone(session: AsyncSession, collective_id: int) -> list[Member]:
     return list(result.scalars())
 
 
+async def is_bot(session: AsyncSession, collective_id: int, user_id: str) -> bool:
+    """Whether this room's user is another bot (marked, listed, or only ever sent notices)."""
+    found = await session.scalar(
+        select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
+    )
+    return found is not None and found.is_bot
+
+
 async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> bool:
     result = await session.execute(
         select(Member.id).where(

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from nio import AsyncClient, AsyncClientConfig, SyncResponse
+from nio import AsyncClient, AsyncClientConfig, RoomMessageText, SyncResponse
 from sqlalchemy import func, select
 
 from bot.database import Database
@@ -272,3 +272,23 @@ async def test_a_room_the_bot_opened_is_a_direct_chat_even_with_its_history_in_s
     async with bot.db.transaction() as session:
         count = select(func.count()).select_from(AirtimeDay)
         assert await session.scalar(count) == 0
+
+
+async def test_late_events_for_a_room_quiet_in_this_sync_are_delivered(
+    client: AsyncClient,
+) -> None:
+    """A key that arrives in a sync where the room itself is quiet: its event still goes
+    into the batch (this used to stop the bot)."""
+    await nio_batch(client, [text("hello")], state=[member(ALICE, "Alice")])
+    quiet = SyncResponse.from_dict(
+        {"next_batch": "s-quiet", "rooms": {"join": {}, "invite": {}, "leave": {}}}
+    )
+    assert isinstance(quiet, SyncResponse)
+    late = RoomMessageText.from_dict(text("!ping, decrypted late"))
+    batch = to_batch(client, quiet, {ROOM: [late]}, received_at=RECEIVED)
+    [room] = batch.joined
+    assert room.room_id == ROOM and [e.content["body"] for e in room.events] == [
+        "!ping, decrypted late"
+    ]
+    gone = to_batch(client, quiet, {"!left:test.org": [late]}, received_at=RECEIVED)
+    assert gone.joined == []

@@ -65,8 +65,15 @@ async def test_ignores_own_messages_notices_edits_and_plain_chat(bot: Harness) -
 
 
 async def test_reply_fallback_is_stripped_before_the_command(bot: Harness) -> None:
-    replies = await bot.send("> <@bob:test.org> earlier words\n\n!ping")
-    assert replies[0].body.startswith("pong")
+    event = bot.message(
+        "> <@bob:test.org> earlier words\n\n!ping",
+        **{"m.relates_to": {"m.in_reply_to": {"event_id": "$earlier"}}},
+    )
+    before = len(bot.sent)
+    await bot.process([event])
+    assert bot.sent[before].body.startswith("pong")
+    # Without a reply relation, a leading quote is the member's own text.
+    assert await bot.send("> a quote\n!ping") == []
 
 
 async def test_initial_sync_history_is_not_acted_on(db, clock) -> None:  # type: ignore[no-untyped-def]
@@ -274,3 +281,22 @@ async def test_reactions_reach_listeners_once(db, clock) -> None:  # type: ignor
     await h.process([red, odd])
     await h.process([red])  # delivered again
     assert [(r.sender, r.target, r.key) for r in seen] == [(BOB, "$p", "🔴")]
+
+
+async def test_other_bots_neither_command_nor_count(db, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import make_config
+
+    helper = "@helper:test.org"
+    h = Harness(db, make_config(f'bots = ["{helper}"]\n'), clock)
+    h.members[ROOM] = {ALICE: "Alice", BOB: "Bob", helper: "Helper"}
+    await h.start()
+    await h.ask("!note the hall is ours")
+    await h.ask("!note delete 1")
+    assert await h.send("!second 1", helper) == []  # a bot cannot be the second member
+    assert await h.send("!propose we buy a van", helper) == []
+    assert "seconded request #1" in await h.ask("!second 1", BOB)
+
+
+async def test_a_line_too_long_to_be_a_command_is_refused_quickly(bot: Harness) -> None:
+    reply = await bot.ask("!role swap notes " + "x " * 5000)
+    assert "The command is too long (10005 characters; at most 4000)." in reply

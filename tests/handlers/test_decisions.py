@@ -247,8 +247,8 @@ async def test_a_blocked_proposal_cannot_be_decided_and_closes_rejected(bot: Har
     assert reply.endswith("A block stops the proposal under every rule while it stands.")
     assert "it would not be adopted: blocked." in await bot.ask("!proposal 1")
     assert await bot.ask("!decide 1", BOB) == (
-        "Proposal #1 cannot be decided: it is blocked, and under consent a standing block "
-        "stops it.\n- Carol: the landlord evicted our neighbours\nNothing changed. A block "
+        "Proposal #1 cannot be decided: it is blocked, and a standing block stops it under "
+        "every rule.\n- Carol: the landlord evicted our neighbours\nNothing changed. A block "
         "stands until whoever blocked changes their answer (`!agree 1`, `!abstain 1` or "
         "`!object 1 <reason>`); still standing at the closing time (Mon 09 Mar 2026 10:00), "
         "it rejects the proposal."
@@ -281,13 +281,12 @@ async def test_majority_tie_is_not_adopted(db: Database, clock: FakeClock) -> No
     await bot.ask("!agree 2", CAROL)
     await bot.ask("!object 2 too slow")
     assert "**adopted**" in await bot.ask("!decide 2", BOB)
-    # Under majority a block does not wait: the failing proposal closes rejected.
+    # Under majority too, a standing block cannot be decided over, even by its author.
     await bot.ask("!propose we buy the van")
     await bot.ask("!agree 3")
     await bot.ask("!agree 3", BOB)
     await bot.ask("!block 3 we cannot insure it", CAROL)
-    reply = await bot.ask("!decide 3", BOB)
-    assert "**rejected**" in reply and "blocked by Carol" in reply
+    assert "cannot be decided: it is blocked" in await bot.ask("!decide 3", CAROL)
 
 
 async def test_unanimity_needs_everyone_who_answered_to_agree(

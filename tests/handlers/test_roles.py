@@ -346,7 +346,8 @@ async def test_zero_terms_and_far_absences_are_refused_clearly(bot: Harness) -> 
 
 
 async def test_terms_are_bounded_by_max_term(bot: Harness) -> None:
-    assert "longer than this collective's longest, 3m" in await bot.ask("!role define mayor 999m x")
+    assert "longer than this collective's longest, 3m" in await bot.ask("!role define mayor 99m x")
+    assert "`9999y` is too long; at most 50 years." in await bot.ask("!role define mayor 9999y x")
     assert "longer than" in await bot.ask("!role define mayor 14w x")
     assert "Defined role **mayor**, term 3m" in await bot.ask("!role define mayor 3m x")
 
