@@ -16,6 +16,8 @@ answer, since nothing could tell the bot which earlier answer was theirs to add 
 
 from __future__ import annotations
 
+import html
+import json
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +34,10 @@ practice = Practice(
 )
 
 MAX_ANSWER = 2000  # characters in one answer; longer ones are sent as two
-PACK = 3000  # characters of answers per published message, so none is ever cut
+# Bytes of answers per published message, counted as sent (JSON escapes in the plain and
+# the HTML body), so that with encryption's growth no message is ever cut: one answer of
+# MAX_ANSWER characters weighs at most 24,000.
+PACK = 40_000
 REMIND_BEFORE = timedelta(days=1)
 LATE = timedelta(hours=1)
 CLOSE = "close reflection"
@@ -214,6 +219,11 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
     return True
 
 
+def _weight(text: str) -> int:
+    """What an answer adds to a message as sent: its plain and its HTML form, escaped."""
+    return len(json.dumps(text)) + len(json.dumps(html.escape(text))) + 16
+
+
 def _packs(texts: list[str]) -> list[tuple[int, int, list[str]]]:
     """Answers grouped into messages of at most PACK characters (each answer is at most
     MAX_ANSWER), in the order given; with their numbers."""
@@ -222,11 +232,12 @@ def _packs(texts: list[str]) -> list[tuple[int, int, list[str]]]:
     size = 0
     start = 1
     for i, text in enumerate(texts, start=1):
-        if chunk and size + len(text) > PACK:
+        weight = _weight(text)
+        if chunk and size + weight > PACK:
             packs.append((start, i - 1, chunk))
             chunk, size, start = [], 0, i
         chunk.append(text)
-        size += len(text)
+        size += weight
     if chunk:
         packs.append((start, len(texts), chunk))
     return packs
@@ -258,10 +269,10 @@ async def _waiting(ctx: Context) -> bool:
 
 @practice.answers("the reflection round", waiting=_waiting)
 async def take_answer(ctx: Context, text: str) -> None:
-    if len(text) > MAX_ANSWER:
+    if len(text) > MAX_ANSWER or _weight(text) > PACK:  # emoji weigh more than letters
         await ctx.reply(
-            "That is {n} characters; an answer holds at most {max}. I kept nothing of it: "
-            "send it in two messages.",
+            "That is {n} characters; an answer holds at most {max} (fewer with emoji). I kept "
+            "nothing of it: send it in two messages.",
             n=len(text),
             max=MAX_ANSWER,
         )

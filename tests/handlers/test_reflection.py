@@ -100,7 +100,7 @@ async def test_a_sixth_message_is_refused_and_a_long_one_is_not_kept(bot: Harnes
     [sixth] = await bot.answer("part 5", ALICE)
     assert sixth.body.startswith("Nothing is waiting for an answer from you right now")
     [long] = await bot.answer("x" * 2001, BOB)
-    assert long.body.startswith("That is 2001 characters; an answer holds at most 2000.")
+    assert long.body.startswith("That is 2001 characters; an answer holds at most 2000 (fewer")
     async with bot.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(ReflectionAnswer)) == 5
 
@@ -240,3 +240,26 @@ async def test_answers_are_never_logged(bot: Harness, caplog: pytest.LogCaptureF
     bot.clock.advance(days=8)
     await bot.rituals.run_due("reflection-tick", ROOM)
     assert "unmistakable" not in caplog.text
+
+
+def test_no_answer_is_ever_cut_from_what_is_published() -> None:
+    """Packs are weighed as sent: a long answer of emoji (12 bytes each in JSON, twice)
+    must not push the others out of the published messages."""
+    from bot.formatter import MAX_EVENT, content, size
+    from handlers.context import Rows
+    from handlers.reflection import MAX_ANSWER, _packs
+
+    from handlers.reflection import PACK, _weight
+
+    heavy = "😀" * 1600
+    assert _weight(heavy) <= PACK < _weight("😀" * (MAX_ANSWER - 1))  # the latter is refused
+    texts = [heavy, "honest answer from Bob", "<b>Carol</b> & co", "é" * MAX_ANSWER, heavy]
+    packs = _packs(texts)
+    assert [t for _, _, chunk in packs for t in chunk] == texts
+    for first, last, chunk in packs:
+        sent = content(
+            "Answers {a} to {b}:\n{answers}",
+            {"a": first, "b": last, "answers": Rows("- {item}", chunk)},
+        )
+        assert size(sent) <= MAX_EVENT
+        assert "cut" not in sent["body"] and "… and" not in sent["body"]
