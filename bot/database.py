@@ -27,5 +27,15 @@ class Database:
         async with self._lock, self._sessions() as session, session.begin():
             yield session
 
+    async def scrub(self) -> None:
+        """Leave no history of recent writes beside the database file: SQLite's write-ahead
+        log keeps each commit's pages in order until a checkpoint, and that order could tie
+        an anonymous answer to the record of who answered. PostgreSQL's own log is the
+        server's, outside the bot's reach (README says so)."""
+        if not self.url.startswith("sqlite"):
+            return
+        async with self._lock, self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def close(self) -> None:
         await self.engine.dispose()

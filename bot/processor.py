@@ -107,6 +107,7 @@ class Processor:
         self.membership = membership
         self.hooks = hooks or Hooks()
         self.account = config.matrix.user_id
+        self.wrote_private = False
 
     async def process(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
         """Process a batch. `initial`: the first sync ever, whose timeline is history.
@@ -155,6 +156,12 @@ class Processor:
                 await collectives.mark_left(session, room_id, now)
                 await direct.closed(session, room_id)  # a direct chat the bot is out of
             await sync_state.set_token(session, self.account, batch.next_batch, now)
+        if self.wrote_private:
+            self.wrote_private = False
+            try:
+                await self.db.scrub()
+            except Exception:
+                log.exception("could not clear the database's write-ahead log")
         if self.hooks.on_new_collective:
             for room_id in new_rooms:
                 await self.hooks.on_new_collective(room_id)
@@ -341,6 +348,7 @@ class Processor:
         elif is_command:
             await dispatch(dm, self.registry, text[len(dm.prefix) :])
         elif text:
+            self.wrote_private = True  # an answer may be kept: scrub the write-ahead log
 
             def context_for(collective: Collective) -> Context:
                 return Context(

@@ -57,6 +57,8 @@ def create_engine(url: str) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
             cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten, not left in free pages (anonymous answers).
+            cursor.execute("PRAGMA secure_delete=ON")
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=FULL")

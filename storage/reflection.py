@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ReflectionAnswer, ReflectionAsked, ReflectionRound
@@ -79,29 +79,28 @@ async def asked(session: AsyncSession, round_id: int, user_id: str) -> Reflectio
 async def add_answer(
     session: AsyncSession, asked_row: ReflectionAsked, text: str, rng: random.Random
 ) -> None:
-    """Keep one answer with no link to its author, and shuffle the round's keys."""
+    """Keep one answer with no link to its author. The round's answers are all written
+    anew, in random order and under new random keys, so neither the keys, nor where the
+    rows lie, nor which transaction wrote them tells the new one from the others."""
     round_id = asked_row.round_id
     result = await session.execute(
-        select(ReflectionAnswer.id).where(ReflectionAnswer.round_id == round_id)
+        select(ReflectionAnswer.text).where(ReflectionAnswer.round_id == round_id)
     )
-    existing = list(result.scalars())
-    rng.shuffle(existing)
-    taken = set(existing)
-    for old in existing:
-        new = _key(rng)
-        while new in taken:
-            new = _key(rng)
-        taken.add(new)
-        await session.execute(
-            update(ReflectionAnswer)
-            .where(ReflectionAnswer.id == old)
-            .values(id=new)
-            .execution_options(synchronize_session=False)
-        )
-    key = _key(rng)
-    while key in taken:
+    texts = [*result.scalars(), text]
+    rng.shuffle(texts)
+    await session.execute(
+        delete(ReflectionAnswer)
+        .where(ReflectionAnswer.round_id == round_id)
+        .execution_options(synchronize_session=False)
+    )
+    taken: set[int] = set()
+    for each in texts:
         key = _key(rng)
-    session.add(ReflectionAnswer(id=key, round_id=round_id, text=text))
+        while key in taken:
+            key = _key(rng)
+        taken.add(key)
+        session.add(ReflectionAnswer(id=key, round_id=round_id, text=each))
+        await session.flush()  # one at a time, in the shuffled order
     asked_row.parts += 1
     await session.flush()
 

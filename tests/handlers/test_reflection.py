@@ -247,9 +247,7 @@ def test_no_answer_is_ever_cut_from_what_is_published() -> None:
     must not push the others out of the published messages."""
     from bot.formatter import MAX_EVENT, content, size
     from handlers.context import Rows
-    from handlers.reflection import MAX_ANSWER, _packs
-
-    from handlers.reflection import PACK, _weight
+    from handlers.reflection import MAX_ANSWER, PACK, _packs, _weight
 
     heavy = "😀" * 1600
     assert _weight(heavy) <= PACK < _weight("😀" * (MAX_ANSWER - 1))  # the latter is refused
@@ -263,3 +261,31 @@ def test_no_answer_is_ever_cut_from_what_is_published() -> None:
         )
         assert size(sent) <= MAX_EVENT
         assert "cut" not in sent["body"] and "… and" not in sent["body"]
+
+
+async def test_no_write_ahead_history_is_left_beside_the_file(
+    tmp_path,
+    clock: FakeClock,  # type: ignore[no-untyped-def]
+) -> None:
+    """On SQLite, the log of recent commits would keep each answer's commit next to the
+    commit that noted who answered; it is emptied after every batch that took an answer,
+    and every answer of the round is rewritten, so physical order tells nothing."""
+    path = tmp_path / "f.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.migrate()
+    bot = Harness(db, make_config(), clock)
+    try:
+        await bot.start()
+        await start_round(bot)
+        for who in (CAROL, ALICE, BOB):
+            await bot.answer(f"answer from {who}", who)
+            wal = path.with_name("f.db-wal")
+            assert b"answer from" not in (wal.read_bytes() if wal.exists() else b"")
+        async with db.transaction() as session:
+            physical = [
+                r[0]
+                for r in (await session.execute(text("SELECT text FROM reflection_answers"))).all()
+            ]
+        assert sorted(physical) == sorted(f"answer from {w}" for w in (ALICE, BOB, CAROL))
+    finally:
+        await db.close()
