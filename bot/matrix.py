@@ -26,6 +26,7 @@ from nio import (
     RoomMemberEvent,
     RoomMessagesResponse,
     RoomPreset,
+    RoomPutStateResponse,
     RoomSendResponse,
     SyncResponse,
     UploadResponse,
@@ -503,7 +504,6 @@ class NioTransport:
         resp = await self.client.room_create(
             is_direct=True,
             preset=RoomPreset.trusted_private_chat,
-            invite=[user_id],
             initial_state=[
                 {
                     "type": "m.room.encryption",
@@ -515,6 +515,22 @@ class NioTransport:
         if not isinstance(resp, RoomCreateResponse):
             raise RuntimeError(f"could not open a direct chat: {getattr(resp, 'message', resp)}")
         return str(resp.room_id)
+
+    async def invite_direct(self, room_id: str, user_id: str) -> None:
+        """Invite with `is_direct` in the membership (as createRoom would), unless the
+        user is already there or invited; raises when the homeserver refuses, to retry."""
+        room = self.client.rooms.get(room_id)
+        if room is not None and user_id in room.users:
+            return
+        resp = await self.client.room_put_state(
+            room_id, "m.room.member", {"membership": "invite", "is_direct": True}, user_id
+        )
+        if isinstance(resp, RoomPutStateResponse):
+            return
+        message = str(getattr(resp, "message", resp))
+        if "already" in message.lower():
+            return  # invited (or joined) meanwhile
+        raise RuntimeError(f"could not invite {user_id} to {room_id}: {message}")
 
     async def mark_direct(self, user_id: str, room_id: str) -> None:
         mapping = await self._direct_map()

@@ -49,7 +49,11 @@ class Transport(Protocol):
         ...
 
     async def create_direct(self, user_id: str) -> str:
-        """Open an encrypted direct chat, inviting the user with `is_direct`; its room id."""
+        """Open an encrypted room for a direct chat, nobody invited yet; its room id."""
+        ...
+
+    async def invite_direct(self, room_id: str, user_id: str) -> None:
+        """Invite the user with `is_direct`, unless they are already in the room or invited."""
         ...
 
     async def mark_direct(self, user_id: str, room_id: str) -> None:
@@ -198,8 +202,9 @@ class Sender:
 
     async def _direct_room(self, row_id: int, user_id: str) -> str:
         """The direct chat a queued direct message goes to: the one on record, else one the
-        bot is already in, else a new one. A new room is recorded the moment it exists, so
-        a crash before the message is sent does not open a second one."""
+        bot is already in, else a new one. A new room is recorded the moment it exists, and
+        only then is the member invited (a step retried on its own), so neither a crash nor
+        a failed invitation opens a second room."""
         async with self.db.transaction() as session:
             room_id = await direct.room_for(session, user_id)
         if room_id is None:
@@ -221,6 +226,7 @@ class Sender:
                     await self.transport.mark_direct(user_id, room_id)
                 except Exception as exc:  # the chat works without it; clients just file it
                     log.warning("could not list %s in m.direct: %r", room_id, exc)
+        await self.transport.invite_direct(room_id, user_id)
         async with self.db.transaction() as session:
             await outbox.set_room(session, row_id, room_id)
         return room_id

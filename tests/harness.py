@@ -95,6 +95,8 @@ class RecordingTransport:
     direct: dict[str, str] = field(default_factory=dict)
     opened: list[tuple[str, str]] = field(default_factory=list)
     create_fails: int = 0  # the next creations fail (a homeserver down)
+    invite_fails: int = 0  # the next invitations fail (the member's homeserver down)
+    invited: list[tuple[str, str]] = field(default_factory=list)
     rooms: dict[str, dict[str, str | None]] = field(default_factory=dict)  # who is where
 
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
@@ -133,6 +135,13 @@ class RecordingTransport:
 
     async def mark_direct(self, user_id: str, room_id: str) -> None:
         self.direct[user_id] = room_id
+
+    async def invite_direct(self, room_id: str, user_id: str) -> None:
+        if self.invite_fails:
+            self.invite_fails -= 1
+            raise RuntimeError("their homeserver is unreachable")
+        if (room_id, user_id) not in self.invited:
+            self.invited.append((room_id, user_id))
 
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str

@@ -203,3 +203,14 @@ async def test_anything_written_in_a_direct_chat_gets_one_answer(
     assert len(sent) == 1, [s.body for s in sent]
     assert sent[0].room_id == bot.dm_room(ALICE)
     assert "Sorry, something went wrong" not in sent[0].body
+
+
+async def test_a_failed_invitation_is_retried_in_the_same_room(bot: Harness) -> None:
+    bot.transport.invite_fails = 2
+    await bot.send("!reflect", BOB)
+    for _ in range(3):
+        await bot.sender.drain()
+    opened = [u for u, _ in bot.transport.opened]
+    assert sorted(opened) == sorted(set(opened))  # never a second room for anyone
+    assert sorted(u for _, u in bot.transport.invited) == sorted(opened)
+    assert bot.dms(ALICE) and bot.dms(BOB) and bot.dms(CAROL)
