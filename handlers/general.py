@@ -292,7 +292,8 @@ async def forgetme(ctx: Context) -> None:
     await ctx.reply(
         "This erases what I keep about you in every group I serve: your airtime counts, "
         "knowledge, place on speaking stacks, swap requests, check-in answers, entry "
-        "sprints, our direct chat, and your membership of rooms you have left (a room you "
+        "sprints in rooms you have left, which room is our direct chat (noted again if we "
+        "write there again), and your membership of rooms you have left (a room you "
         "are in shows you, so your user id and name stay while you are there). Shared "
         "records keep their text with you shown as a former member: decisions, answers and "
         "dissent, notes, budget entries, the labour ledger, tasks, role terms, meetings, "

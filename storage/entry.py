@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -66,6 +67,11 @@ async def of_user(session: AsyncSession, user_id: str) -> list[EntrySprint]:
     return list(result.scalars())
 
 
-async def forget(session: AsyncSession, user_id: str) -> int:
-    result = await session.execute(delete(EntrySprint).where(EntrySprint.user_id == user_id))
+async def forget(session: AsyncSession, user_id: str, keep: Collection[int] = ()) -> int:
+    """Their sprints, but those in collectives they are still in (`keep`): erasing one's
+    own data must not make a collaborator a full member without the group's word."""
+    query = delete(EntrySprint).where(EntrySprint.user_id == user_id)
+    if keep:
+        query = query.where(EntrySprint.collective_id.not_in(list(keep)))
+    result = await session.execute(query)
     return int(getattr(result, "rowcount", 0) or 0)

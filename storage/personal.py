@@ -113,6 +113,13 @@ async def about(session: AsyncSession, user_id: str) -> Personal:
     checkin_rows = await checkins.answers_of(session, user_id)
     rounds = await reflection.asked_in(session, user_id)
     sprints = await entry.of_user(session, user_id)
+    names = await _rows(
+        session,
+        select(Member.display_name).where(
+            Member.user_id == user_id, Member.display_name.is_not(None)
+        ),
+    )
+    named = [AuditEntry.detail.contains(n, autoescape=True) for n in names if len(n.strip()) >= 3]
     for c in places:
         member = await session.scalar(
             select(Member).where(Member.collective_id == c.id, Member.user_id == user_id)
@@ -251,6 +258,7 @@ async def about(session: AsyncSession, user_id: str) -> Personal:
                 or_(
                     AuditEntry.actor == user_id,
                     AuditEntry.detail.contains(user_id, autoescape=True),
+                    *named,  # as !forgetme would rewrite them: by display name too
                 ),
             )
             .order_by(AuditEntry.at, AuditEntry.id),
@@ -367,7 +375,11 @@ async def forget(
     )
     done["audit log"] = await _forget_in_audit(session, user_id, names)
     done["check-in answers"] = await checkins.forget(session, user_id)
-    done["entry sprints"] = await entry.forget(session, user_id)
+    still_in = await _rows(
+        session,
+        select(Member.collective_id).where(Member.user_id == user_id, Member.joined.is_(True)),
+    )
+    done["entry sprints"] = await entry.forget(session, user_id, keep=still_in)
     done["reflection rounds asked in"] = await reflection.forget(session, user_id, rng)
     # Direct chats: the record of the room, and the room's name (clients name it after you).
     chat = await direct.chat(session, user_id)
@@ -417,7 +429,7 @@ async def _forget_in_audit(session: AsyncSession, user_id: str, names: Sequence[
     """Their user id leaves the log, as who did it and wherever a detail names them; so do
     their display names (of three characters or more), as whole words."""
     changed = 0
-    patterns = [re.compile(re.escape(user_id) + r"(?![\w.:-])")]
+    patterns = [re.compile(re.escape(user_id) + r"(?![\w.-]|:\d)")]  # not a longer id or a port
     patterns += [
         re.compile(r"(?<![\w@])" + re.escape(name) + r"(?!\w)")
         for name in sorted(set(names), key=len, reverse=True)

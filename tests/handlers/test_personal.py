@@ -136,3 +136,32 @@ async def test_forgetme_lapses_after_ten_minutes(bot: Harness) -> None:
     assert await bot.ask("!forgetme confirm", CAROL) == (
         "Nothing to confirm: type `!forgetme` first; a request lasts 10 minutes."
     )
+
+
+async def test_forgetme_scrubs_ids_followed_by_a_colon_and_mydata_lists_name_mentions(
+    bot: Harness,
+) -> None:
+    from sqlalchemy import select
+
+    from storage.models import AuditEntry
+
+    await bot.ask("!note the hall is ours", ALICE)
+    await bot.ask("!note delete 1", ALICE)
+    await bot.ask("!second 1", BOB)  # audited as "request #1 from @alice:test.org: ..."
+    await bot.send("!mydata", ALICE)
+    [data] = bot.dms(ALICE)[-1:]
+    assert "erase note \\#1 (taken by Alice" in data.body  # named by display name only
+    await bot.ask("!forgetme", ALICE)
+    await bot.ask("!forgetme confirm", ALICE)
+    async with bot.db.transaction() as session:
+        details = [e.detail for e in await session.scalars(select(AuditEntry))]
+    assert not [d for d in details if ALICE in d], details
+
+
+async def test_forgetme_does_not_end_an_entry_sprint(bot: Harness) -> None:
+    dana = "@dana:test.org"
+    await bot.join(dana, "Dana")
+    await bot.ask("!forgetme", dana)
+    await bot.ask("!forgetme confirm", dana)
+    reply = await bot.ask("!member Dana", BOB)
+    assert "already a full member" not in reply
