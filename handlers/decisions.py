@@ -30,7 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.arguments import Number, Text, normalise
-from handlers.context import Context, Mention, Rows
+from handlers.context import Context, Rows
 from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.seconds import ask_second
@@ -127,13 +127,6 @@ def _rule(ctx: Context, decision: Decision) -> str:
     return decision.rule or ctx.settings.decision_rule
 
 
-async def _who(ctx: Context, user_id: str | None) -> Mention:
-    """A member by name, without pinging; a forgotten one as "a former member"."""
-    if user_id is None:
-        return Mention("", "a former member", ping=False)
-    return await ctx.mention(user_id, ping=False)
-
-
 ANSWER_HELP = (
     "`{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` or `{p}block {n} <reason>`"
 )
@@ -143,7 +136,10 @@ async def _blockers(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
     return Rows(
         "- {who}: {reason}",
         [
-            {"who": await _who(ctx, a.user_id), "reason": a.reason or "(no reason kept)"}
+            {
+                "who": await ctx.mention(a.user_id, ping=False),
+                "reason": a.reason or "(no reason kept)",
+            }
             for a in answers
             if a.answer == "block"
         ],
@@ -155,7 +151,7 @@ async def _answer_rows(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
     order = list(VERBS)
     keyed = []
     for a in answers:
-        who = await _who(ctx, a.user_id)
+        who = await ctx.mention(a.user_id, ping=False)
         row = {
             "who": who,
             "verb": VERBS.get(a.answer, a.answer),
@@ -184,7 +180,7 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
     values: dict[str, object] = {
         "n": d.number,
         "text": d.text,
-        "author": await _who(ctx, d.author),
+        "author": await ctx.mention(d.author, ping=False),
         "p": ctx.prefix,
     }
     lines: list[str] = []
@@ -220,7 +216,11 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
         values["dissent"] = Rows(
             "- {who} ({when}): {reason}",
             [
-                {"who": await _who(ctx, x.user_id), "when": ctx.date(x.at), "reason": x.reason}
+                {
+                    "who": await ctx.mention(x.user_id, ping=False),
+                    "when": ctx.date(x.at),
+                    "reason": x.reason,
+                }
                 for x in dissent
             ],
         )
@@ -243,13 +243,15 @@ async def _closed(ctx: Context, d: Decision, values: dict[str, object]) -> list[
         judged = verdict(rule, t)
         why = judged.why
         if t.blocked:
-            blockers = [await _who(ctx, a.user_id) for a in answers if a.answer == "block"]
+            blockers = [
+                await ctx.mention(a.user_id, ping=False) for a in answers if a.answer == "block"
+            ]
             why = "blocked by " + ", ".join(sorted((b.label for b in blockers), key=str.casefold))
         how = "at its closing time"
         if d.closed_by is not None or d.closed_early:
             how = "decided early" if d.closed_early else "decided"
             if d.closed_by is not None:
-                values["closer"] = await _who(ctx, d.closed_by)
+                values["closer"] = await ctx.mention(d.closed_by, ping=False)
                 how += " by {closer}"
         adopted = d.adopted_at is not None
         values.update(
@@ -319,7 +321,7 @@ async def propose(ctx: Context, text: str) -> None:
     await ctx.reply(
         "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
         "Answer with " + ANSWER_HELP + "; `{p}proposal {n}` shows the counts so far.",
-        who=await _who(ctx, ctx.author),
+        who=await ctx.mention(ctx.author, ping=False),
         text=text,
         closes=ctx.time(closes),
         rule=RULES.get(rule, rule),
@@ -361,7 +363,7 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
         notes = " Under unanimity an abstention counts as not agreeing."
     await ctx.reply(
         "{who} {verb} proposal #{n}{change}. Counts so far: {counts}; it closes {closes}." + notes,
-        who=await _who(ctx, ctx.author),
+        who=await ctx.mention(ctx.author, ping=False),
         verb=ANSWERING[answer],
         n=number,
         change=change,
@@ -515,7 +517,7 @@ async def record(ctx: Context, text: str) -> None:
         "Recorded decision **#{n}** from {who}, taken elsewhere: {text}\n"
         "It has no answers or tally here; `{p}dissent {n} <reason>` puts disagreement on record.",
         n=made.number,
-        who=await _who(ctx, ctx.author),
+        who=await ctx.mention(ctx.author, ping=False),
         text=text,
         p=ctx.prefix,
     )
@@ -549,7 +551,7 @@ async def dissent(ctx: Context, decision: int, reason: str) -> None:
         )
     await ctx.reply(
         "{who}'s dissent is on record with {kind} #{n} ({state}): {reason}" + extra,
-        who=await _who(ctx, ctx.author),
+        who=await ctx.mention(ctx.author, ping=False),
         kind=kind,
         n=decision,
         state=_state(ctx, found),
@@ -585,7 +587,7 @@ async def log(ctx: Context, words: str | None) -> None:
                 "n": d.number,
                 "kind": "proposal" if d.kind == PROPOSAL else "decision",
                 "state": _state(ctx, d),
-                "who": await _who(ctx, d.author),
+                "who": await ctx.mention(d.author, ping=False),
                 "text": short(d.text),
                 "dissent": f" ({n} dissent{'s' if n != 1 else ''})" if n else "",
             }
@@ -677,7 +679,7 @@ async def remind(ctx: Context) -> None:
         await ctx.say(
             "**Proposal #{n}** from {author} closes {closes}, under {rule}:\n{text}\n"
             "Counts so far: {counts}. Not answered yet? " + ANSWER_HELP + ".",
-            author=await _who(ctx, d.author),
+            author=await ctx.mention(d.author, ping=False),
             closes=ctx.time(d.closes_at) if d.closes_at else "soon",
             rule=RULES.get(rule, rule),
             text=d.text,

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.context import DATE_FORMAT, TIME_FORMAT
+from handlers.context import DATE_FORMAT, FORMER, TIME_FORMAT, defuse
 from handlers.settings import CollectiveSettings
 from storage import budget, collectives, decisions, labour, notes
 from storage.decisions import LogEntry, Tally
@@ -32,7 +32,6 @@ from storage.models import Collective, Member
 SECTIONS = ("decisions", "notes", "budget", "tasks")
 WHAT = (*SECTIONS, "all")
 MIMETYPE = "text/markdown"
-FORMER = "a former member"
 KINDS = ("visible", "invisible", "care")  # as in handlers/tasks.py
 KIND_TITLES = {
     "visible": "Visible work (work others see)",
@@ -66,18 +65,11 @@ _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 # What can open a block at the start of a line: headings, lists, quotes, breaks, fences,
 # HTML, link definitions, tables, setext underlines, definition lists, math.
 _BLOCK_START = frozenset("#=-*_+>`~<[|:$%")
-_ROOM_PING = re.compile(r"@(room)\b", re.IGNORECASE)
-_WORD_JOINER = "\u2060"
 
 
 def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
     """An amount as shown in chat and in exports: two decimals and the currency."""
     return f"{amount:{'+' if sign else ''}.2f} {currency}"
-
-
-def defuse(text: str) -> str:
-    """Break `@room` so no push rule sees it, while it still reads the same."""
-    return _ROOM_PING.sub(lambda m: "@" + _WORD_JOINER + m.group(1), text)
 
 
 def _line(text: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from handlers.arguments import Amount, Number, Since, Text, Word
-from handlers.context import Context, File, Mention, Rows
+from handlers.context import FORMER, Context, File, Mention, Rows
 from handlers.exports import MIMETYPE, WHAT, build, money
 from handlers.registry import Practice
 from handlers.seconds import ask_second
@@ -42,12 +42,6 @@ def preview(text: str, limit: int = PREVIEW) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-async def _author(ctx: Context, user_id: str | None) -> Mention:
-    if user_id is None:
-        return Mention("", "a former member", ping=False)
-    return await ctx.mention(user_id, ping=False)
-
-
 def note_rows(ctx: Context, found: list[Note], names: dict[str, Mention]) -> list[dict[str, Any]]:
     """Notes as rows of a list: number, time, who, and the text on one line."""
     return [
@@ -55,7 +49,7 @@ def note_rows(ctx: Context, found: list[Note], names: dict[str, Mention]) -> lis
             "n": n.number,
             "at": ctx.time(n.at),
             "who": names.get(n.author or "")
-            or (Mention(n.author, ping=False) if n.author else "a former member"),
+            or (Mention(n.author, ping=False) if n.author else FORMER),
             "text": preview(n.text),
         }
         for n in found
@@ -132,7 +126,7 @@ async def note_delete(ctx: Context, note: int) -> None:
         return
     # Named by who took it and when, not by its text: the request stays in the audit log,
     # and what a note said may be the very reason to erase it.
-    author = (await _author(ctx, found.author)).label
+    author = (await ctx.mention(found.author, ping=False)).label
     await ask_second(
         ctx,
         DELETE_NOTE,
@@ -240,8 +234,7 @@ def entry_row(ctx: Context, e: BudgetEntry, names: dict[str, Mention]) -> dict[s
         "kind": KIND_WORDS.get(e.kind, e.kind),
         "amount": money(e.amount, e.currency),
         "what": preview(e.what, 120),
-        "who": names.get(e.author or "")
-        or (Mention(e.author, ping=False) if e.author else "a former member"),
+        "who": names.get(e.author or "") or (Mention(e.author, ping=False) if e.author else FORMER),
     }
 
 

@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from handlers import chart
 from handlers.airtime import MIRROR, measure, summary_lines
 from handlers.arguments import Month as MonthArg
-from handlers.context import Context, Image, Rows
+from handlers.context import FORMER, Context, Image, Rows
 from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.tasks import KINDS, tasks_count
@@ -116,16 +116,16 @@ async def _decisions(
     )
     each: dict[str, tuple[int, int]] = {}
     for author, counted in influence.items():
-        label = names.get(author, "a former member") if author else "a former member"
+        label = names.get(author, FORMER) if author else FORMER
         had = each.get(label, (0, 0))
         each[label] = (had[0] + counted.made, had[1] + counted.adopted)
-    former = each.pop("a former member", None)
+    former = each.pop(FORMER, None)
     rows = [
         {"who": label, "made": m, "adopted": a}
         for label, (m, a) in sorted(each.items(), key=lambda kv: kv[0].casefold())
     ]
     if former is not None:
-        rows.append({"who": "a former member", "made": former[0], "adopted": former[1]})
+        rows.append({"who": FORMER, "made": former[0], "adopted": former[1]})
     if rows:
         values["dec_each"] = Rows("- {who}: {made} made, {adopted} adopted", rows)
         lines.append("Proposals by member (by name, not a ranking):\n{dec_each}")
@@ -164,7 +164,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
     values["members_n"], values["p"] = len(names), ctx.prefix
     by_role: dict[str, list[str]] = {}
     for role, user in held:
-        label = names.get(user or "", "a former member")
+        label = names.get(user or "", FORMER)
         if label not in by_role.setdefault(role, []):
             by_role[role].append(label)
     lines.append("**Roles held**")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.arguments import Number
-from handlers.context import Context
+from handlers.context import FORMER, Context
 from handlers.registry import Practice
 from storage import seconds
 
@@ -69,12 +69,12 @@ async def second(ctx: Context, request: int) -> None:
     done = await carry(ctx, seconds.payload(found))
     await seconds.mark_carried_out(ctx.session, found, ctx.now())
     asker = found.requested_by
-    await ctx.audit("seconded", f"request #{request} from {asker or 'a former member'}: {done}")
+    await ctx.audit("seconded", f"request #{request} from {asker or FORMER}: {done}")
     await ctx.reply(
         "{who} seconded request #{n} from {asker}: {done}.",
         who=await ctx.mention(ctx.author, ping=False),
         n=request,
-        asker=await ctx.mention(asker, ping=False) if asker else "a former member",
+        asker=await ctx.mention(asker, ping=False),
         done=done,
     )
 
