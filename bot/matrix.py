@@ -516,6 +516,10 @@ class NioTransport:
             raise RuntimeError(f"could not open a direct chat: {getattr(resp, 'message', resp)}")
         return str(resp.room_id)
 
+    def sees(self, room_id: str, user_id: str) -> bool:
+        room = self.client.rooms.get(room_id)
+        return room is not None and user_id in room.users
+
     async def invite_direct(self, room_id: str, user_id: str) -> None:
         """Invite with `is_direct` in the membership (as createRoom would), unless the
         user is already there or invited; raises when the homeserver refuses, to retry."""

@@ -56,6 +56,11 @@ class Transport(Protocol):
         """Invite the user with `is_direct`, unless they are already in the room or invited."""
         ...
 
+    def sees(self, room_id: str, user_id: str) -> bool:
+        """Whether the synced room shows the user joined or invited: only then does an
+        encrypted message share its key with them."""
+        ...
+
     async def mark_direct(self, user_id: str, room_id: str) -> None:
         """List the room under the user in the bot's own `m.direct` account data."""
         ...
@@ -227,6 +232,8 @@ class Sender:
                 except Exception as exc:  # the chat works without it; clients just file it
                     log.warning("could not list %s in m.direct: %r", room_id, exc)
         await self.transport.invite_direct(room_id, user_id)
+        if not self.transport.sees(room_id, user_id):
+            raise RuntimeError("waiting for the invitation to show in a sync")  # retried
         async with self.db.transaction() as session:
             await outbox.set_room(session, row_id, room_id)
         return room_id

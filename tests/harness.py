@@ -136,6 +136,9 @@ class RecordingTransport:
     async def mark_direct(self, user_id: str, room_id: str) -> None:
         self.direct[user_id] = room_id
 
+    def sees(self, room_id: str, user_id: str) -> bool:
+        return True
+
     async def invite_direct(self, room_id: str, user_id: str) -> None:
         if self.invite_fails:
             self.invite_fails -= 1
