@@ -106,8 +106,9 @@ def _section(ctx: Context, here: InCollective) -> list[str]:
         lines.append(f"- You started a gallery walk on {_at(ctx, walk.started_at)}.")
     for walk, n in here.dots:
         lines.append(
-            f"- In the gallery walk open until {_at(ctx, walk.ends_at)}: {n} dots (reactions) "
-            "you put, kept until it ends; then only the counts stay, without you."
+            f"- In the gallery walk open until {_at(ctx, walk.ends_at)}: "
+            + (f"{n} dots (reactions)" if n != 1 else "1 dot (a reaction)")
+            + " you put, kept until it ends; then only the counts stay, without you."
         )
     for found, parts in here.rounds:
         lines.append(

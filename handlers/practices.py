@@ -7,6 +7,7 @@ from handlers import (
     checkins,
     decisions,
     entry,
+    gallery,
     general,
     knowledge,
     ledger,
@@ -38,5 +39,6 @@ def practices() -> list[Practice]:
         reflection.practice,
         checkins.practice,
         entry.practice,
+        gallery.practice,
         seconds.practice,
     ]
