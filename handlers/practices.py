@@ -9,6 +9,7 @@ from handlers import (
     entry,
     gallery,
     general,
+    groups,
     knowledge,
     ledger,
     meetings,
@@ -40,5 +41,6 @@ def practices() -> list[Practice]:
         checkins.practice,
         entry.practice,
         gallery.practice,
+        groups.practice,
         seconds.practice,
     ]
