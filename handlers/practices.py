@@ -7,6 +7,7 @@ from handlers import (
     checkins,
     decisions,
     entry,
+    experiments,
     gallery,
     general,
     groups,
@@ -42,5 +43,6 @@ def practices() -> list[Practice]:
         entry.practice,
         gallery.practice,
         groups.practice,
+        experiments.practice,
         seconds.practice,
     ]
