@@ -20,6 +20,7 @@ from handlers import (
     roles,
     rotation_jobs,
     seconds,
+    sprints,
     tasks,
 )
 from handlers.registry import Practice
@@ -44,5 +45,6 @@ def practices() -> list[Practice]:
         gallery.practice,
         groups.practice,
         experiments.practice,
+        sprints.practice,
         seconds.practice,
     ]
