@@ -3,10 +3,10 @@ and a keep/change/drop review.
 
 `!experiment <change> [for <duration>]` records a trial (default one month, at most a
 year). When its time is up (checked hourly) the bot opens a proposal "keep, change or
-drop: <change>" in the decision practice, under the collective's rule and closing time,
-in the name of whoever started the trial. Once that proposal closes (at its closing time,
-or with `!decide N <outcome>`), the hourly check keeps its result with the experiment and
-says so: the decision is in the log, and the experiment points at it by number.
+drop: <change> (experiment #N)" in the decision practice, under the collective's rule and
+closing time, in the name of whoever started the trial. Once that proposal closes (at its
+closing time, or with `!decide N <outcome>`), the hourly check keeps its result with the
+experiment and says so: the decision is in the log, and the experiment points at it by number.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ async def review(ctx: Context) -> None:
         made = await decisions.propose(
             ctx.session,
             ctx.collective_id,
-            PREFIX + e.change,
+            f"{PREFIX}{e.change} (experiment #{e.number})",
             e.started_by,
             now,
             closes_at=closes,

@@ -175,10 +175,11 @@ async def _roles(ctx: Context, end: datetime, members: int) -> str:
     for role, user in held:
         holders.setdefault(role, set()).add(user)
     order = sorted(holders, key=lambda r: (r != "facilitation", r))
-    listed = "; ".join(
-        f"{r}: {_n(len(holders[r]), 'member', 'different members')}" for r in order[:12]
+    listed = "; ".join(f"{r} {len(holders[r])}" for r in order[:12])
+    return (
+        "How many different members held each role in the last six months "
+        f"({members} members now): {listed}."
     )
-    return f"In the last six months, who held each role ({members} members now): {listed}."
 
 
 async def _decisions(ctx: Context, start: datetime, end: datetime, members: int) -> str:
@@ -211,9 +212,9 @@ def _power(raw: str | None, members: set[str]) -> str:
         levels = None
     if not isinstance(levels, dict):
         return "The bot has not seen the room's power levels yet."
-    users = levels.get("users") if isinstance(levels.get("users"), dict) else {}
-    events = levels.get("events") if isinstance(levels.get("events"), dict) else {}
-    assert isinstance(users, dict) and isinstance(events, dict)
+    raw_users, raw_events = levels.get("users"), levels.get("events")
+    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
+    events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
     default = _level(levels.get("users_default"), 0)
     needs = {
         "change the room's settings": _level(

@@ -57,7 +57,7 @@ async def test_a_trial_ends_in_a_review_proposal_whose_outcome_is_kept_with_it(
     assert not await bot.rituals.run_due("experiment-review", ROOM)  # once
     shown = await bot.ask("!proposal 2", BOB)
     assert shown.startswith("**Proposal #2** from Alice, open until Mon 23 Mar 2026 10:00")
-    assert "keep, change or drop: a speaking timekeeper in every meeting" in shown
+    assert "keep, change or drop: a speaking timekeeper in every meeting (experiment #1)" in shown
     assert "review: proposal #2, open until Mon 23 Mar 2026 10:00" in await bot.ask("!experiments")
 
     await bot.ask("!agree 2", BOB)

@@ -78,6 +78,10 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     await bot.ask("!knows press contacts", BOB)
     await bot.ask("!learning bank", CAROL)
     await bot.ask("!decision the assembly chose the library", BOB)
+    await bot.ask("!role claim notes", ALICE)
+    await bot.ask("!role claim facilitation", CAROL)
+    await bot.ask("!role release facilitation", CAROL)
+    await bot.ask("!role claim facilitation", BOB)
     sent = await bot.send("!gallery", ALICE)
     intro, patterns = sent[0], sent[1:]
     assert intro.body.startswith(
@@ -105,7 +109,10 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     assert statements[2] == (
         "Of 3 declared areas, 1 area has a single holder (database) and 1 area has only learners."
     )
-    assert statements[3] == "No role was held in the last six months."
+    assert statements[3] == (
+        "How many different members held each role in the last six months (3 members now): "
+        "facilitation 2; notes 1."
+    )
     assert statements[4] == (
         "0 proposals were adopted, from 0 different members; 0 were made, by 0 of 3 members. "
         "Taken under time pressure: 0 closed early, 1 recorded without a proposal."
