@@ -49,7 +49,7 @@ ROLE_WINDOW = relativedelta(months=6)
 COLOURS = {"🔴": "red", "🔵": "blue", "🟢": "green"}
 DOTS = {colour: dot for dot, colour in COLOURS.items()}
 MEANING = {"red": "dominance", "blue": "invisibility", "green": "balance"}
-KEY = "🔴 dominance · 🔵 invisibility · 🟢 balance"
+KEY = "🔴 dominance · 🔵 invisibility · 🟢 balance. A mirror, not a score."
 MIRROR = (
     "These are mirrors, not scores: patterns of the group, never a judgement of anyone. "
     "The dots say what members saw, not what is true."

@@ -124,7 +124,9 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
         )
         assert p.content["msgtype"] == "m.notice" and p.content["m.mentions"] == {}
         assert p.reply_to is None
-        assert p.body.endswith("🔴 dominance · 🔵 invisibility · 🟢 balance")
+        assert p.body.endswith(
+            "🔴 dominance · 🔵 invisibility · 🟢 balance. A mirror, not a score."
+        )
 
     echoed = await bot.echo()
     first, second, third = (event_id for event_id, _ in echoed[:3])
