@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import formatter
-from handlers.context import Clock, Message
+from handlers.context import MARKER, Clock, Message
 from storage import outbox
 
 RENDER_PREFIX = "render/"  # an attachment stored as a spec, rendered by the sender
@@ -36,6 +36,8 @@ class QueuedOutgoing:
             notify=message.notify,
             thread=message.thread,
         )
+        if message.marker is not None:
+            content[MARKER] = message.marker
         attachment = None
         relates = {"m.relates_to": content["m.relates_to"]} if "m.relates_to" in content else {}
         if message.image is not None:

@@ -24,8 +24,8 @@ from bot.database import Database
 from bot.dispatch import dispatch
 from bot.events import Batch, JoinedRoom, RoomEvent
 from bot.outgoing import QueuedOutgoing
-from handlers.context import Clock, Context, Runtime
-from handlers.registry import Reaction, Registry, Said
+from handlers.context import MARKER, Clock, Context, Runtime
+from handlers.registry import Posted, Reaction, Registry, Said
 from storage import collectives, direct, events, sync_state
 from storage.models import Collective
 
@@ -213,6 +213,8 @@ class Processor:
                         await self._arrived(session, collective, user, event.event_id)
                 continue
             if event.sender == self.account:
+                if event.type == "m.room.message" and not collective.is_direct:
+                    await self._posted(session, collective, event)
                 continue
             known = membership.get(event.sender)
             if known != "join" and (
@@ -336,6 +338,21 @@ class Processor:
         reaction = Reaction(event.event_id, event.sender, target, key, _when(event))
         for listener in self.registry.reaction_listeners:
             await listener(ctx, reaction)
+
+    async def _posted(
+        self, session: AsyncSession, collective: Collective, event: RoomEvent
+    ) -> None:
+        """The bot's own message back in the timeline: a marked one tells the practice that
+        posted it its event id (only the bot's own events are believed to carry markers)."""
+        marker = event.content.get(MARKER)
+        if not isinstance(marker, str) or not marker or len(marker) > 200:
+            return
+        if not self.registry.posted_listeners:
+            return
+        ctx = self._context(session, collective, None, None, f"posted|{event.event_id}")
+        posted = Posted(event.event_id, marker, _when(event))
+        for listener in self.registry.posted_listeners:
+            await listener(ctx, posted)
 
     async def _direct(self, dm: Context, text: str, *, is_command: bool, private: bool) -> None:
         """A message in a direct chat: never talk to count, and never logged. Someone the

@@ -130,6 +130,29 @@ class Duration(Param):
 
 
 @dataclass(frozen=True)
+class KeywordDuration(Param):
+    """`for 2w`: a duration introduced by a keyword, two words, read from the right. When the
+    last two words are not the keyword and something that starts like a duration, they are
+    left to the argument before (`!experiment a timekeeper for meetings`); `for 5x` is
+    refused as a duration that is not one."""
+
+    keyword: str = "for"
+    width: ClassVar[int] = 2
+
+    def usage(self) -> str:
+        if self.label:
+            return self.label
+        inner = f"{self.keyword} <{self.name}>"
+        return f"[{inner}]" if self.optional else inner
+
+    async def convert(self, ctx: Context, text: str) -> Any:
+        words = text.split()
+        if len(words) != 2 or words[0].casefold() != self.keyword or not words[1][:1].isdigit():
+            raise Mismatch(f"Missing `{self.keyword} <{self.name}>`, e.g. `{self.keyword} 2w`.")
+        return interval(words[1])
+
+
+@dataclass(frozen=True)
 class Since(Param):
     """A start: a duration back from now (`30d`) or a date (`2026-11-01`), as UTC."""
 

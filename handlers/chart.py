@@ -78,3 +78,74 @@ def render_spec(data: bytes) -> tuple[bytes, int, int]:
         for n, w, lab in raw["rows"]
     ]
     return render(str(raw["title"]), rows)
+
+
+# --- Before and during: the trust audit sprint's comparison --------------------------------
+
+BEFORE_COLOUR, DURING_COLOUR = "#9aa5b1", "#dd8452"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of a comparison: rows of (label, value before, value during)."""
+
+    title: str
+    rows: list[tuple[str, float, float]]
+
+
+def render_comparison(
+    title: str, before: str, during: str, panels: list[Panel]
+) -> tuple[bytes, int, int]:
+    """PNG bytes and size: one panel per measure, two bars per row (before, during)."""
+    tallest = max((len(p.rows) for p in panels), default=1)
+    height = max(3.0, 0.55 * tallest + 1.8)
+    fig, axes = plt.subplots(
+        1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), height), dpi=100
+    )
+    try:
+        for ax, panel in zip(axes if len(panels) > 1 else [axes], panels, strict=False):
+            ys = list(range(len(panel.rows)))
+            labels = [label[:30].replace("$", r"\$") for label, _, _ in panel.rows]
+            ax.barh([y - 0.2 for y in ys], [b for _, b, _ in panel.rows], height=0.4,
+                    color=BEFORE_COLOUR, label=before.replace("$", r"\$"))  # fmt: skip
+            ax.barh([y + 0.2 for y in ys], [d for _, _, d in panel.rows], height=0.4,
+                    color=DURING_COLOUR, label=during.replace("$", r"\$"))  # fmt: skip
+            ax.set_yticks(ys, labels, fontsize="small")
+            ax.invert_yaxis()
+            ax.set_title(panel.title.replace("$", r"\$"), fontsize="medium")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        handles, labels = (axes[0] if len(panels) > 1 else axes).get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", fontsize="small")
+        fig.suptitle(title.replace("$", r"\$"))
+        fig.text(
+            0.5, 0.01, "A mirror for the group, not a score for people.", ha="center",
+            fontsize="small",
+        )  # fmt: skip
+        fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        width, height_px = (int(v) for v in fig.get_size_inches() * fig.dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue(), width, height_px
+
+
+def comparison_spec(title: str, before: str, during: str, panels: list[Panel]) -> bytes:
+    """The comparison as JSON, rendered later by `render_comparison_spec` (in the sender)."""
+    return json.dumps(
+        {
+            "title": title,
+            "before": before,
+            "during": during,
+            "panels": [{"title": p.title, "rows": [list(r) for r in p.rows]} for p in panels],
+        }
+    ).encode()
+
+
+def render_comparison_spec(data: bytes) -> tuple[bytes, int, int]:
+    raw = json.loads(data)
+    panels = [
+        Panel(str(p["title"]), [(str(label), float(b), float(d)) for label, b, d in p["rows"]])
+        for p in raw["panels"]
+    ]
+    return render_comparison(str(raw["title"]), str(raw["before"]), str(raw["during"]), panels)

@@ -70,6 +70,10 @@ FORMER = "a former member"  # whoever asked to be forgotten, in the records that
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%a %d %b %Y %H:%M"
 
+# The content key under which a message carries its marker (`Context.post_marked`): the
+# bot's own copy, back in the timeline, is handed to `on_posted` listeners with its event id.
+MARKER = "org.flattening.marker"
+
 
 @dataclass(frozen=True)
 class Message:
@@ -88,6 +92,9 @@ class Message:
     # A direct message to this user: `room_id` is empty, and the bot opens (or reuses) its
     # direct chat with them when it sends.
     direct_to: str | None = None
+    # Kept in the content (under `MARKER`, encrypted with it in encrypted rooms), so the
+    # practice that posted it learns the event id when the bot sees its own message.
+    marker: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,13 @@ class Context:
         """A scheduled post that must reach the members it mentions (a rotation, a
         reminder): an m.text with `m.mentions`."""
         await self.outgoing.post(Message(self.room_id, template, values, None, notify=True))
+
+    async def post_marked(self, marker: str, template: str, /, **values: object) -> None:
+        """Post to the room (replying to nothing) a message carrying `marker`. When the bot
+        sees its own message come back in the room's timeline (in the same transaction as
+        everything else in that sync, so it survives restarts, and decrypted like any other
+        in an encrypted room), the practice's `on_posted` listeners get its event id."""
+        await self.outgoing.post(Message(self.room_id, template, values, None, marker=marker))
 
     async def post_image(self, image: Image, description: str, /, **values: object) -> None:
         """Upload an image (a chart) to the room, as a reply when answering a command."""

@@ -61,6 +61,18 @@ KEPT = {
     "entry_sprints": "newcomers' entry sprints: who, when they start and end, when the "
     "group looked back",
     "forget_requests": "who asked to be forgotten, for the minutes until they confirm",
+    "gallery_walks": "gallery walks: who started one (or that the schedule did), the period "
+    "its patterns cover, when it started and ends, who closed it early, and once it ended "
+    "how many members put dots",
+    "gallery_patterns": "the patterns of each gallery walk: the bot's own sentences about the "
+    "group (counts, no names), the event id of each pattern's message, and once the walk "
+    "ended how many members put each colour on it",
+    "gallery_marks": "while a gallery walk is open: who put which coloured dot on which "
+    "pattern, with the reaction's event id (so a removed one is taken back); deleted when "
+    "the walk ends, leaving only the counts",
+    "experiments": "structural experiments: number, the change as written, how long it "
+    "runs, who started it, when, the number of the proposal that reviews it, and its result",
+    "trust_sprints": "trust audit sprints: name, who started and ended them, when",
 }
 
 PRIVACY = (
@@ -70,8 +82,8 @@ PRIVACY = (
     "sender, day and word count (not its text), so a deleted message can be uncounted.\n"
     "- It keeps what you give it in commands: tasks, roles and handover notes, knowledge "
     "areas, absences, the speaking stack, proposals, answers and their reasons, dissent, "
-    "decisions, notes, budget entries, requests for a second member, and a log of who "
-    "changed what.\n"
+    "decisions, notes, budget entries, requests for a second member, structural "
+    "experiments, trust audit sprints, and a log of who changed what.\n"
     "- It keeps the room's members (user id, display name, absences, whether a bot) and "
     "the room's name and power levels.\n"
     "- For 30 days it keeps the ids of events it has handled, direct chats included, so "
@@ -84,6 +96,9 @@ PRIVACY = (
     "the check-in, so rotation can skip a red one in the week after a campaign; the room "
     "sees only the counts. It also keeps campaigns, newcomers' entry sprints, and which "
     "room is your direct chat with it.\n"
+    "- While a gallery walk is open it keeps who put which coloured dot (a reaction) on "
+    "which pattern, so each member counts once per colour and a removed dot is taken back; "
+    "when the walk ends only the counts stay, and the room is never told who put a dot.\n"
     "- `{prefix}mydata` sends you everything it keeps about you; `{prefix}forgetme` erases "
     "it (shared records such as decisions, notes and the ledger keep their text, with you "
     "shown as a former member).\n"
@@ -95,7 +110,9 @@ INTRO = (
     "I keep a labour ledger, rotate roles fairly, map who knows what, run a fair speaking "
     "stack in meetings, and hold up mirrors (who talks, who works, who holds power) for "
     "your reflection. I also run anonymous reflection rounds and check-ins after intense "
-    "campaigns by direct message, and welcome newcomers.\n\n"
+    "campaigns by direct message, and welcome newcomers. For the circle of shadows I hold "
+    "silent gallery walks through the group's patterns and draw reflection groups, and I "
+    "keep track of structural experiments and trust audit sprints.\n\n"
     + PRIVACY
     + "\n\nEvery member has the same commands; there is no admin. "
     "Type `{prefix}help` to see them."
@@ -292,11 +309,12 @@ async def forgetme(ctx: Context) -> None:
     await ctx.reply(
         "This erases what I keep about you in every group I serve: your airtime counts, "
         "knowledge, place on speaking stacks, swap requests, check-in answers, entry "
-        "sprints in rooms you have left, which room is our direct chat (noted again if we "
-        "write there again), and your membership of rooms you have left (a room you "
-        "are in shows you, so your user id and name stay while you are there). Shared "
-        "records keep their text with you shown as a former member: decisions, answers and "
-        "dissent, notes, budget entries, the labour ledger, tasks, role terms, meetings, "
+        "sprints in rooms you have left, your dots in an open gallery walk, which room is "
+        "our direct chat (noted again if we write there again), and your membership of "
+        "rooms you have left (a room you are in shows you, so your user id and name stay "
+        "while you are there). Shared records keep their text with you shown as a former "
+        "member: decisions, answers and dissent, notes, budget entries, the labour ledger, "
+        "tasks, role terms, meetings, experiments, trust audit sprints, gallery walks, "
         "requests for a second member (yours still waiting are cancelled) and the audit "
         "log. A role you hold is released. Your reflection answers cannot be found or "
         "deleted: nothing links them to you. To go ahead, answer `{p}forgetme confirm` "

@@ -90,6 +90,26 @@ def _section(ctx: Context, here: InCollective) -> list[str]:
             + (", ended" if sprint.ended_at else ", running")
             + "."
         )
+    for trial in here.experiments:
+        lines.append(
+            f"- You started experiment #{trial.number} on {_at(ctx, trial.started_at)}: "
+            + inline(trial.change)
+        )
+    for audit_sprint in here.trust_sprints:
+        lines.append(
+            f"- Trust audit sprint {inline(audit_sprint.name)}, from "
+            f"{_at(ctx, audit_sprint.started_at)}"
+            + (f" to {_at(ctx, audit_sprint.ended_at)}" if audit_sprint.ended_at else ", running")
+            + ": you started or ended it."
+        )
+    for walk in here.walks:
+        lines.append(f"- You started a gallery walk on {_at(ctx, walk.started_at)}.")
+    for walk, n in here.dots:
+        lines.append(
+            f"- In the gallery walk open until {_at(ctx, walk.ends_at)}: "
+            + (f"{n} dots (reactions)" if n != 1 else "1 dot (a reaction)")
+            + " you put, kept until it ends; then only the counts stay, without you."
+        )
     for found, parts in here.rounds:
         lines.append(
             f"- Reflection round open until {_at(ctx, found.closes_at)}: you were asked"

@@ -7,7 +7,10 @@ from handlers import (
     checkins,
     decisions,
     entry,
+    experiments,
+    gallery,
     general,
+    groups,
     knowledge,
     ledger,
     meetings,
@@ -17,6 +20,7 @@ from handlers import (
     roles,
     rotation_jobs,
     seconds,
+    sprints,
     tasks,
 )
 from handlers.registry import Practice
@@ -38,5 +42,9 @@ def practices() -> list[Practice]:
         reflection.practice,
         checkins.practice,
         entry.practice,
+        gallery.practice,
+        groups.practice,
+        experiments.practice,
+        sprints.practice,
         seconds.practice,
     ]

@@ -57,9 +57,20 @@ class Reaction:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Posted:
+    """The bot's own message carrying a marker (`Context.post_marked`), seen back in the
+    room's timeline: now its event id is known."""
+
+    event_id: str
+    marker: str
+    at: datetime
+
+
 MessageListener = Callable[[Context, Said], Awaitable[None]]
 ReactionListener = Callable[[Context, Reaction], Awaitable[None]]
 RedactionListener = Callable[[Context, str], Awaitable[None]]
+PostedListener = Callable[[Context, Posted], Awaitable[None]]
 
 
 class _Words:
@@ -231,6 +242,13 @@ class Practice:
     direct_answers: list[DirectAnswers] = field(default_factory=list)
     overwrites: dict[str, Overwrite] = field(default_factory=dict)
     reaction_listeners: list[ReactionListener] = field(default_factory=list)
+    posted_listeners: list[PostedListener] = field(default_factory=list)
+
+    def on_posted(self, func: PostedListener) -> PostedListener:
+        """Called when the bot sees one of its own marked messages in the room's timeline
+        (at least once; a listener must not mind a second call for the same event)."""
+        self.posted_listeners.append(func)
+        return func
 
     def on_reaction(self, func: ReactionListener) -> ReactionListener:
         """Called once per reaction a member puts on an event in the room."""
@@ -347,6 +365,7 @@ class Registry:
         self.redaction_listeners = [f for p in self.practices for f in p.redaction_listeners]
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
         self.reaction_listeners = [f for p in self.practices for f in p.reaction_listeners]
+        self.posted_listeners = [f for p in self.practices for f in p.posted_listeners]
         self.member_join_hooks = [f for p in self.practices for f in p.member_join_hooks]
         # Where one text could answer two questions in one collective (`red` while both a
         # check-in and a reflection round are open), the narrower question takes it.

@@ -8,4 +8,7 @@ from handlers import chart
 
 Renderer = Callable[[bytes], tuple[bytes, int, int]]
 
-RENDERERS: dict[str, Renderer] = {"powermap-chart": chart.render_spec}
+RENDERERS: dict[str, Renderer] = {
+    "powermap-chart": chart.render_spec,
+    "comparison-chart": chart.render_comparison_spec,
+}

@@ -579,3 +579,95 @@ class ForgetRequest(Base):
 
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GalleryWalk(Base):
+    """A silent gallery walk (circle of shadows): the month's patterns posted one message
+    each, marked by members with reactions until `ends_at`; one open walk per collective.
+    `reactors` is how many members put at least one dot, kept when it ends."""
+
+    __tablename__ = "gallery_walks"
+    __table_args__ = (Index("ix_gallery_walks_collective_ended", "collective_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: the schedule, or former
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+    period_first: Mapped[date] = mapped_column(Date)
+    period_last: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(255))  # None: its time was up
+    reactors: Mapped[int | None] = mapped_column(Integer)
+
+
+class GalleryPattern(Base):
+    """One pattern of a walk: the bot's own sentence about the group (aggregates, no
+    names), the event id of its message once the bot saw it, and the counts at the end."""
+
+    __tablename__ = "gallery_patterns"
+    __table_args__ = (UniqueConstraint("walk_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("gallery_walks.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    red: Mapped[int | None] = mapped_column(Integer)
+    blue: Mapped[int | None] = mapped_column(Integer)
+    green: Mapped[int | None] = mapped_column(Integer)
+
+
+class GalleryMark(Base):
+    """A dot on a pattern while its walk is open: who, which colour, and the reaction's
+    event id (so a removed reaction is taken back). Deleted when the walk ends; only the
+    counts stay."""
+
+    __tablename__ = "gallery_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern_id: Mapped[int] = mapped_column(
+        ForeignKey("gallery_patterns.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255))
+    colour: Mapped[str] = mapped_column(String(8))  # red | blue | green
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class Experiment(Base):
+    """A structural experiment (`!experiment`), numbered per collective. When its time is
+    up a proposal "keep, change or drop" opens (`review_number`); its result is kept here
+    once that proposal closes."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(Text)
+    duration: Mapped[str] = mapped_column(String(8))  # as typed: 2w, 1m
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_number: Mapped[int | None] = mapped_column(Integer)  # the proposal #N
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(String(16))  # adopted | rejected | withdrawn
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TrustSprint(Base):
+    """A trust audit sprint (`!sprint start` / `!sprint end`): a cycle of deliberately
+    widened participation, compared at its end with the equal period before it."""
+
+    __tablename__ = "trust_sprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,6 +7,8 @@ with the person shown as "a former member" (NULL): decisions and answers to clos
 proposals, dissent, notes, budget entries, the labour ledger, tasks, role terms,
 meetings, requests for a second member (pending ones are cancelled) and the audit log,
 where their user id is also taken out of the details. A role they hold is released.
+Their dots in an open gallery walk are deleted (and so leave its counts); experiments,
+trust audit sprints and gallery walks they started keep a former member.
 Reflection answers cannot be found: nothing links them to anyone.
 """
 
@@ -22,7 +24,20 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, budget, checkins, decisions, direct, entry, notes, reflection, seconds
+from storage import (
+    audit,
+    budget,
+    checkins,
+    decisions,
+    direct,
+    entry,
+    experiments,
+    gallery,
+    notes,
+    reflection,
+    seconds,
+)
+from storage import sprints as trust
 from storage.models import (
     AirtimeDay,
     AuditEntry,
@@ -35,7 +50,9 @@ from storage.models import (
     DirectChat,
     Dissent,
     EntrySprint,
+    Experiment,
     ForgetRequest,
+    GalleryWalk,
     Knowledge,
     Meeting,
     Member,
@@ -48,6 +65,7 @@ from storage.models import (
     StackEntry,
     Task,
     TaskCompletion,
+    TrustSprint,
 )
 from storage.numbering import rowcount
 
@@ -89,6 +107,10 @@ class InCollective:
     checkins: list[tuple[Checkin, str | None]] = field(default_factory=list)
     sprints: list[EntrySprint] = field(default_factory=list)
     rounds: list[tuple[ReflectionRound, int]] = field(default_factory=list)
+    experiments: list[Experiment] = field(default_factory=list)
+    trust_sprints: list[TrustSprint] = field(default_factory=list)
+    walks: list[GalleryWalk] = field(default_factory=list)  # gallery walks they started
+    dots: list[tuple[GalleryWalk, int]] = field(default_factory=list)  # in open walks
 
 
 @dataclass
@@ -120,6 +142,9 @@ async def about(session: AsyncSession, user_id: str) -> Personal:
         ),
     )
     named = [AuditEntry.detail.contains(n, autoescape=True) for n in names if len(n.strip()) >= 3]
+    tried = await experiments.started_by(session, user_id)
+    audited = await trust.of_user(session, user_id)
+    dots = await gallery.marks_of(session, user_id)
     for c in places:
         member = await session.scalar(
             select(Member).where(Member.collective_id == c.id, Member.user_id == user_id)
@@ -266,6 +291,15 @@ async def about(session: AsyncSession, user_id: str) -> Personal:
         here.checkins = [(ck, a) for ck, a in checkin_rows if ck.collective_id == c.id]
         here.sprints = [s for s in sprints if s.collective_id == c.id]
         here.rounds = [(r, p) for r, p in rounds if r.collective_id == c.id]
+        here.experiments = [e for e in tried if e.collective_id == c.id]
+        here.trust_sprints = [t for t in audited if t.collective_id == c.id]
+        here.walks = await _rows(
+            session,
+            select(GalleryWalk)
+            .where(GalleryWalk.collective_id == c.id, GalleryWalk.started_by == user_id)
+            .order_by(GalleryWalk.id),
+        )
+        here.dots = [(w, n) for w, n in dots if w.collective_id == c.id]
         if member is not None or _holds_anything(here):
             out.append(here)
     pending = await session.get(ForgetRequest, user_id)
@@ -282,6 +316,7 @@ def _holds_anything(here: InCollective) -> bool:
         here.knowledge, here.tasks, here.completions, here.terms, here.roles_created,
         here.swaps, here.meetings, here.decisions, here.answers, here.dissents, here.notes,
         here.budget, here.requests, here.audit, here.checkins, here.sprints, here.rounds,
+        here.experiments, here.trust_sprints, here.walks, here.dots,
     )  # fmt: skip
     return bool(here.airtime.days or here.counted_messages or here.stack_entries) or any(lists)
 
@@ -381,6 +416,9 @@ async def forget(
     )
     done["entry sprints"] = await entry.forget(session, user_id, keep=still_in)
     done["reflection rounds asked in"] = await reflection.forget(session, user_id, rng)
+    done["gallery walks and dots"] = await gallery.forget(session, user_id)
+    done["experiments"] = await experiments.forget(session, user_id)
+    done["trust audit sprints"] = await trust.forget(session, user_id)
     # Direct chats: the record of the room, and the room's name (clients name it after you).
     chat = await direct.chat(session, user_id)
     dm_rooms = await _rows(

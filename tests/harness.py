@@ -20,7 +20,7 @@ from bot.matrix import SendOutcome
 from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
-from handlers.context import Runtime
+from handlers.context import MARKER, Runtime
 from handlers.practices import practices
 from handlers.registry import Practice, Registry
 from handlers.renderers import RENDERERS
@@ -215,6 +215,8 @@ class Harness:
         self._dm_joined: set[str] = set()
         self.names: dict[str, str] = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
         self.room_names: dict[str, str] = {}
+        self.echoed = 0  # how many of the sent messages came back to the bot's timeline
+        self.event_ids: dict[int, str] = {}  # index in `sent` -> event id, once echoed
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -339,6 +341,34 @@ class Harness:
         )  # fmt: skip
         await self.process([event], room_id=room_id)
         return self.transport.sent[before:]
+
+    async def echo(self, room_id: str = ROOM) -> list[tuple[str, Sent]]:
+        """The bot's own marked messages come back in the room's timeline, as a homeserver
+        sends them (with event ids): returns (event id, message) for each."""
+        events, echoed = [], []
+        for i in range(self.echoed, len(self.transport.sent)):
+            sent = self.transport.sent[i]
+            if sent.room_id != room_id or MARKER not in sent.content:
+                continue
+            event_id = self.event_id()
+            self.event_ids[i] = event_id
+            events.append(RoomEvent(event_id, BOT, sent.event_type, dict(sent.content)))
+            echoed.append((event_id, sent))
+        self.echoed = len(self.transport.sent)
+        if events:
+            await self.process(events, room_id=room_id)
+        return echoed
+
+    def reaction(self, target: str, key: str, sender: str = ALICE, at_ms: int = 0) -> RoomEvent:
+        """A member's reaction (an `m.reaction` annotation) to an event."""
+        relates = {"rel_type": "m.annotation", "event_id": target, "key": key}
+        return RoomEvent(
+            self.event_id(), sender, "m.reaction", {"m.relates_to": relates}, timestamp_ms=at_ms
+        )
+
+    def redaction(self, target: str, sender: str = ALICE) -> RoomEvent:
+        """A redaction of an event (a removed reaction, a deleted message)."""
+        return RoomEvent(self.event_id(), sender, "m.room.redaction", {"redacts": target})
 
     @property
     def sent(self) -> list[Sent]:

@@ -300,3 +300,33 @@ async def test_other_bots_neither_command_nor_count(db, clock) -> None:  # type:
 async def test_a_line_too_long_to_be_a_command_is_refused_quickly(bot: Harness) -> None:
     reply = await bot.ask("!role swap notes " + "x " * 5000)
     assert "The command is too long (10005 characters; at most 4000)." in reply
+
+
+async def test_the_bots_own_marked_messages_reach_posted_listeners(db, clock) -> None:  # type: ignore[no-untyped-def]
+    """A practice learns the event id of its own marked post when the bot sees it come back
+    in the timeline; unmarked messages, and markers from anyone but the bot, are nothing."""
+    from handlers.context import MARKER, Context
+    from handlers.registry import Posted, Practice
+    from tests.harness import make_config
+
+    seen: list[Posted] = []
+    wall = Practice("Wall")
+
+    @wall.command("post", summary="Post a marked message.")
+    async def post(ctx: Context) -> None:
+        await ctx.post_marked("wall:1", "A pattern for the wall")
+
+    @wall.on_posted
+    async def collect(ctx: Context, posted: Posted) -> None:
+        seen.append(posted)
+
+    h = Harness(db, make_config(), clock, extra_practices=[wall])
+    await h.start()
+    [marked] = await h.send("!post")
+    assert marked.content[MARKER] == "wall:1" and marked.reply_to is None
+    assert marked.body == "A pattern for the wall"
+    [(event_id, _)] = await h.echo()
+    forged = RoomEvent(h.event_id(), BOB, "m.room.message", {"body": "x", MARKER: "wall:1"})
+    plain = RoomEvent(h.event_id(), BOT, "m.room.message", {"msgtype": "m.notice", "body": "y"})
+    await h.process([forged, plain])
+    assert [(p.event_id, p.marker) for p in seen] == [(event_id, "wall:1")]

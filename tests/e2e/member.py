@@ -24,6 +24,7 @@ from nio import (
     RoomMessageImage,
     RoomMessageNotice,
     RoomMessageText,
+    RoomRedactResponse,
     RoomSendResponse,
     SyncResponse,
 )
@@ -131,6 +132,25 @@ class Member:
         )
         assert isinstance(resp, RoomSendResponse), resp
         return str(resp.event_id)
+
+    async def react(self, room_id: str, event_id: str, key: str) -> str:
+        """Put a reaction (an `m.reaction` annotation) on an event; its event id. (nio never
+        encrypts reactions, so they go in the clear even in an encrypted room.)"""
+        relates = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
+        resp = await self.client.room_send(
+            room_id,
+            "m.reaction",
+            {"m.relates_to": relates},
+            tx_id=str(uuid.uuid4()),
+            ignore_unverified_devices=True,
+        )
+        assert isinstance(resp, RoomSendResponse), resp
+        return str(resp.event_id)
+
+    async def redact(self, room_id: str, event_id: str) -> None:
+        """Remove an event of one's own (a reaction taken back)."""
+        resp = await self.client.room_redact(room_id, event_id)
+        assert isinstance(resp, RoomRedactResponse), resp
 
     def replies_to(self, event_id: str) -> list[RoomMessageNotice]:
         out = []

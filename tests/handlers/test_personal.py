@@ -165,3 +165,37 @@ async def test_forgetme_does_not_end_an_entry_sprint(bot: Harness) -> None:
     await bot.ask("!forgetme confirm", dana)
     reply = await bot.ask("!member Dana", BOB)
     assert "already a full member" not in reply
+
+
+async def test_forgetme_takes_dots_out_of_an_open_walk_and_keeps_shared_rituals(
+    bot: Harness,
+) -> None:
+    from handlers.context import MARKER
+    from storage.models import Experiment, GalleryMark, GalleryWalk, TrustSprint
+
+    await bot.ask("!experiment a speaking timekeeper", ALICE)
+    await bot.ask("!sprint start open doors", ALICE)
+    sent = await bot.send("!gallery", ALICE)
+    assert sum(1 for s in sent if MARKER in s.content) == 6
+    [(first, _), *_] = await bot.echo()
+    await bot.process([bot.reaction(first, "🔴", ALICE), bot.reaction(first, "🔵", BOB)])
+    await bot.send("!mydata", ALICE)
+    [doc] = bot.dms(ALICE)
+    for expected in (
+        "- You started experiment #1 on Mon 02 Mar 2026 10:00: a speaking timekeeper",
+        "- Trust audit sprint open doors, from Mon 02 Mar 2026 10:00, running: you started",
+        "- You started a gallery walk on Mon 02 Mar 2026 10:00.",
+        "- In the gallery walk open until Mon 02 Mar 2026 10:20: 1 dot (a reaction) you put",
+    ):
+        assert expected in doc.body, expected
+    await bot.ask("!forgetme", ALICE)
+    await bot.ask("!forgetme confirm", ALICE)
+    async with bot.db.transaction() as session:
+        marks = (await session.execute(select(GalleryMark.user_id))).scalars().all()
+        assert marks == [BOB]
+        assert (await session.execute(select(Experiment.started_by))).scalar_one() is None
+        assert (await session.execute(select(TrustSprint.started_by))).scalar_one() is None
+        assert (await session.execute(select(GalleryWalk.started_by))).scalar_one() is None
+    assert "(from a former member)" in await bot.ask("!experiments", BOB)
+    [tally] = await bot.send("!gallery end", BOB)
+    assert "- Pattern 1, Who is heard: 🔴 0 · 🔵 1 · 🟢 0" in tally.body

@@ -155,3 +155,43 @@ async def test_0010_upgrades_a_0009_database_keeping_its_rows(db: Database) -> N
         session.add(
             TaskCompletion(collective_id=1, name="x", kind="care", user_id=None, done_at=now)
         )
+
+
+async def test_0011_upgrades_a_0010_database_keeping_its_rows(db: Database) -> None:
+    """Down to 0010 and up again: the shadows' tables come and go, older rows stay."""
+    from storage.models import Decision
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with db.transaction() as session:
+        c = Collective(room_id="!r:x", is_direct=False, joined=True, joined_at=now)
+        session.add(c)
+        await session.flush()
+        session.add(
+            Decision(
+                collective_id=c.id, number=1, kind="record", status="adopted", text="x",
+                author="@a:x", opened_at=now, closed_early=False,
+            )
+        )  # fmt: skip
+
+    def migrate(conn: Connection, revision: str) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        if revision == "head":
+            command.upgrade(cfg, revision)
+        else:
+            command.downgrade(cfg, revision)
+
+    new = {"gallery_walks", "gallery_patterns", "gallery_marks", "experiments", "trust_sprints"}
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0010")
+        assert await current_revision(db.engine) == "0010"
+        async with db.engine.connect() as conn:
+            assert not (await conn.run_sync(tables)) & new
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert new <= await conn.run_sync(tables)
+        assert await conn.run_sync(diff) == []
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Decision)) == 1

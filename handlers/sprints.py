@@ -1,0 +1,293 @@
+"""Trust audit sprints: `!sprint start <name>` / `!sprint end` mark a cycle of deliberately
+widened participation (guests, newcomers). At the end the bot compares the sprint with the
+period of the same length just before it, as text and then a chart:
+
+- airtime spread: the share of words written by the most active fifth, the Gini
+  coefficient, and how many members were silent (counted by day, so both periods are
+  whole days, as many before as during; among today's members who were in the room by
+  the period's end);
+- labour by kind, and how many members did it;
+- how many different members' proposals were adopted;
+- decisions taken under time pressure: proposals closed early, decisions recorded
+  without a proposal;
+- newcomers who took part: people who first joined the room in the period or the 30 days
+  before it (not those already there when the bot arrived) and who spoke, logged work or
+  made a proposal in it.
+
+Counts of the group only, never a name: a mirror, not a score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from handlers import chart
+from handlers.arguments import Text, normalise
+from handlers.context import Context, Image, Rows
+from handlers.errors import UsageError
+from handlers.registry import Practice
+from handlers.stats import gini, percent, top_fifth
+from handlers.tasks import KINDS
+from storage import airtime, collectives, decisions, labour, sprints
+
+practice = Practice(
+    "Trust audit sprints", "Cycles of widened participation, compared with the period before."
+)
+
+MAX_NAME = 100
+NEWCOMER_WINDOW = timedelta(days=30)
+MIRROR = (
+    "A mirror, not a score: counts of the group in this room, never a verdict on anyone. "
+    "Use it to ask whether the sprint widened who takes part."
+)
+
+
+@dataclass
+class Mirror:
+    """The group's participation over one period."""
+
+    first: date
+    last: date
+    members: int = 0
+    messages: int = 0
+    fifth_size: int = 0
+    fifth_share: float = 0.0
+    gini: float = 0.0
+    silent: int = 0
+    tasks: dict[str, int] = field(default_factory=dict)  # kind -> tasks
+    doers: dict[str, int] = field(default_factory=dict)  # kind -> members who did it
+    workers: int = 0  # members who logged any work
+    made: int = 0
+    adopted: int = 0
+    adopters: int = 0  # different members whose proposals were adopted
+    early: int = 0
+    recorded: int = 0
+    newcomers: int = 0
+    newcomers_in: int = 0  # newcomers who took part
+
+    @property
+    def pressure(self) -> int:
+        return self.early + self.recorded
+
+
+async def mirror(ctx: Context, start: datetime, end: datetime, first: date, last: date) -> Mirror:
+    """Participation in [start, end) (airtime: the days first..last)."""
+    m = Mirror(first, last)
+    # Airtime among the current members who were already in the room by the period's end,
+    # so someone who came later is not counted as silent before they were there.
+    there = [
+        p.user_id
+        for p in await collectives.members(ctx.session, ctx.collective_id)
+        if p.first_seen_at <= end
+    ]
+    spoke = await airtime.totals(ctx.session, ctx.collective_id, first, last)
+    words = [spoke.get(u, (0, 0))[1] for u in there]
+    m.members = len(there)
+    m.messages = sum(spoke.get(u, (0, 0))[0] for u in there)
+    m.silent = sum(1 for u in there if not spoke.get(u, (0, 0))[0])
+    m.fifth_size, m.fifth_share = top_fifth(words)
+    m.gini = gini(words)
+    work = await labour.by_member_and_kind(ctx.session, ctx.collective_id, start, end)
+    m.tasks = {k: sum(w.get(k, 0) for w in work.values()) for k in KINDS}
+    m.doers = {k: sum(1 for w in work.values() if w.get(k)) for k in KINDS}
+    m.workers = sum(1 for w in work.values() if any(w.values()))
+    influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
+    m.made = sum(i.made for i in influence.values())
+    m.adopted = sum(i.adopted for i in influence.values())
+    m.adopters = sum(1 for i in influence.values() if i.adopted)
+    decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
+    m.early = sum(1 for d in decided if d.closed_early)
+    m.recorded = sum(1 for d in decided if d.kind == decisions.RECORD)
+    # Newcomers: first seen in the room in the period or shortly before it, and not among
+    # those who were there when the bot arrived (nothing says when they came).
+    arrived = ctx.collective.joined_at
+    newcomers = {
+        p.user_id
+        for p in await collectives.everyone(ctx.session, ctx.collective_id)
+        if not p.is_bot
+        and p.first_seen_at > arrived
+        and start - NEWCOMER_WINDOW <= p.first_seen_at < end
+    }
+    active = {u for u, (messages, _) in spoke.items() if messages}
+    active |= {u for u in work if u}
+    active |= {u for u, i in influence.items() if u and i.made}
+    m.newcomers = len(newcomers)
+    m.newcomers_in = len(newcomers & active)
+    return m
+
+
+def _arrow(before: object, during: object) -> str:
+    return f"{before} → {during}"
+
+
+def _work(m: Mirror, kind: str) -> str:
+    tasks, doers = m.tasks.get(kind, 0), m.doers.get(kind, 0)
+    return f"{tasks} task{'s' if tasks != 1 else ''} by {doers} member{'s' if doers != 1 else ''}"
+
+
+def _adopted(m: Mirror) -> str:
+    who = "1 member" if m.adopters == 1 else f"{m.adopters} different members"
+    return f"{m.adopted} from {who}"
+
+
+def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
+    """The comparison's lines, before → during, the group's counts only."""
+
+    def row(what: str, b: object, d: object) -> dict[str, object]:
+        return {"what": what, "change": _arrow(b, d)}
+
+    air = [
+        row(
+            "share of words written by the most active fifth",
+            percent(before.fifth_share, 1) if before.messages else "no messages",
+            percent(during.fifth_share, 1) if during.messages else "no messages",
+        ),
+        row(
+            "Gini (0: everyone equal; 1: a single voice)",
+            f"{before.gini:.2f}",
+            f"{during.gini:.2f}",
+        ),
+        row(
+            "silent members",
+            f"{before.silent} of {before.members}",
+            f"{during.silent} of {during.members}",
+        ),
+    ]
+    work = [row(k, _work(before, k), _work(during, k)) for k in KINDS]
+    work.append(row("members who logged any work", before.workers, during.workers))
+    votes = [
+        row("proposals adopted", _adopted(before), _adopted(during)),
+        row("proposals made", before.made, during.made),
+        row(
+            "decisions taken under time pressure (closed early + recorded without a proposal)",
+            f"{before.pressure} ({before.early} + {before.recorded})",
+            f"{during.pressure} ({during.early} + {during.recorded})",
+        ),
+    ]
+    newcomers = [
+        row(
+            "newcomers who took part (spoke, logged work or proposed)",
+            f"{before.newcomers_in} of {before.newcomers}",
+            f"{during.newcomers_in} of {during.newcomers}",
+        )
+    ]
+    text = (
+        "**Airtime** (counted by day)\n{air}\n**Labour**\n{work}\n**Decisions**\n{votes}\n"
+        "**Newcomers**\n{newcomers}"
+    )
+    template = "- {what}: {change}"
+    return text, {
+        "air": Rows(template, air),
+        "work": Rows(template, work),
+        "votes": Rows(template, votes),
+        "newcomers": Rows(template, newcomers),
+    }
+
+
+def panels(before: Mirror, during: Mirror) -> list[chart.Panel]:
+    return [
+        chart.Panel(
+            "Airtime spread",
+            [
+                (
+                    "most active fifth, % of words",
+                    100 * before.fifth_share,
+                    100 * during.fifth_share,
+                ),
+                ("Gini × 100", 100 * before.gini, 100 * during.gini),
+            ],
+        ),
+        chart.Panel(
+            "Labour: tasks logged",
+            [(k, before.tasks.get(k, 0), during.tasks.get(k, 0)) for k in KINDS],
+        ),
+        chart.Panel(
+            "Who takes part (members)",
+            [
+                ("silent in the room", before.silent, during.silent),
+                ("logged any work", before.workers, during.workers),
+                ("had a proposal adopted", before.adopters, during.adopters),
+                ("newcomers who took part", before.newcomers_in, during.newcomers_in),
+                ("decisions under time pressure", before.pressure, during.pressure),
+            ],
+        ),
+    ]
+
+
+@practice.command(
+    "sprint start",
+    Text("name", max_length=MAX_NAME),
+    summary="Start a trust audit sprint: a cycle of widened participation, compared at its end.",
+    examples=("!sprint start open doors month",),
+)
+async def sprint_start(ctx: Context, name: str) -> None:
+    if not normalise(name):
+        raise UsageError("Missing name.")
+    running = await sprints.current(ctx.session, ctx.collective_id)
+    if running is not None:
+        await ctx.reply(
+            "The trust audit sprint **{name}** is running (since {since}); `{p}sprint end` first.",
+            name=running.name,
+            since=ctx.date(running.started_at),
+            p=ctx.prefix,
+        )
+        return
+    await sprints.start(ctx.session, ctx.collective_id, name, ctx.author, ctx.now())
+    await ctx.audit("started a trust audit sprint", name)
+    await ctx.reply(
+        "{who} started the trust audit sprint **{name}**: a cycle of deliberately widened "
+        "participation. `{p}sprint end` compares it with the same length of time before it: "
+        "airtime spread, labour, whose proposals are adopted, decisions under time pressure "
+        "and newcomers who took part.",
+        who=await ctx.mention(ctx.author, ping=False),
+        name=name,
+        p=ctx.prefix,
+    )
+
+
+@practice.command(
+    "sprint end",
+    summary="End the trust audit sprint and compare it with the equal period before it.",
+    examples=("!sprint end",),
+)
+async def sprint_end(ctx: Context) -> None:
+    running = await sprints.current(ctx.session, ctx.collective_id)
+    if running is None:
+        await ctx.reply(
+            "No trust audit sprint is running. `{p}sprint start <name>` starts one.",
+            p=ctx.prefix,
+        )
+        return
+    now = ctx.now()
+    running.ended_at, running.ended_by = now, ctx.author
+    await ctx.audit("ended a trust audit sprint", running.name)
+    zone = ctx.settings.timezone
+    start = running.started_at
+    length = now - start
+    first = start.astimezone(zone).date()
+    days = (now.astimezone(zone).date() - first).days + 1
+    during = await mirror(ctx, start, now, first, first + timedelta(days=days - 1))
+    before = await mirror(
+        ctx, start - length, start, first - timedelta(days=days), first - timedelta(days=1)
+    )
+    text, values = comparison(before, during)
+    values.update(
+        name=running.name,
+        start=ctx.time(start),
+        end=ctx.time(now),
+        days=f"{days} day{'s' if days != 1 else ''}",
+        pfirst=before.first,
+        plast=before.last,
+        mirror=MIRROR,
+    )
+    await ctx.reply(
+        "**Trust audit sprint {name}**, {start} to {end}, compared with the same length of "
+        "time just before it (airtime: {days} each, the earlier from {pfirst} to {plast}). "
+        "Before → during:\n" + text + "\n{mirror}",
+        **values,
+    )
+    title = f"Trust audit sprint: {running.name}"
+    data = chart.comparison_spec(title, "before", "during", panels(before, during))
+    image = Image(data, "trust-audit-sprint.png", "image/png", renderer="comparison-chart")
+    await ctx.post_image(image, "Trust audit sprint chart, {name}", name=running.name)

@@ -1,0 +1,94 @@
+"""Structural experiments: trials of a change in how the group works, each reviewed by a
+proposal "keep, change or drop" when its time is up, with the proposal's result kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Experiment
+from storage.numbering import next_number, rowcount
+
+
+async def start(
+    session: AsyncSession,
+    collective_id: int,
+    change: str,
+    duration: str,
+    by: str | None,
+    now: datetime,
+    ends_at: datetime,
+) -> Experiment:
+    """Record experiment #N."""
+    row = Experiment(
+        collective_id=collective_id,
+        number=await next_number(
+            session, Experiment.number, Experiment.collective_id, collective_id
+        ),
+        change=change,
+        duration=duration,
+        started_by=by,
+        started_at=now,
+        ends_at=ends_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def every(session: AsyncSession, collective_id: int) -> list[Experiment]:
+    """All of the collective's experiments, newest first."""
+    result = await session.execute(
+        select(Experiment)
+        .where(Experiment.collective_id == collective_id)
+        .order_by(Experiment.number.desc())
+    )
+    return list(result.scalars())
+
+
+async def due_reviews(session: AsyncSession, collective_id: int, now: datetime) -> list[Experiment]:
+    """Experiments whose time is up and whose review has not been opened."""
+    result = await session.execute(
+        select(Experiment)
+        .where(
+            Experiment.collective_id == collective_id,
+            Experiment.review_number.is_(None),
+            Experiment.ends_at <= now,
+        )
+        .order_by(Experiment.ends_at, Experiment.number)
+    )
+    return list(result.scalars())
+
+
+async def under_review(session: AsyncSession, collective_id: int) -> list[Experiment]:
+    """Experiments whose review proposal is open, as far as is recorded here."""
+    result = await session.execute(
+        select(Experiment)
+        .where(
+            Experiment.collective_id == collective_id,
+            Experiment.review_number.is_not(None),
+            Experiment.result.is_(None),
+        )
+        .order_by(Experiment.number)
+    )
+    return list(result.scalars())
+
+
+async def started_by(session: AsyncSession, user_id: str) -> list[Experiment]:
+    result = await session.execute(
+        select(Experiment).where(Experiment.started_by == user_id).order_by(Experiment.id)
+    )
+    return list(result.scalars())
+
+
+async def forget(session: AsyncSession, user_id: str) -> int:
+    """`!forgetme`: an experiment they started stays, started by a former member."""
+    result = await session.execute(
+        update(Experiment)
+        .where(Experiment.started_by == user_id)
+        .values(started_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return rowcount(result)

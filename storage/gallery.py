@@ -1,0 +1,231 @@
+"""Gallery walks: patterns posted one message each, members' dots on them while the walk is
+open, and the counts that stay once it ends.
+
+A dot is kept with who put it and the reaction's event id only while its walk is open:
+the id so that a removed reaction is taken back, who so that one member counts once per
+colour per pattern. `close` keeps the counts and deletes the dots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import GalleryMark, GalleryPattern, GalleryWalk
+from storage.numbering import rowcount
+
+COLOURS = ("red", "blue", "green")
+
+
+async def open_walk(session: AsyncSession, collective_id: int) -> GalleryWalk | None:
+    """The collective's walk that has not ended, if any (there is at most one)."""
+    return await session.scalar(
+        select(GalleryWalk)
+        .where(GalleryWalk.collective_id == collective_id, GalleryWalk.ended_at.is_(None))
+        .order_by(GalleryWalk.id)
+        .limit(1)
+    )
+
+
+async def start(
+    session: AsyncSession,
+    collective_id: int,
+    *,
+    by: str | None,
+    scheduled: bool,
+    first: date,
+    last: date,
+    now: datetime,
+    ends_at: datetime,
+    patterns: Sequence[tuple[str, str]],
+) -> tuple[GalleryWalk, list[GalleryPattern]]:
+    """Open a walk with its patterns, (title, statement) each, numbered from 1."""
+    walk = GalleryWalk(
+        collective_id=collective_id,
+        started_by=by,
+        scheduled=scheduled,
+        period_first=first,
+        period_last=last,
+        started_at=now,
+        ends_at=ends_at,
+    )
+    session.add(walk)
+    await session.flush()
+    rows = [
+        GalleryPattern(walk_id=walk.id, number=n, title=title[:64], statement=statement)
+        for n, (title, statement) in enumerate(patterns, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return walk, rows
+
+
+async def patterns(session: AsyncSession, walk_id: int) -> list[GalleryPattern]:
+    result = await session.execute(
+        select(GalleryPattern)
+        .where(GalleryPattern.walk_id == walk_id)
+        .order_by(GalleryPattern.number)
+    )
+    return list(result.scalars())
+
+
+async def saw_post(
+    session: AsyncSession, collective_id: int, walk_id: int, number: int, event_id: str
+) -> bool:
+    """The event id of a pattern's message, seen back in the timeline; the first one seen
+    stays. False when no such pattern is in this collective."""
+    pattern = await session.scalar(
+        select(GalleryPattern)
+        .join(GalleryWalk, GalleryWalk.id == GalleryPattern.walk_id)
+        .where(
+            GalleryWalk.collective_id == collective_id,
+            GalleryPattern.walk_id == walk_id,
+            GalleryPattern.number == number,
+        )
+    )
+    if pattern is None:
+        return False
+    if pattern.event_id is None:
+        pattern.event_id = event_id
+        await session.flush()
+    return True
+
+
+async def pattern_at(
+    session: AsyncSession, collective_id: int, event_id: str
+) -> tuple[GalleryPattern, GalleryWalk] | None:
+    """The pattern whose message is this event, with its walk, in this collective."""
+    found = await session.execute(
+        select(GalleryPattern, GalleryWalk)
+        .join(GalleryWalk, GalleryWalk.id == GalleryPattern.walk_id)
+        .where(GalleryWalk.collective_id == collective_id, GalleryPattern.event_id == event_id)
+        .limit(1)
+    )
+    row = found.first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def add_mark(
+    session: AsyncSession, pattern_id: int, user_id: str, colour: str, event_id: str
+) -> bool:
+    """Keep a dot (once per reaction event); False when this reaction was kept before."""
+    if colour not in COLOURS:
+        raise ValueError(f"unknown colour {colour!r}")
+    known = await session.scalar(select(GalleryMark.id).where(GalleryMark.event_id == event_id))
+    if known is not None:
+        return False
+    session.add(
+        GalleryMark(pattern_id=pattern_id, user_id=user_id, colour=colour, event_id=event_id)
+    )
+    await session.flush()
+    return True
+
+
+async def remove_mark(
+    session: AsyncSession, collective_id: int, event_id: str, by: str, may_redact_others: bool
+) -> bool:
+    """Take back the dot of a removed (redacted) reaction, while its walk is open: when
+    whoever put it removed it, or someone with the room's power to remove others' events."""
+    found = await session.execute(
+        select(GalleryMark)
+        .join(GalleryPattern, GalleryPattern.id == GalleryMark.pattern_id)
+        .join(GalleryWalk, GalleryWalk.id == GalleryPattern.walk_id)
+        .where(
+            GalleryMark.event_id == event_id,
+            GalleryWalk.collective_id == collective_id,
+            GalleryWalk.ended_at.is_(None),
+        )
+    )
+    mark = found.scalar_one_or_none()
+    if mark is None or (mark.user_id != by and not may_redact_others):
+        return False
+    await session.delete(mark)
+    await session.flush()
+    return True
+
+
+async def due(session: AsyncSession, collective_id: int, now: datetime) -> list[GalleryWalk]:
+    """Open walks whose time is up."""
+    result = await session.execute(
+        select(GalleryWalk)
+        .where(
+            GalleryWalk.collective_id == collective_id,
+            GalleryWalk.ended_at.is_(None),
+            GalleryWalk.ends_at <= now,
+        )
+        .order_by(GalleryWalk.id)
+    )
+    return list(result.scalars())
+
+
+async def close(
+    session: AsyncSession, walk: GalleryWalk, now: datetime, by: str | None = None
+) -> list[GalleryPattern]:
+    """End the walk: each pattern keeps how many members put each colour on it (each
+    member once per colour), the walk how many members put any dot; the dots are deleted.
+    Returns the patterns. Raises ValueError for a walk that has already ended."""
+    if walk.ended_at is not None:
+        raise ValueError("this gallery walk has already ended")
+    found = await patterns(session, walk.id)
+    ids = [p.id for p in found]
+    counted: dict[tuple[int, str], int] = {}
+    reactors = 0
+    if ids:
+        result = await session.execute(
+            select(
+                GalleryMark.pattern_id,
+                GalleryMark.colour,
+                func.count(GalleryMark.user_id.distinct()),
+            )
+            .where(GalleryMark.pattern_id.in_(ids))
+            .group_by(GalleryMark.pattern_id, GalleryMark.colour)
+        )
+        counted = {(pattern_id, colour): int(n) for pattern_id, colour, n in result.all()}
+        reactors = int(
+            await session.scalar(
+                select(func.count(GalleryMark.user_id.distinct())).where(
+                    GalleryMark.pattern_id.in_(ids)
+                )
+            )
+            or 0
+        )
+        await session.execute(delete(GalleryMark).where(GalleryMark.pattern_id.in_(ids)))
+    for p in found:
+        p.red = counted.get((p.id, "red"), 0)
+        p.blue = counted.get((p.id, "blue"), 0)
+        p.green = counted.get((p.id, "green"), 0)
+    walk.ended_at = now
+    walk.ended_by = by
+    walk.reactors = reactors
+    await session.flush()
+    return found
+
+
+async def marks_of(session: AsyncSession, user_id: str) -> list[tuple[GalleryWalk, int]]:
+    """`!mydata`: walks still open where the person has dots, and how many."""
+    result = await session.execute(
+        select(GalleryWalk, func.count(GalleryMark.id))
+        .join(GalleryPattern, GalleryPattern.walk_id == GalleryWalk.id)
+        .join(GalleryMark, GalleryMark.pattern_id == GalleryPattern.id)
+        .where(GalleryMark.user_id == user_id)
+        .group_by(GalleryWalk.id)
+        .order_by(GalleryWalk.id)
+    )
+    return [(walk, int(n)) for walk, n in result.all()]
+
+
+async def forget(session: AsyncSession, user_id: str) -> int:
+    """`!forgetme`: their dots in open walks go (and so out of the counts); walks they
+    started or ended keep only that a former member did."""
+    changed = 0
+    for statement in (
+        delete(GalleryMark).where(GalleryMark.user_id == user_id),
+        update(GalleryWalk).where(GalleryWalk.started_by == user_id).values(started_by=None),
+        update(GalleryWalk).where(GalleryWalk.ended_by == user_id).values(ended_by=None),
+    ):
+        result = await session.execute(statement.execution_options(synchronize_session="fetch"))
+        changed += rowcount(result)
+    return changed
