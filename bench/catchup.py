@@ -30,6 +30,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bench.common import (
@@ -105,6 +106,21 @@ def _bot_state(db: Path, commands: set[str]) -> tuple[int, int, int, dict[str, i
     finally:
         con.close()
     return counts.messages, counts.words, handled, {"outbox": outbox, **counts.per_room}
+
+
+def _stamp(line: str) -> datetime:
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+
+
+def where_the_time_went(output: str, started: datetime) -> tuple[float, float]:
+    """From the bot's log: seconds from its process start to its first log line, and to
+    "synced" (its first batch, the whole backlog, committed)."""
+    lines = [line for line in output.splitlines() if line[:2] == "20" and len(line) > 23]
+    synced = next(line for line in lines if FlatteningBot.RUNNING in line)
+    return (
+        (_stamp(lines[0]) - started).total_seconds(),
+        (_stamp(synced) - started).total_seconds(),
+    )
 
 
 def bare_catch_up(hs: Homeserver, account: RegisteredUser, token: str, expect: int) -> float:
@@ -209,6 +225,7 @@ async def main(n: int, room_count: int, keep: bool) -> None:
         expected_messages = sum(backlog.messages.values())
         expected_words = sum(backlog.words.values())
         commands = set(backlog.commands)
+        wall_start = datetime.now()
         bot.start()
         state = (0, 0, 0, {})
         while True:
@@ -251,6 +268,16 @@ async def main(n: int, room_count: int, keep: bool) -> None:
             f"  commands: {once} of {len(commands)} answered exactly once"
             + (f", {twice} answered more than once" if twice else "")
         )
+        try:
+            first, synced = where_the_time_went(bot.output(), wall_start)
+            print(
+                f"  of the bot's {bot_time:.1f} s: {first:.1f} s to its first log line "
+                f"(interpreter, imports), {synced - first:.1f} s from there to its first batch "
+                f"committed (migrations, login, sync, paging back, every event in one "
+                f"transaction), {bot_time - synced:.1f} s after it (the answers delivered)"
+            )
+        except (StopIteration, ValueError):
+            pass
         print(
             json.dumps({"bot_s": round(bot_time, 2), "bare_s": [round(t, 2) for t in bare_times]})
         )
