@@ -199,6 +199,9 @@ async def test_random_kills_lose_nothing_and_repeat_nothing(
                     n += 1
                     await talk(member, script, rng.choice(rooms), n)
                 bot.start()
+            # Keep up with the rooms: one sync shows a room's latest 100 events only, so a
+            # member who only talked would miss the early answers of a long run.
+            await member.sync()
             await asyncio.sleep(rng.uniform(0.05, 0.6))
 
         for event_id, line in script.commands.items():
