@@ -111,8 +111,7 @@ async def test_the_database_going_away_and_coming_back_loses_nothing(
 ) -> None:
     """PostgreSQL restarted under a running bot (here: every connection to it cut, new
     ones refused, for 6 s): the bot keeps going, reconnects, and nothing is lost."""
-    direct = postgres_direct
-    parsed = make_url(direct)
+    parsed = make_url(postgres_direct)
     proxy = TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432)
     via_proxy = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     bot = _bot(homeserver, homeserver, member_account, via_proxy, tmp_path / "bot")
@@ -130,7 +129,7 @@ async def test_the_database_going_away_and_coming_back_loses_nothing(
 
         await _answered_once(member, [*during, *after])
         assert bot.process.poll() is None, "the bot exited"
-        assert await _airtime(direct, room) == (m0 + m1 + m2, w0 + w1 + w2)
+        assert await _airtime(postgres_direct, room) == (m0 + m1 + m2, w0 + w1 + w2)
         log = bot.output()
         assert "it will be replayed" in log  # the failed batch was replayed, not lost
     finally:
