@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -83,6 +84,7 @@ async def measure(synchronous: str, repeat: int) -> dict[str, Any]:
         talk_ms.append((time.perf_counter() - start) * 1000)
         talk_statements = len(statements)
     await db.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return {
         "ping": statistics.median(ping_ms),
         "drain": statistics.median(drain_ms),
