@@ -1,35 +1,132 @@
-"""A bare matrix-nio echo client, the benchmarks' baseline: it answers `echo` with a notice."""
+"""A bare matrix-nio client, the benchmarks' baseline.
+
+    python -m bench.echo HOMESERVER USER DEVICE TOKEN ROOM [ROOM ...] [--store DIR]
+
+answers `echo` and `!ping` with a notice that replies to them (in encrypted rooms too when
+given a `--store`), doing nothing else: no database, no parsing beyond the prefix.
+
+    ... --print-token                  sync once, print the `next_batch` token, exit
+    ... --catch-up TOKEN --expect N    sync from TOKEN as the bot does after downtime (same
+                                       filter; a limited timeline paged back to TOKEN), count
+                                       the room messages, print "caught up N", exit
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
+from typing import Any
 
-from nio import AsyncClient, MatrixRoom, RoomMessageText
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    MatrixRoom,
+    RoomMessagesResponse,
+    RoomMessageText,
+    SyncResponse,
+)
+
+# The bot's own sync filter (bot/matrix.py), so both ask the homeserver for the same.
+SYNC_FILTER: dict[str, Any] = {
+    "room": {"timeline": {"limit": 200}, "state": {"lazy_load_members": False}},
+    "presence": {"not_types": ["*"]},
+}
 
 
-async def main(homeserver: str, user_id: str, device_id: str, token: str, room_id: str) -> None:
-    client = AsyncClient(homeserver, user_id)
-    client.access_token, client.user_id, client.device_id = token, user_id, device_id
+def _client(args: argparse.Namespace) -> AsyncClient:
+    if args.store:
+        client = AsyncClient(
+            args.homeserver,
+            args.user_id,
+            device_id=args.device_id,
+            store_path=args.store,
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False),
+        )
+        client.restore_login(args.user_id, args.device_id, args.token)
+        return client
+    client = AsyncClient(args.homeserver, args.user_id)
+    client.access_token, client.user_id, client.device_id = args.token, args.user_id, args.device_id
+    return client
+
+
+async def echo(args: argparse.Namespace) -> None:
+    client = _client(args)
 
     async def answer(room: MatrixRoom, event: RoomMessageText) -> None:
-        if event.sender != client.user_id and event.body.startswith("echo"):
+        if event.sender == client.user_id:
+            return
+        if event.body.startswith("echo") or event.body.startswith("!ping"):
             await client.room_send(
                 room.room_id,
                 "m.room.message",
                 {
                     "msgtype": "m.notice",
-                    "body": "echo",
+                    "body": "pong" if event.body.startswith("!") else "echo",
                     "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
                 },
+                ignore_unverified_devices=True,
             )
 
-    await client.join(room_id)
-    await client.sync(timeout=0)
+    for room_id in args.rooms:
+        await client.join(room_id)
+    await client.sync(timeout=0, full_state=True)
     client.add_event_callback(answer, RoomMessageText)  # type: ignore[arg-type]
     print("ready", flush=True)
     await client.sync_forever(timeout=30_000)
 
 
+async def print_token(args: argparse.Namespace) -> None:
+    client = _client(args)
+    for room_id in args.rooms:
+        await client.join(room_id)
+    resp = await client.sync(timeout=0, sync_filter=SYNC_FILTER)
+    assert isinstance(resp, SyncResponse), resp
+    print(f"token {resp.next_batch}", flush=True)
+    await client.close()
+
+
+async def catch_up(args: argparse.Namespace) -> None:
+    """Parse what a sync from `since` brings, paging back a limited timeline, and count."""
+    client = _client(args)
+    since = args.catch_up
+    print("ready", flush=True)
+    resp = await client.sync(timeout=0, sync_filter=SYNC_FILTER, since=since, full_state=True)
+    assert isinstance(resp, SyncResponse), resp
+    count = 0
+    for room_id, info in resp.rooms.join.items():
+        count += sum(isinstance(e, RoomMessageText) for e in info.timeline.events)
+        if not info.timeline.limited or not info.timeline.prev_batch:
+            continue
+        start = info.timeline.prev_batch
+        for _ in range(20):  # as bot/matrix.py: at most 2,000 per room
+            page = await client.room_messages(room_id, start=start, end=since, limit=100)
+            assert isinstance(page, RoomMessagesResponse), page
+            count += sum(isinstance(e, RoomMessageText) for e in page.chunk)
+            if not page.chunk or not page.end or page.end == start:
+                break
+            start = page.end
+    print(f"caught up {count}", flush=True)
+    await client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.echo")
+    parser.add_argument("homeserver")
+    parser.add_argument("user_id")
+    parser.add_argument("device_id")
+    parser.add_argument("token")
+    parser.add_argument("rooms", nargs="*")
+    parser.add_argument("--store", default=None, help="E2EE store folder (encrypted rooms)")
+    parser.add_argument("--print-token", action="store_true")
+    parser.add_argument("--catch-up", default=None, metavar="TOKEN")
+    args = parser.parse_args()
+    if args.print_token:
+        asyncio.run(print_token(args))
+    elif args.catch_up:
+        asyncio.run(catch_up(args))
+    else:
+        asyncio.run(echo(args))
+
+
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:6]))
+    main()

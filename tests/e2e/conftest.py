@@ -66,7 +66,7 @@ timezone = "Europe/Berlin"
 """
         )
 
-    def start(self) -> None:
+    def start(self, timeout: float = 60) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLATTENING_")}
         env["PYTHONPATH"] = str(ROOT)
         self._offset = self.log.stat().st_size if self.log.exists() else 0
@@ -78,7 +78,7 @@ timezone = "Europe/Berlin"
                 stderr=subprocess.STDOUT,
                 env=env,
             )
-        self.wait_for_log("is running as", 60)
+        self.wait_for_log("is running as", timeout)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
