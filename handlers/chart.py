@@ -106,6 +106,7 @@ def render_comparison(
     title: str, before: str, during: str, panels: list[Panel]
 ) -> tuple[bytes, int, int]:
     """PNG bytes and size: one panel per measure, two bars per row (before, during)."""
+    plt, MaxNLocator = _matplotlib()
     tallest = max((len(p.rows) for p in panels), default=1)
     height = max(3.0, 0.55 * tallest + 1.8)
     fig, axes = plt.subplots(
