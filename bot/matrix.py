@@ -116,9 +116,27 @@ async def login(client: AsyncClient, cfg: MatrixConfig) -> None:
                 "(members will then see a new bot device)"
             ) from exc
     if saved.get("user_id") == cfg.user_id and saved.get("homeserver") == cfg.homeserver:
-        client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
-        log.info("restored device %s for %s", saved["device_id"], cfg.user_id)
-        return
+        try:
+            client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
+            log.info("restored device %s for %s", saved["device_id"], cfg.user_id)
+            return
+        except Exception as exc:  # the encryption store cannot be read (corrupt, not a DB)
+            aside = _move_store_aside(cfg.store_path)
+            log.error(
+                "the encryption store of device %s cannot be read (%r); moved it to %s and "
+                "logging in as a new device (members will see a new bot device)",
+                saved.get("device_id"),
+                exc,
+                aside,
+            )
+            if not cfg.password:
+                raise LoginFailed(
+                    "the encryption store was unreadable and was moved aside; a new device "
+                    "needs the password (or a new access_token) in the config"
+                ) from exc
+            # A new device, with a fresh store: forget the old one's id and token.
+            client.store, client.olm = None, None
+            client.device_id, client.access_token = None, ""
     if cfg.access_token:
         client.access_token = cfg.access_token
         who = await client.whoami()
@@ -143,6 +161,16 @@ async def login(client: AsyncClient, cfg: MatrixConfig) -> None:
         },
     )
     log.info("logged in as %s with new device %s", cfg.user_id, device_id)
+
+
+def _move_store_aside(store: Path) -> Path:
+    """Keep an unreadable store for whoever runs the bot, out of the way of a new device."""
+    aside = store / f"broken-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    aside.mkdir(mode=0o700, exist_ok=True)
+    for item in store.iterdir():
+        if item.is_file():
+            item.rename(aside / item.name)
+    return aside
 
 
 def forget_login(cfg: MatrixConfig) -> None:

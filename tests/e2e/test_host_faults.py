@@ -208,17 +208,7 @@ def _break_store(bot: BotProcess, how: str) -> None:
     "how",
     [
         "deleted",
-        pytest.param(
-            "corrupt",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="defect: with its key database corrupt the bot never starts and never "
-                "says why: Bot._connect (bot/app.py) retries the login forever, once a minute, "
-                "logging 'cannot reach <homeserver> (DatabaseError('file is not a database'))', "
-                "which blames the homeserver; matrix.login should move the unreadable store "
-                "aside, say so, and log in as a new device",
-            ),
-        ),
+        "corrupt",
     ],
 )
 async def test_a_lost_or_corrupt_store_means_a_new_device_not_a_crash_loop(
