@@ -15,11 +15,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BudgetEntry
-from storage.numbering import next_number, rowcount
+from storage.numbering import forget_in, next_number
 
 KINDS = ("spend", "income")
 MAX_AMOUNT = Decimal("999999999999.99")  # what a NUMERIC(14, 2) holds
@@ -192,15 +192,7 @@ async def delete(session: AsyncSession, entry: BudgetEntry, now: datetime) -> bo
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
-    """`!forgetme`: entries stay, their author becomes "a former member".
-
-    Only the named collective's entries when one is given. Returns the entries changed.
-    """
-    where: list[ColumnElement[bool]] = [BudgetEntry.author == user_id]
-    if collective_id is not None:
-        where.append(BudgetEntry.collective_id == collective_id)
-    result = await session.execute(
-        update(BudgetEntry).where(*where).values(author=None),
-        execution_options={"synchronize_session": "fetch"},
+    """`!forgetme`: entries stay, their author becomes "a former member"."""
+    return await forget_in(
+        session, BudgetEntry.author, user_id, BudgetEntry.collective_id, collective_id
     )
-    return rowcount(result)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Experiment
-from storage.numbering import next_number, rowcount
+from storage.numbering import forget_in, next_number
 
 
 async def start(
@@ -85,10 +85,4 @@ async def started_by(session: AsyncSession, user_id: str) -> list[Experiment]:
 
 async def forget(session: AsyncSession, user_id: str) -> int:
     """`!forgetme`: an experiment they started stays, started by a former member."""
-    result = await session.execute(
-        update(Experiment)
-        .where(Experiment.started_by == user_id)
-        .values(started_by=None)
-        .execution_options(synchronize_session="fetch")
-    )
-    return rowcount(result)
+    return await forget_in(session, Experiment.started_by, user_id)

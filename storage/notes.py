@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Note
-from storage.numbering import next_number, rowcount
+from storage.numbering import forget_in, next_number
 
 
 async def add(
@@ -101,15 +101,5 @@ async def delete(session: AsyncSession, note: Note, now: datetime) -> bool:
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
-    """`!forgetme`: notes keep their text, their author becomes "a former member".
-
-    Only the named collective's notes when one is given. Returns the notes changed.
-    """
-    where: list[ColumnElement[bool]] = [Note.author == user_id]
-    if collective_id is not None:
-        where.append(Note.collective_id == collective_id)
-    result = await session.execute(
-        update(Note).where(*where).values(author=None),
-        execution_options={"synchronize_session": "fetch"},
-    )
-    return rowcount(result)
+    """`!forgetme`: notes keep their text, their author becomes "a former member"."""
+    return await forget_in(session, Note.author, user_id, Note.collective_id, collective_id)

@@ -1,11 +1,11 @@
-"""The #N members see (numbers that count up per collective, never reused), and a
-row counter for the `forget` functions."""
+"""The #N members see (numbers that count up per collective, never reused), and what
+every `forget` function does: a member's id replaced by NULL ("a former member")."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Result, func, select
+from sqlalchemy import ColumnElement, Result, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -32,3 +32,22 @@ async def next_number(
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE touched (the generic Result type hides the attribute)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_in(
+    session: AsyncSession,
+    column: InstrumentedAttribute[str | None],
+    user_id: str,
+    collective: InstrumentedAttribute[int] | None = None,
+    collective_id: int | None = None,
+) -> int:
+    """`!forgetme` for one column: the rows stay, the member's id becomes NULL (shown as
+    "a former member"); only in one collective when it is named. Returns the rows changed."""
+    where: list[ColumnElement[bool]] = [column == user_id]
+    if collective is not None and collective_id is not None:
+        where.append(collective == collective_id)
+    result = await session.execute(
+        update(column.class_).where(*where).values({column.key: None}),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    return rowcount(result)

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import SecondRequest
-from storage.numbering import next_number, rowcount
+from storage.numbering import forget_in, next_number, rowcount
 
 WINDOW = timedelta(hours=24)
 
@@ -151,20 +151,12 @@ async def forget(session: AsyncSession, user_id: str, collective_id: int | None 
 
     Only the named collective's requests when one is given. Returns the rows changed.
     """
-    total = 0
-    for column, values in (
-        (SecondRequest.requested_by, {"requested_by": None}),
-        (SecondRequest.seconded_by, {"seconded_by": None}),
-    ):
-        where: list[ColumnElement[bool]] = [column == user_id]
-        if collective_id is not None:
-            where.append(SecondRequest.collective_id == collective_id)
-        result = await session.execute(
-            update(SecondRequest).where(*where).values(values),
-            execution_options={"synchronize_session": "fetch"},
-        )
-        total += rowcount(result)
-    return total
+    return sum(
+        [
+            await forget_in(session, column, user_id, SecondRequest.collective_id, collective_id)
+            for column in (SecondRequest.requested_by, SecondRequest.seconded_by)
+        ]
+    )
 
 
 async def cancel_pending(session: AsyncSession, user_id: str, now: datetime) -> int:
