@@ -72,6 +72,9 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[typ
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+MIGRATION_LOCK = 0x466C6174  # any fixed number: one migrating process at a time
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -100,6 +103,8 @@ async def migration_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        else:  # bot processes of several accounts may start together on one PostgreSQL
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         try:
             yield conn
             await conn.commit()

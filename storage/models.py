@@ -45,6 +45,7 @@ class SyncToken(Base):
     account: Mapped[str] = mapped_column(String(255), primary_key=True)
     next_batch: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    device_id: Mapped[str | None] = mapped_column(String(255))  # the device it last ran as
 
 
 class Collective(Base):
@@ -61,6 +62,9 @@ class Collective(Base):
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     power_levels: Mapped[str | None] = mapped_column(Text)  # JSON snapshot of room power levels
+    # The bot account that serves the room (several may share one database); a room is
+    # served by one account at a time, the first that joined it.
+    account: Mapped[str | None] = mapped_column(String(255), index=True)
 
 
 class Member(Base):
@@ -144,6 +148,7 @@ class OutboxMessage(Base):
     # A direct message to this user: the sender opens (or reuses) the direct chat and
     # fills in its room; `room_id` is empty until then.
     direct_to: Mapped[str | None] = mapped_column(String(255))
+    account: Mapped[str | None] = mapped_column(String(255), index=True)  # who sends it
 
 
 class AuditEntry(Base):
@@ -450,9 +455,11 @@ class DirectChat(Base):
     collective their answers there are for when they said so (`!for`)."""
 
     __tablename__ = "direct_chats"
+    __table_args__ = (UniqueConstraint("account", "user_id", name="uq_direct_chats_account"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[str] = mapped_column(String(255), unique=True)
+    account: Mapped[str | None] = mapped_column(String(255))  # each bot account has its own
+    user_id: Mapped[str] = mapped_column(String(255))
     room_id: Mapped[str | None] = mapped_column(String(255))  # None: not opened (or left)
     focus_collective_id: Mapped[int | None] = mapped_column(
         ForeignKey("collectives.id", ondelete="SET NULL")

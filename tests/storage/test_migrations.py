@@ -195,3 +195,58 @@ async def test_0011_upgrades_a_0010_database_keeping_its_rows(db: Database) -> N
         assert await conn.run_sync(diff) == []
     async with db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Decision)) == 1
+
+
+async def test_0012_gives_an_older_database_rows_to_its_one_account(db: Database) -> None:
+    """Down to 0011, rows written as before, up again: the account that had the sync
+    token owns the rooms, the queued messages and the direct chats."""
+    from sqlalchemy import text
+
+    def migrate(conn: Connection, revision: str) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        if revision == "head":
+            command.upgrade(cfg, revision)
+        else:
+            command.downgrade(cfg, revision)
+
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0011")
+            when = datetime(2026, 1, 1)
+            await conn.execute(
+                text(
+                    "INSERT INTO sync_tokens (account, next_batch, updated_at) "
+                    "VALUES ('@bot:x', 's1', :w)"
+                ),
+                {"w": when},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO collectives (room_id, is_direct, joined, joined_at) "
+                    "VALUES ('!r:x', false, true, :w)"
+                ),
+                {"w": when},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (room_id, txn_id, event_type, content, created_at, "
+                    "attempts) VALUES ('!r:x', 't1', 'm.room.message', '{}', :w, 0)"
+                ),
+                {"w": when},
+            )
+            await conn.execute(
+                text("INSERT INTO direct_chats (user_id, room_id) VALUES ('@a:x', '!d:x')")
+            )
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+        for table in ("collectives", "outbox", "direct_chats"):
+            owners = (await conn.execute(text(f"SELECT account FROM {table}"))).scalars().all()
+            assert owners == ["@bot:x"], table
+        # One direct chat per person and account: another account may have its own.
+        await conn.execute(
+            text("INSERT INTO direct_chats (account, user_id) VALUES ('@bot2:x', '@a:x')")
+        )
+        await conn.rollback()
