@@ -45,7 +45,13 @@ class Bot:
         self.registry = Registry(practices())
         self.db = Database(config.database_url)
         self.client = matrix.new_client(config.matrix)
-        self.sender = Sender(self.db, matrix.NioTransport(self.client), RENDERERS, self.clock)
+        self.sender = Sender(
+            self.db,
+            matrix.NioTransport(self.client),
+            RENDERERS,
+            self.clock,
+            account=config.matrix.user_id,
+        )
         self.undecrypted = Undecrypted(self.client)
         self.scheduler = AsyncIOScheduler()
         self.rituals = Rituals(
@@ -106,7 +112,9 @@ class Bot:
         if invite is None:
             return
         async with self.db.transaction() as session:
-            await collectives.remember_invite(session, room_id, invite.is_direct, self.clock.now())
+            await collectives.remember_invite(
+                session, room_id, invite.is_direct, self.clock.now(), self.config.matrix.user_id
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -242,10 +250,15 @@ class Bot:
                     collective = await collectives.by_room(session, u.room_id)
                     if collective is None or not collective.joined:
                         continue
+                    if not collectives.serves(collective, self.config.matrix.user_id):
+                        continue
                     members = await collectives.members(session, collective.id, bots=True)
                     names = {m.user_id: m.display_name for m in members}
                     outgoing = QueuedOutgoing(
-                        session, self.clock, f"{u.room_id}|unread|{u.event_id}"
+                        session,
+                        self.clock,
+                        f"{u.room_id}|unread|{u.event_id}",
+                        self.config.matrix.user_id,
                     )
                     await outgoing.post(
                         Message(

@@ -59,7 +59,7 @@ async def route(
 ) -> None:
     """Give `text`, written by `dm.author` in their direct chat, to the one question that
     waits for it; otherwise say why nothing was kept."""
-    mine = await collectives.memberships(dm.session, dm.author)
+    mine = await collectives.memberships(dm.session, dm.author, dm.runtime.user_id)
     if not mine:
         await dm.reply(NO_GROUP, p=dm.prefix)
         return
@@ -81,7 +81,7 @@ async def route(
         await dm.reply(WRONG_SHAPE, open=Rows("- {what} of {group}: {shape}", rows))
         return
     if len(fitting) > 1:
-        chat = await direct.chat(dm.session, dm.author)
+        chat = await direct.chat(dm.session, dm.author, dm.runtime.user_id)
         focus = chat.focus_collective_id if chat else None
         if focus not in fitting:
             names = [group_name(c) for c, _, _ in fitting.values()]

@@ -22,10 +22,13 @@ def txn_id(cause: str, n: int) -> str:
 class QueuedOutgoing:
     """The `Outgoing` a context posts through: renders now, sends after commit."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, cause: str) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock, cause: str, account: str) -> None:
+        """`account`: the bot account that sends what is posted (several may share one
+        database)."""
         self.session = session
         self.clock = clock
         self.cause = cause
+        self.account = account
         self.count = 0
 
     async def post(self, message: Message) -> None:
@@ -78,4 +81,5 @@ class QueuedOutgoing:
             self.clock.now(),
             attachment=attachment,
             direct_to=message.direct_to,
+            account=self.account,
         )

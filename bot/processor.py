@@ -108,6 +108,7 @@ class Processor:
         self.hooks = hooks or Hooks()
         self.account = config.matrix.user_id
         self.wrote_private = False
+        self._elsewhere: set[str] = set()  # rooms another account serves (logged once)
 
     async def process(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
         """Process a batch. `initial`: the first sync ever, whose timeline is history.
@@ -123,7 +124,7 @@ class Processor:
                 # replay of this batch brings the room back as joined, without its invite.
                 async with self.db.transaction() as session:
                     await collectives.remember_invite(
-                        session, invite.room_id, invite.is_direct, self.clock.now()
+                        session, invite.room_id, invite.is_direct, self.clock.now(), self.account
                     )
                 if await self.membership.join(invite.room_id):
                     accepted.append(invite)
@@ -153,7 +154,7 @@ class Processor:
                         "skipping events of %s in batch %s", room.room_id, batch.next_batch
                     )
             for room_id in batch.left:
-                await collectives.mark_left(session, room_id, now)
+                await collectives.mark_left(session, room_id, now, self.account)
                 await direct.closed(session, room_id)  # a direct chat the bot is out of
             await sync_state.set_token(session, self.account, batch.next_batch, now)
         if self.wrote_private:
@@ -168,7 +169,18 @@ class Processor:
 
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
-        collective, is_new = await collectives.ensure(session, room.room_id, now)
+        served = await collectives.ensure(session, room.room_id, now, self.account)
+        if served is None:
+            if room.room_id not in self._elsewhere:
+                self._elsewhere.add(room.room_id)
+                log.warning(
+                    "%s is served by another bot account of this host; %s stays silent there",
+                    room.room_id,
+                    self.account,
+                )
+            return False
+        self._elsewhere.discard(room.room_id)
+        collective, is_new = served.collective, served.new
         invitee = room.direct_with or self._direct_invitee(room.events)
         opened = room.opened_by_bot or invitee is not None  # the bot never opens collectives
         if opened and not collective.is_direct and collective.introduced_at is None:
@@ -194,10 +206,13 @@ class Processor:
             partner = invitee or (next(iter(room.members)) if room.members else None)
             # Whom the bot invited, or a member who opened the chat: never a stranger.
             if partner and (invitee or await collectives.ever_member(session, partner)):
-                await direct.record(session, partner, room.room_id, now)
+                await direct.record(session, partner, room.room_id, now, self.account)
             partner = partner or await direct.user_for_room(session, room.room_id)
 
-        timeline = [] if initial else self._while_present(room.events, is_new)
+        # Present from the start of the timeline: a room it was in already, or one another
+        # account served while this one sat in it silently (unless it joins in this batch).
+        present = not is_new or (served.taken_over and not self._own_membership(room.events))
+        timeline = [] if initial else self._while_present(room.events, present)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}
         membership: dict[str, str] = {}  # as of the event, from the timeline so far
         for event in timeline:
@@ -266,11 +281,13 @@ class Processor:
         in the room before). A room whose members are not known yet trusts the homeserver."""
         return not room.members or sender in room.members or sender in later
 
-    def _while_present(self, timeline: list[RoomEvent], is_new: bool) -> list[RoomEvent]:
+    def _own_membership(self, timeline: list[RoomEvent]) -> bool:
+        return any(e.type == "m.room.member" and e.state_key == self.account for e in timeline)
+
+    def _while_present(self, timeline: list[RoomEvent], present: bool) -> list[RoomEvent]:
         """Only what happened while the bot was in the room: history before it joined, and
         what was said while it was kicked out (and invited back in one sync), is not ours
         to act on."""
-        present = not is_new
         kept = []
         for ev in timeline:
             if ev.type == "m.room.member" and ev.state_key == self.account:
@@ -406,7 +423,9 @@ class Processor:
             clock=self.clock,
             settings=self.config.for_room(collective.room_id),
             collective=collective,
-            outgoing=QueuedOutgoing(session, self.clock, f"{collective.room_id}|{cause}"),
+            outgoing=QueuedOutgoing(
+                session, self.clock, f"{collective.room_id}|{cause}", self.account
+            ),
             runtime=self.runtime(collective.room_id),
             author=sender or "",
             event_id=event_id,

@@ -188,6 +188,7 @@ class Rituals:
         self.sender = sender
         self.scheduler = scheduler
         self.deliver_in_background = deliver_in_background
+        self.account = config.matrix.user_id
         # (job, room) -> (failures in a row, the last reason); kept while the bot runs.
         self.failures: dict[tuple[str, str], tuple[int, str]] = {}
 
@@ -216,7 +217,8 @@ class Rituals:
                 misfire_grace_time=None,
             )
         async with self.db.transaction() as session:
-            rooms = [c.room_id for c in await collectives.joined(session) if not c.is_direct]
+            served = await collectives.joined(session, self.account)
+        rooms = [c.room_id for c in served if not c.is_direct]
         for room_id in rooms:
             await self.add_collective(room_id)
 
@@ -311,11 +313,13 @@ class Rituals:
         try:
             async with self.db.transaction() as session:
                 collective = await collectives.by_room(session, room_id)
-                if collective is None:
+                if collective is None or not collectives.serves(collective, self.account):
                     return
                 settings = self.config.for_room(room_id)
                 when = retry.astimezone(settings.timezone).strftime(TIME_FORMAT) if retry else None
-                outgoing = QueuedOutgoing(session, self.clock, f"{room_id}|failed|{job.name}")
+                outgoing = QueuedOutgoing(
+                    session, self.clock, f"{room_id}|failed|{job.name}", self.account
+                )
                 await outgoing.post(
                     Message(
                         room_id,
@@ -347,6 +351,8 @@ class Rituals:
             collective = await collectives.by_room(session, room_id)
             if collective is None or not collective.joined or collective.is_direct:
                 return False
+            if not collectives.serves(collective, self.account):
+                return False  # another bot account of the host serves the room now
             previous = await occurrences.latest(session, job.name, collective.id)
             # A job new to this collective (just joined, or added by an upgrade) owes nothing
             # from before it was first scheduled here.
@@ -363,7 +369,7 @@ class Rituals:
                 clock=self.clock,
                 settings=self.config.for_room(room_id),
                 collective=collective,
-                outgoing=QueuedOutgoing(session, self.clock, cause),
+                outgoing=QueuedOutgoing(session, self.clock, cause, self.account),
                 runtime=self.runtime(room_id),
                 late_by=(now - due).total_seconds() if late else 0.0,
                 due_at=due,

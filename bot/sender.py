@@ -73,8 +73,12 @@ class Sender:
         transport: Transport,
         renderers: Mapping[str, Callable[[bytes], tuple[bytes, int, int]]] | None = None,
         clock: Clock | None = None,
+        *,
+        account: str,
     ) -> None:
+        """`account`: the bot account whose queued messages this sender delivers."""
         self.db = db
+        self.account = account
         self.transport = transport
         self.renderers = renderers or {}
         self.clock = clock or SystemClock()
@@ -130,7 +134,7 @@ class Sender:
         delivered = 0
         async with self._lock:
             async with self.db.transaction() as session:
-                queued = await outbox.pending(session, limit=500)
+                queued = await outbox.pending(session, self.account, limit=500)
                 rows = [
                     (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts, r.direct_to)
                     for r in queued
@@ -140,7 +144,7 @@ class Sender:
                     for r in queued
                     if r.attachment is not None
                 }
-                left = set(await collectives.left_rooms(session))
+                left = set(await collectives.left_rooms(session, self.account))
             blocked: set[str] = set()
             for row_id, room_id, event_type, content, txn, attempts, direct_to in rows:
                 # Order is kept per room, and per person for direct messages.
@@ -211,7 +215,7 @@ class Sender:
         only then is the member invited (a step retried on its own), so neither a crash nor
         a failed invitation opens a second room."""
         async with self.db.transaction() as session:
-            room_id = await direct.room_for(session, user_id)
+            room_id = await direct.room_for(session, user_id, self.account)
         if room_id is None:
             room_id = await self.transport.find_direct(user_id)
             if room_id is not None:
@@ -224,8 +228,9 @@ class Sender:
                 room_id = await self.transport.create_direct(user_id)
                 log.info("opened a direct chat %s", room_id)
             async with self.db.transaction() as session:
-                await collectives.mark_direct(session, room_id, self.clock.now())
-                room_id = await direct.record(session, user_id, room_id, self.clock.now())
+                now = self.clock.now()
+                await collectives.mark_direct(session, room_id, now, self.account)
+                room_id = await direct.record(session, user_id, room_id, now, self.account)
             if opened:
                 try:
                     await self.transport.mark_direct(user_id, room_id)

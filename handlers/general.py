@@ -357,14 +357,14 @@ async def answers_for(ctx: Context, group: str | None) -> None:
     if not ctx.is_direct:
         await ctx.reply("`{p}for` works in your direct chat with me.", p=ctx.prefix)
         return
-    mine = await collectives.memberships(ctx.session, ctx.author)
+    mine = await collectives.memberships(ctx.session, ctx.author, ctx.runtime.user_id)
     names = [c.name or c.room_id for c in mine]
     listed = Rows("{n}. {name}", [{"n": i, "name": n} for i, n in enumerate(names, start=1)])
     if not mine:
         await ctx.reply("You are not in any of the groups I serve now.")
         return
     if group is None:
-        chat = await direct.chat(ctx.session, ctx.author)
+        chat = await direct.chat(ctx.session, ctx.author, ctx.runtime.user_id)
         focus = next((c for c in mine if chat and c.id == chat.focus_collective_id), None)
         await ctx.reply(
             "Your groups:\n{groups}\n"
@@ -388,7 +388,7 @@ async def answers_for(ctx: Context, group: str | None) -> None:
             groups=listed,
         )
         return
-    await direct.set_focus(ctx.session, ctx.author, chosen[0].id)
+    await direct.set_focus(ctx.session, ctx.author, chosen[0].id, ctx.runtime.user_id)
     await ctx.reply(
         "Your answers here are for **{name}** from now on.",
         name=chosen[0].name or chosen[0].room_id,

@@ -128,8 +128,9 @@ def document(ctx: Context, data: Personal) -> str:
         f"As of {ctx.time(ctx.now())} ({ctx.settings.timezone}).",
         "",
     ]
-    if data.chat is not None and data.chat.room_id:
-        lines += [f"- Our direct chat: {inline(data.chat.room_id)}.", ""]
+    for chat in data.chats:
+        if chat.room_id:
+            lines += [f"- Our direct chat: {inline(chat.room_id)}.", ""]
     if data.forget_pending is not None:
         lines += [
             f"- You asked to be forgotten; confirm before {ctx.time(data.forget_pending)}.",

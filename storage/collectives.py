@@ -1,11 +1,15 @@
-"""Collectives (joined rooms) and their members, mirrored from room state."""
+"""Collectives (joined rooms) and their members, mirrored from room state.
+
+Several bot accounts (each its own process) may share one database: a room is served by
+the account that joined it first, until that account leaves it."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Collective, Member
@@ -16,45 +20,72 @@ async def by_room(session: AsyncSession, room_id: str) -> Collective | None:
     return result.scalar_one_or_none()
 
 
-async def joined(session: AsyncSession) -> list[Collective]:
-    result = await session.execute(
-        select(Collective).where(Collective.joined.is_(True)).order_by(Collective.id)
-    )
-    return list(result.scalars())
+def serves(collective: Collective, account: str) -> bool:
+    """Whether the account serves the room (a room from before accounts were kept is
+    served by whichever account finds itself in it)."""
+    return collective.account is None or collective.account == account
+
+
+async def joined(session: AsyncSession, account: str | None = None) -> list[Collective]:
+    """The rooms the bot is in: those one account serves, or every account's (None)."""
+    query = select(Collective).where(Collective.joined.is_(True)).order_by(Collective.id)
+    if account is not None:
+        query = query.where(or_(Collective.account == account, Collective.account.is_(None)))
+    return list((await session.execute(query)).scalars())
 
 
 async def remember_invite(
-    session: AsyncSession, room_id: str, is_direct: bool, now: datetime
+    session: AsyncSession, room_id: str, is_direct: bool, now: datetime, account: str
 ) -> None:
     """Note an accepted invitation, so whether it is a direct chat survives a restart."""
     found = await by_room(session, room_id)
     if found is None:
-        session.add(Collective(room_id=room_id, is_direct=is_direct, joined=False, joined_at=now))
+        session.add(
+            Collective(
+                room_id=room_id, is_direct=is_direct, joined=False, joined_at=now, account=account
+            )
+        )
         await session.flush()
     elif not found.joined:
         found.is_direct = is_direct
 
 
-async def ensure(session: AsyncSession, room_id: str, now: datetime) -> tuple[Collective, bool]:
-    """The collective for a room, created or re-activated when the bot is (again) in it;
-    True when the bot was not in it before."""
+@dataclass(frozen=True)
+class Served:
+    collective: Collective
+    new: bool  # the account did not serve the room before this batch
+    taken_over: bool  # ... though it was in it: another account served it until it left
+
+
+async def ensure(session: AsyncSession, room_id: str, now: datetime, account: str) -> Served | None:
+    """The collective for a room the account is in, created or re-activated (and taken
+    over) when no account serves it. None when another account serves the room: it is
+    that account's to act in."""
     found = await by_room(session, room_id)
     if found is None:
-        found = Collective(room_id=room_id, is_direct=False, joined=True, joined_at=now)
+        found = Collective(
+            room_id=room_id, is_direct=False, joined=True, joined_at=now, account=account
+        )
         session.add(found)
         await session.flush()
-        return found, True
+        return Served(found, new=True, taken_over=False)
     if not found.joined:
+        taken_over = found.account is not None and found.account != account
         found.joined = True
         found.joined_at = now
         found.left_at = None
-        return found, True
-    return found, False
+        found.account = account
+        return Served(found, new=True, taken_over=taken_over)
+    if not serves(found, account):
+        return None
+    found.account = account
+    return Served(found, new=False, taken_over=False)
 
 
-async def mark_left(session: AsyncSession, room_id: str, now: datetime) -> None:
+async def mark_left(session: AsyncSession, room_id: str, now: datetime, account: str) -> None:
+    """The account left the room (another account still serving it is unaffected)."""
     found = await by_room(session, room_id)
-    if found is not None and found.joined:
+    if found is not None and found.joined and serves(found, account):
         found.joined = False
         found.left_at = now
 
@@ -156,30 +187,43 @@ async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> 
     return result.first() is not None
 
 
-async def left_rooms(session: AsyncSession) -> list[str]:
+async def left_rooms(session: AsyncSession, account: str) -> list[str]:
+    """Rooms the account must not post in: those it left, and those another account
+    serves."""
     result = await session.execute(
         select(Collective.room_id).where(
-            Collective.joined.is_(False), Collective.left_at.is_not(None)
+            or_(
+                Collective.joined.is_(False) & Collective.left_at.is_not(None),
+                Collective.joined.is_(True)
+                & Collective.account.is_not(None)
+                & (Collective.account != account),
+            )
         )
     )
     return list(result.scalars())
 
 
-async def mark_direct(session: AsyncSession, room_id: str, now: datetime) -> None:
+async def mark_direct(session: AsyncSession, room_id: str, now: datetime, account: str) -> None:
     """A room the bot opened as a direct chat: never a collective, whatever comes first,
     this or the sync that shows the bot in it."""
     found = await by_room(session, room_id)
     if found is None:
-        session.add(Collective(room_id=room_id, is_direct=True, joined=False, joined_at=now))
+        session.add(
+            Collective(
+                room_id=room_id, is_direct=True, joined=False, joined_at=now, account=account
+            )
+        )
         await session.flush()
     elif not found.is_direct and found.introduced_at is None:
         found.is_direct = True
 
 
-async def memberships(session: AsyncSession, user_id: str) -> list[Collective]:
+async def memberships(
+    session: AsyncSession, user_id: str, account: str | None = None
+) -> list[Collective]:
     """The collectives (joined rooms, not direct chats) where the user is a member now,
-    other bots excluded."""
-    result = await session.execute(
+    other bots excluded; only those the account serves when one is given."""
+    query = (
         select(Collective, Member)
         .join(Member, Member.collective_id == Collective.id)
         .where(
@@ -190,7 +234,9 @@ async def memberships(session: AsyncSession, user_id: str) -> list[Collective]:
         )
         .order_by(Collective.id)
     )
-    return [c for c, m in result.all() if not m.is_bot]
+    if account is not None:
+        query = query.where(or_(Collective.account == account, Collective.account.is_(None)))
+    return [c for c, m in (await session.execute(query)).all() if not m.is_bot]
 
 
 async def ever_member(session: AsyncSession, user_id: str) -> bool:

@@ -21,10 +21,12 @@ async def enqueue(
     event_type: str = "m.room.message",
     attachment: tuple[bytes, str] | None = None,
     direct_to: str | None = None,
+    account: str | None = None,
 ) -> None:
     """Queue once per transaction id: a replayed cause does not queue a second copy.
 
-    `direct_to`: a direct message to that user, whose room the sender finds or opens."""
+    `direct_to`: a direct message to that user, whose room the sender finds or opens.
+    `account`: the bot account that sends it (the one serving the room it was caused in)."""
     exists = await session.execute(select(OutboxMessage.id).where(OutboxMessage.txn_id == txn_id))
     if exists.first() is not None:
         return
@@ -39,12 +41,21 @@ async def enqueue(
             attachment=attachment[0] if attachment else None,
             attachment_type=attachment[1] if attachment else None,
             direct_to=direct_to,
+            account=account,
         )
     )
 
 
-async def pending(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:
-    result = await session.execute(select(OutboxMessage).order_by(OutboxMessage.id).limit(limit))
+async def pending(
+    session: AsyncSession, account: str | None, limit: int = 50
+) -> list[OutboxMessage]:
+    """What waits to be sent by this account, oldest first."""
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.account == account)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     return list(result.scalars())
 
 

@@ -116,7 +116,7 @@ class InCollective:
 @dataclass
 class Personal:
     user_id: str
-    chat: DirectChat | None
+    chats: list[DirectChat]  # one per bot account of the host that wrote to them
     forget_pending: datetime | None
     collectives: list[InCollective]
 
@@ -305,7 +305,7 @@ async def about(session: AsyncSession, user_id: str) -> Personal:
     pending = await session.get(ForgetRequest, user_id)
     return Personal(
         user_id=user_id,
-        chat=await direct.chat(session, user_id),
+        chats=await direct.chats(session, user_id),
         forget_pending=pending.expires_at if pending else None,
         collectives=out,
     )
@@ -420,19 +420,19 @@ async def forget(
     done["experiments"] = await experiments.forget(session, user_id)
     done["trust audit sprints"] = await trust.forget(session, user_id)
     # Direct chats: the record of the room, and the room's name (clients name it after you).
-    chat = await direct.chat(session, user_id)
     dm_rooms = await _rows(
         session,
         select(Collective.id)
         .join(Member, Member.collective_id == Collective.id)
         .where(Member.user_id == user_id, Collective.is_direct.is_(True)),
     )
-    if chat is not None and chat.room_id:
-        found = await session.scalar(
-            select(Collective.id).where(Collective.room_id == chat.room_id)
-        )
-        if found is not None:
-            dm_rooms.append(found)
+    for chat in await direct.chats(session, user_id):
+        if chat.room_id:
+            found = await session.scalar(
+                select(Collective.id).where(Collective.room_id == chat.room_id)
+            )
+            if found is not None:
+                dm_rooms.append(found)
     if dm_rooms:
         await run(
             "direct chats", update(Collective).where(Collective.id.in_(dm_rooms)).values(name=None)

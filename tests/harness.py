@@ -187,7 +187,8 @@ class Harness:
         self.registry = Registry([*practices(), *(extra_practices or [])])
         self.transport = RecordingTransport()
         self.membership = FakeMembership()
-        self.sender = Sender(db, self.transport, RENDERERS, clock)
+        self.bot_id = config.matrix.user_id
+        self.sender = Sender(db, self.transport, RENDERERS, clock, account=self.bot_id)
         self.started_at = clock.now()
         self.members: dict[str, dict[str, str | None]] = {
             ROOM: {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
@@ -211,6 +212,7 @@ class Harness:
             hooks=Hooks(on_new_collective=self.rituals.add_collective),
         )
         self._ids = itertools.count(1)
+        self.event_prefix = "$ev"  # another harness on the same database needs its own
         self._tokens = itertools.count(1)
         self._dm_joined: set[str] = set()
         self.names: dict[str, str] = {ALICE: "Alice", BOB: "Bob", CAROL: "Carol"}
@@ -223,14 +225,14 @@ class Harness:
             "test",
             self.started_at,
             self.registry,
-            BOT,
+            self.bot_id,
             {},
             lambda job, after: self.rituals.next_fire(job, room_id, after),
             [*self.rituals.problems(room_id), *self.sender.problems(room_id)],
         )
 
     def event_id(self) -> str:
-        return f"$ev{next(self._ids)}"
+        return f"{self.event_prefix}{next(self._ids)}"
 
     def token(self) -> str:
         return f"s{next(self._tokens)}"
@@ -245,7 +247,11 @@ class Harness:
 
     def own_join(self) -> RoomEvent:
         return RoomEvent(
-            self.event_id(), BOT, "m.room.member", {"membership": "join"}, state_key=BOT
+            self.event_id(),
+            self.bot_id,
+            "m.room.member",
+            {"membership": "join"},
+            state_key=self.bot_id,
         )
 
     def room(self, events: list[RoomEvent], room_id: str = ROOM) -> JoinedRoom:
@@ -315,7 +321,7 @@ class Harness:
                 self.own_join(),
                 RoomEvent(
                     self.event_id(),
-                    BOT,
+                    self.bot_id,
                     "m.room.member",
                     {"membership": "invite", "is_direct": True},
                     state_key=user,
@@ -352,7 +358,7 @@ class Harness:
                 continue
             event_id = self.event_id()
             self.event_ids[i] = event_id
-            events.append(RoomEvent(event_id, BOT, sent.event_type, dict(sent.content)))
+            events.append(RoomEvent(event_id, self.bot_id, sent.event_type, dict(sent.content)))
             echoed.append((event_id, sent))
         self.echoed = len(self.transport.sent)
         if events:

@@ -114,7 +114,7 @@ async def test_a_chat_is_opened_once_when_the_bot_crashes_right_after_opening_it
     [prompt] = bot.dms(ALICE)
     assert prompt.room_id == room and prompt.body.startswith("**Reflection round**")
     async with bot.db.transaction() as session:
-        assert await direct.room_for(session, ALICE) == room
+        assert await direct.room_for(session, ALICE, BOT) == room
         found = await collectives.by_room(session, room)
         assert found is not None and found.is_direct and found.introduced_at is None
 
@@ -163,7 +163,7 @@ async def test_a_third_person_makes_a_chat_not_private(bot: Harness) -> None:
     [refused] = bot.sent[before:]
     assert refused.body == NOT_PRIVATE
     async with bot.db.transaction() as session:
-        assert await direct.room_for(session, ALICE) is None  # the next one opens a new chat
+        assert await direct.room_for(session, ALICE, BOT) is None  # the next one opens a new chat
         assert await session.scalar(select(func.count()).select_from(ReflectionAnswer)) == 1
 
 

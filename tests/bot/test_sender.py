@@ -7,7 +7,7 @@ from bot.events import Batch, Invite
 from bot.matrix import SendOutcome
 from handlers.context import Context, File
 from handlers.registry import Practice
-from tests.harness import ALICE, ROOM, FakeClock, Harness, make_config
+from tests.harness import ALICE, BOT, ROOM, FakeClock, Harness, make_config
 
 
 async def test_transient_failure_keeps_the_message_and_its_txn_id(bot: Harness) -> None:
@@ -74,7 +74,7 @@ async def test_messages_to_a_room_the_bot_left_are_dropped(bot: Harness) -> None
     async with bot.db.transaction() as session:
         from storage import outbox
 
-        assert await outbox.pending(session) == []
+        assert await outbox.pending(session, BOT) == []
     assert not [s for s in bot.sent if s.body.startswith("pong")]
 
 
