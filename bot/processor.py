@@ -169,7 +169,9 @@ class Processor:
 
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
-        served = await collectives.ensure(session, room.room_id, now, self.account)
+        served = await collectives.ensure(
+            session, room.room_id, now, self.account, room.members.keys()
+        )
         if served is None:
             if room.room_id not in self._elsewhere:
                 self._elsewhere.add(room.room_id)

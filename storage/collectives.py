@@ -57,11 +57,21 @@ class Served:
     taken_over: bool  # ... though it was in it: another account served it until it left
 
 
-async def ensure(session: AsyncSession, room_id: str, now: datetime, account: str) -> Served | None:
+async def ensure(
+    session: AsyncSession,
+    room_id: str,
+    now: datetime,
+    account: str,
+    in_room: Collection[str] = (),
+) -> Served | None:
     """The collective for a room the account is in, created or re-activated (and taken
     over) when no account serves it. None when another account serves the room: it is
-    that account's to act in."""
+    that account's to act in. `in_room`: who is joined now, as far as known; an account
+    serving the room but no longer in it has left (whether or not its process saw it)."""
     found = await by_room(session, room_id)
+    if found is not None and found.joined and found.account not in (None, account):
+        if in_room and found.account not in in_room:
+            found.joined = False  # it left or was removed: the room is free
     if found is None:
         found = Collective(
             room_id=room_id, is_direct=False, joined=True, joined_at=now, account=account

@@ -39,9 +39,10 @@ def harness(db: Database, clock: FakeClock, account: str, prefix: str) -> Harnes
     return h
 
 
-async def joined(h: Harness, room_id: str) -> None:
-    """The account is invited by Alice into `room_id` and joins it."""
-    h.members[room_id] = {ALICE: "Alice", BOB: "Bob"}
+async def joined(h: Harness, room_id: str, *also: str) -> None:
+    """The account is invited by Alice into `room_id` (where the accounts `also` are) and
+    joins it."""
+    h.members[room_id] = {ALICE: "Alice", BOB: "Bob", **dict.fromkeys(also)}
     await h.process(invites=[Invite(room_id, ALICE)])
     await h.process([h.own_join()], room_id=room_id)
 
@@ -99,9 +100,8 @@ async def test_a_room_both_accounts_are_in_is_served_by_the_first_until_it_leave
     db: Database, clock: FakeClock
 ) -> None:
     first, second = await two(db, clock)
-    await joined(second, ROOM)  # invited into the first account's room too
+    await joined(second, ROOM, BOT)  # invited into the first account's room too
     assert [s.body for s in second.sent if s.room_id == ROOM] == []  # no introduction
-    second.members[ROOM] = first.members[ROOM]
     await second.process([second.message("!ping"), second.message("hello there", BOB)])
     assert [s for s in second.sent if s.room_id == ROOM] == []
     await first.process([first.message("hello there", BOB)])
@@ -133,3 +133,21 @@ async def test_each_account_keeps_its_own_direct_chat_with_a_person(
         mine = await collectives.memberships(session, ALICE, BOT)
         assert [c.room_id for c in mine] == [ROOM]
         assert len(await collectives.memberships(session, ALICE)) == 2
+
+
+async def test_an_account_removed_while_its_process_is_down_is_replaced_at_once(
+    db: Database, clock: FakeClock
+) -> None:
+    first, second = await two(db, clock)
+    await joined(second, ROOM, BOT)
+    # The first account was removed from the room; its process never saw it. The other
+    # account sees the room without it and serves it from the next message on.
+    second.members[ROOM] = {ALICE: "Alice", BOB: "Bob"}
+    assert (await second.ask("!ping")).startswith("pong")
+    async with db.transaction() as session:
+        room = await collectives.by_room(session, ROOM)
+        assert room is not None and room.account == OTHER
+    assert await first.rituals.run_due("weekly-test", ROOM) is False
+    # While the first account is still listed in the room, the room stays its own.
+    await joined(first, ROOM2, OTHER)
+    assert [s for s in first.sent if s.room_id == ROOM2] == []
