@@ -27,7 +27,7 @@ from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import collectives, sync_state
-from storage.engine import StorageError
+from storage.engine import StorageError, WritesRefused
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,7 @@ class Bot:
             token = await sync_state.get_token(session, account)
         first = True
         delay = BACKOFF_START
+        replay = BACKOFF_START  # a failed batch's replays back off on their own
         failures = 0
         while not self._stop.is_set():
             try:
@@ -205,16 +206,25 @@ class Bot:
                 batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
-            except Exception:
+            except Exception as exc:
                 # Nothing of the batch was committed: the same token replays it.
-                failures += 1
-                log.exception("processing a sync batch failed (%d); it will be replayed", failures)
+                if isinstance(exc, WritesRefused):
+                    # The host's fault, not the batch's: said once by the database, and
+                    # never a reason to skip a room's events.
+                    log.debug("sync batch not committed (%s); replaying in %.0fs", exc, replay)
+                else:
+                    failures += 1
+                    log.exception(
+                        "processing a sync batch failed (%d); it will be replayed", failures
+                    )
                 # nio skips (and so does not decrypt) a response whose next_batch it has
                 # already seen; forget it so the replay is decrypted like the original.
                 self.client.next_batch = None
-                await self._sleep(delay)
-                delay = min(delay * 2, BACKOFF_MAX)
+                await self._sleep(replay)
+                replay = min(replay * 2, BACKOFF_MAX)
                 continue
+            replay = BACKOFF_START
+            self.db.writes_work()
             token = resp.next_batch
             self.undecrypted.handled(late)
             try:
@@ -258,6 +268,8 @@ class Bot:
                             notify=True,
                         )
                     )
+        except WritesRefused:
+            pass  # said once by the database; like any failure here, not tried again
         except Exception:
             log.exception("could not tell members about unreadable messages")
 
