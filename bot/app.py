@@ -10,6 +10,7 @@ import sys
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
+from sqlalchemy import or_, select
 from sqlalchemy.engine import make_url
 
 from bot import __version__, matrix
@@ -28,6 +29,7 @@ from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import collectives, sync_state
 from storage.engine import StorageError, WritesRefused
+from storage.models import Collective
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 SYNC_TIMEOUT_MS = 30_000
 ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
+DEVICE_CHANGED = (
+    "The bot now runs as a new device, {device}: its encryption keys were lost or replaced, "
+    "or it had to log in again. Your client may show this device as new and unverified; it "
+    "is the bot's. Nothing else is needed, and everything the bot keeps is as it was."
+)
 
 
 class Bot:
@@ -72,6 +79,8 @@ class Bot:
         )
         self._stop = asyncio.Event()
         self._current_room: str | None = None
+        # The device id on record in the database once this run has compared it.
+        self._device_recorded: str | None = None
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -232,6 +241,8 @@ class Bot:
                 await self._tell_unread(self.undecrypted.given_up(self.clock.now()))
             except Exception:
                 log.exception("keeping unreadable events for later failed; going on")
+            if self._device_recorded != self.client.device_id:
+                await self._tell_device_change()
             if first:
                 first = False
                 await self._first_synced()
@@ -272,6 +283,52 @@ class Bot:
             pass  # said once by the database; like any failure here, not tried again
         except Exception:
             log.exception("could not tell members about unreadable messages")
+
+    async def _tell_device_change(self) -> None:
+        """After a committed sync (so nio knows which rooms are encrypted): when the bot runs
+        as another device than it did before (its encryption store was lost, or it logged in
+        again), tell each encrypted collective once; the new device goes on record in the
+        same transaction, so a crash before it tells again and one after it never does."""
+        device = self.client.device_id
+        if not device:
+            return
+        account = self.config.matrix.user_id
+        try:
+            async with self.db.transaction() as session:
+                known, before = await sync_state.get_device(session, account)
+                if not known:
+                    return  # nothing committed yet: the next batch records it
+                if before is not None and before != device:
+                    rooms = await session.scalars(
+                        select(Collective.room_id)
+                        .where(
+                            Collective.joined.is_(True),
+                            Collective.is_direct.is_(False),
+                            or_(Collective.account == account, Collective.account.is_(None)),
+                        )
+                        .order_by(Collective.id)
+                    )
+                    told = 0
+                    for room_id in rooms:
+                        room = self.client.rooms.get(room_id)
+                        if room is None or not room.encrypted:
+                            continue
+                        outgoing = QueuedOutgoing(session, self.clock, f"{room_id}|device|{device}")
+                        await outgoing.post(Message(room_id, DEVICE_CHANGED, {"device": device}))
+                        told += 1
+                    log.info(
+                        "the bot's device changed from %s to %s; told %d encrypted room(s)",
+                        before,
+                        device,
+                        told,
+                    )
+                await sync_state.set_device(session, account, device)
+        except WritesRefused:
+            return  # said once by the database; tried again after the next batch
+        except Exception:
+            log.exception("could not record the bot's device; will try again")
+            return
+        self._device_recorded = device
 
     async def _first_synced(self) -> None:
         """The first batch is committed: start the scheduler and catch up on missed rituals.
