@@ -10,6 +10,7 @@ import sys
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
+from sqlalchemy import or_, select
 from sqlalchemy.engine import make_url
 
 from bot import __version__, matrix
@@ -27,7 +28,8 @@ from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import collectives, sync_state
-from storage.engine import StorageError
+from storage.engine import StorageError, WritesRefused
+from storage.models import Collective
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 SYNC_TIMEOUT_MS = 30_000
 ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
+DEVICE_CHANGED = (
+    "The bot now runs as a new device, {device}: its encryption keys were lost or replaced, "
+    "or it had to log in again. Your client may show this device as new and unverified; it "
+    "is the bot's. Nothing else is needed, and everything the bot keeps is as it was."
+)
 
 
 class Bot:
@@ -78,6 +85,8 @@ class Bot:
         )
         self._stop = asyncio.Event()
         self._current_room: str | None = None
+        # The device id on record in the database once this run has compared it.
+        self._device_recorded: str | None = None
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -179,6 +188,7 @@ class Bot:
             token = await sync_state.get_token(session, account)
         first = True
         delay = BACKOFF_START
+        replay = BACKOFF_START  # a failed batch's replays back off on their own
         failures = 0
         while not self._stop.is_set():
             try:
@@ -213,16 +223,25 @@ class Bot:
                 batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
-            except Exception:
+            except Exception as exc:
                 # Nothing of the batch was committed: the same token replays it.
-                failures += 1
-                log.exception("processing a sync batch failed (%d); it will be replayed", failures)
+                if isinstance(exc, WritesRefused):
+                    # The host's fault, not the batch's: said once by the database, and
+                    # never a reason to skip a room's events.
+                    log.debug("sync batch not committed (%s); replaying in %.0fs", exc, replay)
+                else:
+                    failures += 1
+                    log.exception(
+                        "processing a sync batch failed (%d); it will be replayed", failures
+                    )
                 # nio skips (and so does not decrypt) a response whose next_batch it has
                 # already seen; forget it so the replay is decrypted like the original.
                 self.client.next_batch = None
-                await self._sleep(delay)
-                delay = min(delay * 2, BACKOFF_MAX)
+                await self._sleep(replay)
+                replay = min(replay * 2, BACKOFF_MAX)
                 continue
+            replay = BACKOFF_START
+            self.db.writes_work()
             token = resp.next_batch
             self.undecrypted.handled(late)
             try:
@@ -230,6 +249,8 @@ class Bot:
                 await self._tell_unread(self.undecrypted.given_up(self.clock.now()))
             except Exception:
                 log.exception("keeping unreadable events for later failed; going on")
+            if self._device_recorded != self.client.device_id:
+                await self._tell_device_change()
             if first:
                 first = False
                 await self._first_synced()
@@ -271,8 +292,56 @@ class Bot:
                             notify=True,
                         )
                     )
+        except WritesRefused:
+            pass  # said once by the database; like any failure here, not tried again
         except Exception:
             log.exception("could not tell members about unreadable messages")
+
+    async def _tell_device_change(self) -> None:
+        """After a committed sync (so nio knows which rooms are encrypted): when the bot runs
+        as another device than it did before (its encryption store was lost, or it logged in
+        again), tell each encrypted collective once; the new device goes on record in the
+        same transaction, so a crash before it tells again and one after it never does."""
+        device = self.client.device_id
+        if not device:
+            return
+        account = self.config.matrix.user_id
+        try:
+            async with self.db.transaction() as session:
+                known, before = await sync_state.get_device(session, account)
+                if not known:
+                    return  # nothing committed yet: the next batch records it
+                if before is not None and before != device:
+                    rooms = await session.scalars(
+                        select(Collective.room_id)
+                        .where(
+                            Collective.joined.is_(True),
+                            Collective.is_direct.is_(False),
+                            or_(Collective.account == account, Collective.account.is_(None)),
+                        )
+                        .order_by(Collective.id)
+                    )
+                    told = 0
+                    for room_id in rooms:
+                        room = self.client.rooms.get(room_id)
+                        if room is None or not room.encrypted:
+                            continue
+                        outgoing = QueuedOutgoing(session, self.clock, f"{room_id}|device|{device}")
+                        await outgoing.post(Message(room_id, DEVICE_CHANGED, {"device": device}))
+                        told += 1
+                    log.info(
+                        "the bot's device changed from %s to %s; told %d encrypted room(s)",
+                        before,
+                        device,
+                        told,
+                    )
+                await sync_state.set_device(session, account, device)
+        except WritesRefused:
+            return  # said once by the database; tried again after the next batch
+        except Exception:
+            log.exception("could not record the bot's device; will try again")
+            return
+        self._device_recorded = device
 
     async def _first_synced(self) -> None:
         """The first batch is committed: start the scheduler and catch up on missed rituals.

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.engine import create_engine, sessionmaker, upgrade
+from storage.engine import WritesRefused, create_engine, refuses_writes, sessionmaker, upgrade
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -17,15 +21,58 @@ class Database:
         self.engine = create_engine(url)
         self._sessions = sessionmaker(self.engine)
         self._lock = asyncio.Lock()
+        # Why the database refuses writes (read-only, disk full), from the first refusal
+        # until a sync batch commits again; said in the log once per outage.
+        self.refusing: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The database's URL without its password, for the log."""
+        return make_url(self.url).render_as_string(hide_password=True)
 
     async def migrate(self) -> None:
         await upgrade(self.engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Commit everything done inside, or nothing; writers queue behind one lock."""
-        async with self._lock, self._sessions() as session, session.begin():
-            yield session
+        """Commit everything done inside, or nothing; writers queue behind one lock.
+
+        A write the database refuses (read-only, disk full) raises `WritesRefused`, said
+        in the log once per outage: nothing was committed, and the caller tries later."""
+        async with self._lock:
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            except Exception as exc:
+                reason = refuses_writes(exc)
+                if reason is None:
+                    raise
+                self._refused(reason, exc)
+                if self.engine.url.database not in (None, "", ":memory:"):
+                    # A connection opened while writes were refused may stay read-only
+                    # (a PostgreSQL session's default, a SQLite file opened read-only):
+                    # the next try opens fresh ones.
+                    await self.engine.dispose()
+                raise WritesRefused(reason) from exc
+
+    def _refused(self, reason: str, exc: Exception) -> None:
+        if self.refusing is None:
+            log.warning(
+                "the database %s refuses writes (%s); nothing is lost: sync batches are not "
+                "committed (the sync token stays) and each will be replayed once it accepts "
+                "writes again, and until then nothing new is answered or scheduled",
+                self.where,
+                reason,
+            )
+        else:
+            log.debug("the database still refuses writes (%s): %r", reason, exc)
+        self.refusing = reason
+
+    def writes_work(self) -> None:
+        """A sync batch committed: if writes had been refused, say once that they work."""
+        if self.refusing is not None:
+            log.info("the database %s accepts writes again; going on", self.where)
+            self.refusing = None
 
     async def scrub(self) -> None:
         """Leave no history of recent writes beside the database file: SQLite's write-ahead

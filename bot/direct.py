@@ -16,6 +16,7 @@ from collections.abc import Callable
 from handlers.context import Context, Rows
 from handlers.registry import DirectAnswers, Registry
 from storage import collectives, direct
+from storage.engine import refuses_writes
 from storage.models import Collective
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ async def route(
         async with dm.session.begin_nested():
             await answers.take(ctx, text)
     except Exception as exc:
+        if refuses_writes(exc):
+            raise  # the host's: the whole batch waits for writes
         # Never the text, never who: only that keeping an answer failed, and how.
         log.error("keeping a direct answer for %s failed: %r", answers.practice, type(exc))
         await dm.reply(FAILED)

@@ -7,6 +7,7 @@ import logging
 from handlers.context import Context, Rows
 from handlers.errors import UsageError
 from handlers.registry import Registry
+from storage.engine import refuses_writes
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
             await cmd.handler(ctx, **kwargs)
     except UsageError as exc:
         await ctx.reply("{error} Usage: `{usage}`", error=str(exc), usage=cmd.usage(prefix))
-    except Exception:
+    except Exception as exc:
+        if refuses_writes(exc):
+            raise  # the host's, not the command's: the whole batch waits for writes
         log.exception("command %r failed on event %s in %s", cmd.name, ctx.event_id, ctx.room_id)
         await ctx.reply(APOLOGY, line=f"{prefix}{cmd.name}")

@@ -27,6 +27,7 @@ from bot.outgoing import QueuedOutgoing
 from handlers.context import MARKER, Clock, Context, Runtime
 from handlers.registry import Posted, Reaction, Registry, Said
 from storage import collectives, direct, events, sync_state
+from storage.engine import refuses_writes
 from storage.models import Collective
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,9 @@ class Processor:
                     async with session.begin_nested():
                         if await self._room(session, room, initial=initial):
                             new_rooms.append(room.room_id)
-                except Exception:
+                except Exception as exc:
+                    if refuses_writes(exc):
+                        raise  # the host's fault, not the room's: the whole batch waits
                     log.exception(
                         "skipping events of %s in batch %s", room.room_id, batch.next_batch
                     )

@@ -24,6 +24,7 @@ from bot.outgoing import QueuedOutgoing
 from handlers.context import TIME_FORMAT, Clock, Context, Message, Runtime
 from handlers.registry import Job, Registry
 from storage import airtime, collectives, events, occurrences
+from storage.engine import WritesRefused
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -279,6 +280,9 @@ class Rituals:
         except IntegrityError:
             log.info("%s for %s already ran elsewhere", job_name, room_id)
             return False
+        except WritesRefused as exc:  # said once by the database; tried again a little later
+            await self._failed(job, room_id, exc)
+            return False
         except Exception as exc:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
             await self._failed(job, room_id, exc)
@@ -332,6 +336,8 @@ class Rituals:
                         {"job": job.name.replace("-", " "), "reason": reason, "when": when or ""},
                     )
                 )
+        except WritesRefused:
+            pass  # said once by the database
         except Exception:
             log.exception("could not tell %s that %s failed", room_id, job.name)
         if self.sender is not None:

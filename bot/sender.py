@@ -14,6 +14,7 @@ from bot.database import Database
 from bot.outgoing import RENDER_PREFIX
 from handlers.context import Clock
 from storage import collectives, direct, outbox
+from storage.engine import WritesRefused
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ class Sender:
             self._again = False
             try:
                 await self.drain()
+            except WritesRefused:
+                pass  # said once by the database; they stay queued
             except Exception:
                 log.exception("delivering queued messages failed; they stay queued")
             if not self._again:

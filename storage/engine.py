@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,61 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 class StorageError(RuntimeError):
     """The database URL or schema cannot be used."""
+
+
+# SQLSTATEs of a PostgreSQL that refuses writes: a read-only transaction (a standby, or
+# default_transaction_read_only), the disk full, an I/O error.
+_PG_REFUSALS = {"25006": "read-only", "53100": "disk full", "58030": "disk I/O error"}
+# SQLite's result codes (Python 3.11 names them) and, for older drivers, their messages.
+_SQLITE_REFUSALS = {
+    "SQLITE_READONLY": "read-only",
+    "SQLITE_FULL": "disk full",
+    "SQLITE_IOERR": "disk I/O error",
+}
+_SQLITE_MESSAGES = {
+    "readonly database": "read-only",
+    "database or disk is full": "disk full",
+    "disk i/o error": "disk I/O error",
+}
+
+
+def refuses_writes(exc: BaseException) -> str | None:
+    """Why the database refused a write ("read-only", "disk full", "disk I/O error"), when
+    that is what `exc` (SQLAlchemy's or the driver's) says; None for any other error.
+
+    Such a refusal is the host's, not the data's: the same write works once writes return.
+    """
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        state = getattr(err, "sqlstate", None) or getattr(err, "pgcode", None)
+        if isinstance(state, str) and state in _PG_REFUSALS:
+            return _PG_REFUSALS[state]
+        if isinstance(err, sqlite3.Error):
+            name = getattr(err, "sqlite_errorname", "") or ""
+            for code, why in _SQLITE_REFUSALS.items():
+                if name == code or name.startswith(code + "_"):
+                    return why
+            text = str(err).lower()
+            for words, why in _SQLITE_MESSAGES.items():
+                if words in text:
+                    return why
+        orig = getattr(err, "orig", None)  # SQLAlchemy's wrapper around the driver's error
+        todo.extend([orig if isinstance(orig, BaseException) else None, err.__cause__])
+    return None
+
+
+class WritesRefused(RuntimeError):
+    """The database refused a write (read-only, disk full): nothing of the transaction was
+    committed, and the same work succeeds once writes return."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the database refuses writes ({reason})")
+        self.reason = reason
 
 
 def check_url(url: str) -> None:

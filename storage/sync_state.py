@@ -21,3 +21,16 @@ async def set_token(session: AsyncSession, account: str, token: str, now: dateti
     else:
         row.next_batch = token
         row.updated_at = now
+
+
+async def get_device(session: AsyncSession, account: str) -> tuple[bool, str | None]:
+    """(whether the account has synced before, the device id it last ran as, if known)."""
+    row = await session.get(SyncToken, account)
+    return (row is not None, row.device_id if row else None)
+
+
+async def set_device(session: AsyncSession, account: str, device_id: str) -> None:
+    """Record the device the account runs as; it has synced (its token is on record)."""
+    row = await session.get(SyncToken, account)
+    if row is not None:
+        row.device_id = device_id

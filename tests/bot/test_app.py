@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nio import MatrixRoom
 from sqlalchemy import func, select
 
 from bot.app import Bot
 from bot.config import Config, parse, with_database
 from bot.matrix import SendOutcome
-from storage.models import Occurrence, OutboxMessage
-from tests.harness import BASE_CONFIG, FakeClock, Harness, RecordingTransport
+from storage import sync_state
+from storage.models import Collective, Occurrence, OutboxMessage
+from tests.harness import BASE_CONFIG, BOT, ROOM, FakeClock, Harness, RecordingTransport
 
 
 @dataclass
@@ -73,3 +76,83 @@ async def test_missed_rituals_do_not_hold_up_the_sync_loop(
     transport.gate.set()  # the homeserver answers: the outbox delivers by itself
     await asyncio.wait_for(bot.sender.idle(), timeout=5)
     assert any(s.body.startswith("**Role rotation**") for s in transport.sent)
+
+
+async def _outbox(bot: Bot) -> list[OutboxMessage]:
+    async with bot.db.transaction() as session:
+        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_members_of_encrypted_collectives_are_told_once_of_a_new_device(
+    bot: Bot, config: Config, clock: FakeClock
+) -> None:
+    member_side = Harness(bot.db, config, clock)
+    await member_side.start()  # the bot serves ROOM, and its sync token is on record
+    async with bot.db.transaction() as session:
+        for room_id, direct, account in [
+            ("!plain:test.org", False, BOT),  # not encrypted
+            ("!dm:test.org", True, BOT),  # a direct chat
+            ("!other:test.org", False, "@another-bot:test.org"),  # another account's
+        ]:
+            session.add(
+                Collective(
+                    room_id=room_id,
+                    is_direct=direct,
+                    joined=True,
+                    joined_at=clock.now(),
+                    account=account,
+                )
+            )
+    for room_id in (ROOM, "!dm:test.org", "!other:test.org"):
+        bot.client.rooms[room_id] = MatrixRoom(room_id, BOT, encrypted=True)
+    bot.client.rooms["!plain:test.org"] = MatrixRoom("!plain:test.org", BOT)
+    before = len(await _outbox(bot))
+
+    # The first run with a device on record (a new install, or an upgrade): nothing said.
+    bot.client.device_id = "OLDDEVICE"
+    await bot._tell_device_change()
+    assert len(await _outbox(bot)) == before
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_device(session, BOT) == (True, "OLDDEVICE")
+
+    bot.client.device_id = "NEWDEVICE"  # the store was lost: a new login
+    await bot._tell_device_change()
+    told = (await _outbox(bot))[before:]
+    assert [m.room_id for m in told] == [ROOM]
+    body = json.loads(told[0].content)["body"]
+    assert "new device, NEWDEVICE" in body and "unverified" in body
+    assert "Nothing else is needed" in body
+
+    bot._device_recorded = None  # a restart with the same new device says nothing more
+    await bot._tell_device_change()
+    assert len(await _outbox(bot)) == before + 1
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_device(session, BOT) == (True, "NEWDEVICE")
+
+
+async def test_a_device_change_is_not_recorded_without_its_notices(
+    bot: Bot, config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while telling (here: queueing the notice) leaves the old device on record,
+    so the next try tells the room; nothing is half done."""
+    member_side = Harness(bot.db, config, clock)
+    await member_side.start()
+    bot.client.rooms[ROOM] = MatrixRoom(ROOM, BOT, encrypted=True)
+    bot.client.device_id = "OLDDEVICE"
+    await bot._tell_device_change()
+    before = len(await _outbox(bot))
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the disk said no")
+
+    bot.client.device_id = "NEWDEVICE"
+    with monkeypatch.context() as patch:
+        patch.setattr("bot.outgoing.QueuedOutgoing.post", broken)
+        await bot._tell_device_change()
+    assert bot._device_recorded == "OLDDEVICE"
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_device(session, BOT) == (True, "OLDDEVICE")
+
+    await bot._tell_device_change()  # tried again after the next batch: told once
+    assert [m.room_id for m in (await _outbox(bot))[before:]] == [ROOM]
+    assert bot._device_recorded == "NEWDEVICE"
