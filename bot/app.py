@@ -10,7 +10,6 @@ import sys
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
-from sqlalchemy import or_, select
 from sqlalchemy.engine import make_url
 
 from bot import __version__, matrix
@@ -29,7 +28,6 @@ from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import collectives, sync_state
 from storage.engine import StorageError, WritesRefused
-from storage.models import Collective
 
 log = logging.getLogger(__name__)
 
@@ -312,21 +310,15 @@ class Bot:
                 if not known:
                     return  # nothing committed yet: the next batch records it
                 if before is not None and before != device:
-                    rooms = await session.scalars(
-                        select(Collective.room_id)
-                        .where(
-                            Collective.joined.is_(True),
-                            Collective.is_direct.is_(False),
-                            or_(Collective.account == account, Collective.account.is_(None)),
-                        )
-                        .order_by(Collective.id)
-                    )
+                    served = await collectives.joined(session, account)
                     told = 0
-                    for room_id in rooms:
+                    for room_id in [c.room_id for c in served if not c.is_direct]:
                         room = self.client.rooms.get(room_id)
                         if room is None or not room.encrypted:
                             continue
-                        outgoing = QueuedOutgoing(session, self.clock, f"{room_id}|device|{device}")
+                        outgoing = QueuedOutgoing(
+                            session, self.clock, f"{room_id}|device|{device}", account
+                        )
                         await outgoing.post(Message(room_id, DEVICE_CHANGED, {"device": device}))
                         told += 1
                     log.info(

@@ -217,13 +217,31 @@ class Rituals:
                 coalesce=True,
                 misfire_grace_time=None,
             )
+        # One transaction finds what is due in every collective; only those run (each in
+        # its own transaction, as ever), so start-up does not cost a transaction per
+        # collective and job.
+        now = self.clock.now()
         async with self.db.transaction() as session:
-            served = await collectives.joined(session, self.account)
-        rooms = [c.room_id for c in served if not c.is_direct]
-        for room_id in rooms:
-            await self.add_collective(room_id)
+            served = [c for c in await collectives.joined(session, self.account) if not c.is_direct]
+            enabled = {
+                c.id: [j for j in self.registry.jobs if self.enabled(j, c.room_id)] for c in served
+            }
+            points = await occurrences.starting_points(
+                session, [(j.name, cid) for cid, jobs in enabled.items() for j in jobs], now
+            )
+        for collective in served:
+            due = set()
+            for job in enabled[collective.id]:
+                since, previous = points[(job.name, collective.id)]
+                after = max(collective.joined_at, since, previous or since)
+                when = latest_due(self.trigger(job, collective.room_id), after, now)
+                if when is not None and (previous is None or when > previous):
+                    due.add(job.name)
+            await self.add_collective(collective.room_id, due=due)
 
-    async def add_collective(self, room_id: str) -> None:
+    async def add_collective(self, room_id: str, due: set[str] | None = None) -> None:
+        """Schedule the collective's rituals and run what is due (`due`: the jobs known to
+        be due; None: look at each)."""
         for job in self.registry.jobs:
             if not self.enabled(job, room_id):
                 continue
@@ -237,7 +255,8 @@ class Rituals:
                     coalesce=True,
                     misfire_grace_time=None,
                 )
-            await self.run_due(job.name, room_id)
+            if due is None or job.name in due:
+                await self.run_due(job.name, room_id)
 
     async def housekeeping(self) -> None:
         """Forget event ids, counted-message keys and past occurrences of scheduled jobs

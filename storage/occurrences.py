@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy import exists as any_row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -41,6 +41,38 @@ async def latest(session: AsyncSession, job: str, collective_id: int) -> Occurre
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def starting_points(
+    session: AsyncSession, wanted: list[tuple[str, int]], now: datetime
+) -> dict[tuple[str, int], tuple[datetime, datetime | None]]:
+    """For every (job, collective): its anchor and its latest due time, in two queries; a
+    missing anchor is recorded as `now`, as `anchor` would. What start-up needs to know
+    which rituals are due without a transaction per collective."""
+    # All rows are read and filtered here: an IN list of thousands of ids is not portable.
+    ids = {cid for _, cid in wanted}
+    latest_due = {
+        (job, cid): due
+        for job, cid, due in (
+            await session.execute(
+                select(
+                    Occurrence.job, Occurrence.collective_id, func.max(Occurrence.due_at)
+                ).group_by(Occurrence.job, Occurrence.collective_id)
+            )
+        ).all()
+        if cid in ids
+    }
+    anchors = {
+        (job, cid): since
+        for job, cid, since in (
+            await session.execute(select(JobAnchor.job, JobAnchor.collective_id, JobAnchor.since))
+        ).all()
+        if cid in ids
+    }
+    missing = [key for key in wanted if key not in anchors]
+    session.add_all(JobAnchor(job=job, collective_id=cid, since=now) for job, cid in missing)
+    await session.flush()
+    return {key: (anchors.get(key, now), latest_due.get(key)) for key in wanted}
 
 
 async def anchor(session: AsyncSession, job: str, collective_id: int, now: datetime) -> datetime:

@@ -150,3 +150,37 @@ async def test_a_job_added_by_an_upgrade_owes_nothing_from_before(
     clock.set(datetime(2026, 3, 9, 9, 0, 1, tzinfo=UTC))  # its first Monday after the upgrade
     assert await upgraded.rituals.run_due("weekly-test", ROOM)
     assert posts(upgraded) == [f"Weekly ritual for {ROOM}"]
+
+
+async def test_start_up_finds_what_is_due_in_a_few_statements_whatever_the_collectives(
+    db: Database, clock: FakeClock
+) -> None:
+    """Start-up asks once for every collective's anchors and latest runs; a collective with
+    nothing due costs no statement of its own, one with something due runs it once."""
+    from sqlalchemy import event
+
+    from bot.events import Invite
+
+    clock.set(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    h = await make(db, clock)
+    for i in range(12):
+        room = f"!more{i}:test.org"
+        h.members[room] = dict(h.members[ROOM])
+        await h.process(invites=[Invite(room, "@alice:test.org")])
+        await h.process([h.own_join()], room_id=room)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await h.rituals.start()  # nothing due: Sunday afternoon
+        quiet = len(statements)
+        clock.set(datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC))  # every collective's rotation
+        await h.rituals.start()
+        await h.rituals.start()
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert quiet <= 8, "\n".join(statements)
+    assert len(posts(h)) == 13  # once in each of the 13 collectives, not again
