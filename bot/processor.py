@@ -173,7 +173,12 @@ class Processor:
     async def _room(self, session: AsyncSession, room: JoinedRoom, *, initial: bool) -> bool:
         now = self.clock.now()
         served = await collectives.ensure(
-            session, room.room_id, now, self.account, room.members.keys()
+            session,
+            room.room_id,
+            now,
+            self.account,
+            room.members.keys(),
+            joining=self._own_membership(room.events),
         )
         if served is None:
             if room.room_id not in self._elsewhere:
@@ -215,8 +220,8 @@ class Processor:
             partner = partner or await direct.user_for_room(session, room.room_id)
 
         # Present from the start of the timeline: a room it was in already, or one another
-        # account served while this one sat in it silently (unless it joins in this batch).
-        present = not is_new or (served.taken_over and not self._own_membership(room.events))
+        # account served while this one sat in it silently.
+        present = not is_new or served.taken_over
         timeline = [] if initial else self._while_present(room.events, present)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}
         membership: dict[str, str] = {}  # as of the event, from the timeline so far

@@ -25,6 +25,7 @@ from handlers.context import TIME_FORMAT, Clock, Context, Message, Runtime
 from handlers.registry import Job, Registry
 from storage import airtime, collectives, events, occurrences
 from storage.engine import WritesRefused
+from storage.models import Collective
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -217,27 +218,39 @@ class Rituals:
                 coalesce=True,
                 misfire_grace_time=None,
             )
-        # One transaction finds what is due in every collective; only those run (each in
-        # its own transaction, as ever), so start-up does not cost a transaction per
-        # collective and job.
-        now = self.clock.now()
         async with self.db.transaction() as session:
             served = [c for c in await collectives.joined(session, self.account) if not c.is_direct]
-            enabled = {
-                c.id: [j for j in self.registry.jobs if self.enabled(j, c.room_id)] for c in served
-            }
+        try:
+            due = await self._due_at_start(served)
+        except Exception as exc:  # e.g. another process adding the same anchors
+            log.warning("finding the due rituals at once failed (%r); looking at each", exc)
+            due = {c.room_id: None for c in served}
+        for collective in served:
+            await self.add_collective(collective.room_id, due=due[collective.room_id])
+
+    async def _due_at_start(self, served: list[Collective]) -> dict[str, set[str] | None]:
+        """Which jobs are due in each collective, from one transaction (not one per
+        collective and job); a fire time passing while start-up goes on counts too."""
+        now = self.clock.now()
+        jobs = self.registry.jobs
+        enabled = {c.id: [j for j in jobs if self.enabled(j, c.room_id)] for c in served}
+        async with self.db.transaction() as session:
             points = await occurrences.starting_points(
                 session, [(j.name, cid) for cid, jobs in enabled.items() for j in jobs], now
             )
+        due: dict[str, set[str] | None] = {}
         for collective in served:
-            due = set()
+            names = due[collective.room_id] = set()
             for job in enabled[collective.id]:
+                trigger = self.trigger(job, collective.room_id)
                 since, previous = points[(job.name, collective.id)]
                 after = max(collective.joined_at, since, previous or since)
-                when = latest_due(self.trigger(job, collective.room_id), after, now)
+                when = latest_due(trigger, after, now)
                 if when is not None and (previous is None or when > previous):
-                    due.add(job.name)
-            await self.add_collective(collective.room_id, due=due)
+                    names.add(job.name)
+                elif latest_due(trigger, now, self.clock.now()) is not None:
+                    names.add(job.name)  # fell due while start-up went on
+        return due
 
     async def add_collective(self, room_id: str, due: set[str] | None = None) -> None:
         """Schedule the collective's rituals and run what is due (`due`: the jobs known to
@@ -300,7 +313,7 @@ class Rituals:
             log.info("%s for %s already ran elsewhere", job_name, room_id)
             return False
         except WritesRefused as exc:  # said once by the database; tried again a little later
-            await self._failed(job, room_id, exc)
+            await self._failed(job, room_id, exc, count=False)
             return False
         except Exception as exc:
             log.exception("scheduled job %s failed for %s", job_name, room_id)
@@ -316,10 +329,14 @@ class Rituals:
                 await self.sender.drain()
         return ran
 
-    async def _failed(self, job: Job, room_id: str, exc: Exception) -> None:
-        """Tell the room once that a ritual could not run, and try again a little later."""
+    async def _failed(self, job: Job, room_id: str, exc: Exception, *, count: bool = True) -> None:
+        """Tell the room once that a ritual could not run, and try again a little later.
+
+        `count=False`: the host's fault (a database refusing writes), retried for as long
+        as it lasts rather than given up after MAX_RETRIES."""
         tries = self.failures.get((job.name, room_id), (0, ""))[0] + 1
-        retry = self.clock.now() + RETRY_AFTER * tries if tries <= MAX_RETRIES else None
+        wait = RETRY_AFTER * min(tries, MAX_RETRIES)
+        retry = self.clock.now() + wait if tries <= MAX_RETRIES or not count else None
         reason = f"{type(exc).__name__}: {str(exc)[:120]}"
         self.failures[(job.name, room_id)] = (tries, reason)
         if retry is not None and self.scheduler is not None:

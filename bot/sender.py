@@ -228,6 +228,8 @@ class Sender:
                     room_id = None  # a collective's room of two is no direct chat
             opened = room_id is None
             if room_id is None:
+                if self.db.refusing is not None:  # it could not be recorded: a room a try
+                    raise RuntimeError("the database refuses writes; not opening a room")
                 room_id = await self.transport.create_direct(user_id)
                 log.info("opened a direct chat %s", room_id)
             async with self.db.transaction() as session:

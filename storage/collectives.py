@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Collective, Member
@@ -22,15 +24,15 @@ async def by_room(session: AsyncSession, room_id: str) -> Collective | None:
 
 def serves(collective: Collective, account: str) -> bool:
     """Whether the account serves the room (a room from before accounts were kept is
-    served by whichever account finds itself in it)."""
-    return collective.account is None or collective.account == account
+    served by nobody until an account in it claims it, in `ensure`)."""
+    return collective.account == account
 
 
 async def joined(session: AsyncSession, account: str | None = None) -> list[Collective]:
     """The rooms the bot is in: those one account serves, or every account's (None)."""
     query = select(Collective).where(Collective.joined.is_(True)).order_by(Collective.id)
     if account is not None:
-        query = query.where(or_(Collective.account == account, Collective.account.is_(None)))
+        query = query.where(Collective.account == account)
     return list((await session.execute(query)).scalars())
 
 
@@ -54,7 +56,19 @@ async def remember_invite(
 class Served:
     collective: Collective
     new: bool  # the account did not serve the room before this batch
-    taken_over: bool  # ... though it was in it: another account served it until it left
+    taken_over: bool  # ... though it sat in it: another account served it until it left
+
+
+async def _locked(session: AsyncSession, room_id: str) -> Collective | None:
+    """The room's row, locked until the transaction ends (on PostgreSQL), so processes of
+    two accounts deciding who serves a room take turns and each sees the other's answer."""
+    result = await session.execute(
+        select(Collective)
+        .where(Collective.room_id == room_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
 
 
 async def ensure(
@@ -63,39 +77,51 @@ async def ensure(
     now: datetime,
     account: str,
     in_room: Collection[str] = (),
+    *,
+    joining: bool = True,
 ) -> Served | None:
     """The collective for a room the account is in, created or re-activated (and taken
     over) when no account serves it. None when another account serves the room: it is
-    that account's to act in. `in_room`: who is joined now, as far as known; an account
-    serving the room but no longer in it has left (whether or not its process saw it)."""
-    found = await by_room(session, room_id)
-    if found is not None and found.joined and found.account not in (None, account):
-        if in_room and found.account not in in_room:
-            found.joined = False  # it left or was removed: the room is free
+    that account's to act in.
+
+    `in_room`: who is joined now, as far as known; an account serving the room but no
+    longer in it has left (whether or not its process saw it). `joining`: the account's
+    own join is in this batch (so it was not in the room before, whoever served it)."""
+    found = await _locked(session, room_id)
     if found is None:
-        found = Collective(
-            room_id=room_id, is_direct=False, joined=True, joined_at=now, account=account
+        # Both processes may find no row: one inserts, the other waits for it and then
+        # reads it (and so sees the room served).
+        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else lite_insert)(
+            Collective
         )
-        session.add(found)
-        await session.flush()
-        return Served(found, new=True, taken_over=False)
+        await session.execute(
+            insert.values(
+                room_id=room_id, is_direct=False, joined=False, joined_at=now, account=None
+            ).on_conflict_do_nothing(index_elements=["room_id"])
+        )
+        found = await _locked(session, room_id)
+        assert found is not None
+    elsewhere = found.account is not None and found.account != account
+    if found.joined and elsewhere:
+        if not in_room or found.account in in_room:
+            return None
+        found.joined = False  # it left or was removed: the room is free
     if not found.joined:
-        taken_over = found.account is not None and found.account != account
+        taken_over = elsewhere and not joining
         found.joined = True
-        found.joined_at = now
+        if not taken_over:  # a hand-over keeps the rituals' reckoning as it was
+            found.joined_at = now
         found.left_at = None
         found.account = account
         return Served(found, new=True, taken_over=taken_over)
-    if not serves(found, account):
-        return None
-    found.account = account
+    found.account = account  # a room from before accounts were kept: claimed
     return Served(found, new=False, taken_over=False)
 
 
 async def mark_left(session: AsyncSession, room_id: str, now: datetime, account: str) -> None:
-    """The account left the room (another account still serving it is unaffected)."""
-    found = await by_room(session, room_id)
-    if found is not None and found.joined and serves(found, account):
+    """The account left the room (another account serving it now is unaffected)."""
+    found = await _locked(session, room_id)
+    if found is not None and found.joined and found.account in (None, account):
         found.joined = False
         found.left_at = now
 
@@ -245,7 +271,7 @@ async def memberships(
         .order_by(Collective.id)
     )
     if account is not None:
-        query = query.where(or_(Collective.account == account, Collective.account.is_(None)))
+        query = query.where(Collective.account == account)
     return [c for c, m in (await session.execute(query)).all() if not m.is_bot]
 
 

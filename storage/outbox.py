@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import Collective, OutboxMessage
 
 
 async def enqueue(
@@ -49,10 +49,17 @@ async def enqueue(
 async def pending(
     session: AsyncSession, account: str | None, limit: int = 50
 ) -> list[OutboxMessage]:
-    """What waits to be sent by this account, oldest first."""
+    """What waits to be sent by this account, oldest first (with what was queued before
+    accounts were kept, for the rooms it serves)."""
+    served = select(Collective.room_id).where(Collective.account == account)
     result = await session.execute(
         select(OutboxMessage)
-        .where(OutboxMessage.account == account)
+        .where(
+            or_(
+                OutboxMessage.account == account,
+                OutboxMessage.account.is_(None) & OutboxMessage.room_id.in_(served),
+            )
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )

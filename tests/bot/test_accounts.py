@@ -4,18 +4,23 @@ served by one of them."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from bot.config import parse
 from bot.database import Database
-from bot.events import Batch, Invite
+from bot.events import Batch, Invite, JoinedRoom, RoomEvent
 from handlers.context import Context
-from handlers.registry import Practice
-from storage import collectives, direct
+from handlers.registry import Practice, Said
+from storage import collectives, direct, occurrences
 from storage.models import AirtimeDay, Collective, OutboxMessage
+from tests.conftest import fresh_postgres_database
 from tests.harness import ALICE, BASE_CONFIG, BOB, BOT, ROOM, FakeClock, Harness
 
 OTHER = "@flattening2:test.org"
@@ -151,3 +156,178 @@ async def test_an_account_removed_while_its_process_is_down_is_replaced_at_once(
     # While the first account is still listed in the room, the room stays its own.
     await joined(first, ROOM2, OTHER)
     assert [s for s in first.sent if s.room_id == ROOM2] == []
+
+
+async def test_a_ritual_due_during_a_hand_over_runs_late_rather_than_never(
+    db: Database, clock: FakeClock
+) -> None:
+    first, second = await two(db, clock)
+    await joined(second, ROOM, BOT)
+    clock.set(datetime(2026, 3, 2, 8, 59, 50, tzinfo=UTC))  # Monday 09:59:50 in Berlin
+    await first.processor.process(Batch("t9", left=[ROOM]))  # the old account is removed
+    clock.set(datetime(2026, 3, 2, 9, 0, 20, tzinfo=UTC))  # the new one sees it after 10:00
+    second.members[ROOM] = {ALICE: "Alice", BOB: "Bob"}
+    await second.process([second.message("hello", BOB)])
+    assert [s.body for s in second.sent if "ritual" in s.body] == [f"Weekly ritual for {ROOM}"]
+
+
+async def test_rooms_and_messages_from_before_accounts_are_claimed_by_the_account_in_them(
+    db: Database, clock: FakeClock
+) -> None:
+    """Rows the migration could not give an account (no token, or two): nobody schedules
+    or sends for them until an account finds itself in the room; then its queued
+    messages go out with it."""
+    first, second = await two(db, clock)
+    await first.processor.process(Batch("t1", joined=[first.room([first.message("!ping")])]))
+    async with db.transaction() as session:
+        await session.execute(update(OutboxMessage).values(account=None))
+        await session.execute(update(Collective).values(account=None))
+    clock.set(datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC))  # Monday 10:00:01 in Berlin
+    await second.rituals.start()  # OTHER was never in ROOM: it must not run it
+    await second.sender.drain()
+    assert [s for s in second.sent if s.room_id == ROOM] == []
+    await first.process([first.message("back again", BOB)])  # ROOM claimed by BOT
+    assert any(s.body.startswith("pong") and s.room_id == ROOM for s in first.sent)
+    await first.rituals.start()
+    assert [s.body for s in first.sent if "ritual" in s.body] == [f"Weekly ritual for {ROOM}"]
+
+
+async def test_start_up_falls_back_to_each_collective_when_the_one_look_fails(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = await two(db, clock)
+
+    async def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("another process added the same anchors")
+
+    monkeypatch.setattr(occurrences, "starting_points", fails)
+    clock.set(datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC))
+    await first.rituals.start()
+    assert [s.body for s in first.sent if "ritual" in s.body] == [f"Weekly ritual for {ROOM}"]
+
+
+async def test_a_ritual_falling_due_while_start_up_runs_is_run(
+    db: Database, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = await two(db, clock)
+    clock.set(datetime(2026, 3, 2, 8, 59, 58, tzinfo=UTC))  # Monday 09:59:58 in Berlin
+    real = occurrences.starting_points
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        found = await real(*args, **kwargs)
+        clock.set(datetime(2026, 3, 2, 9, 0, 3, tzinfo=UTC))  # start-up took 5 s
+        return found
+
+    monkeypatch.setattr(occurrences, "starting_points", slow)
+    await first.rituals.start()
+    assert [s.body for s in first.sent if "ritual" in s.body] == [f"Weekly ritual for {ROOM}"]
+
+
+# Two processes for real: two Database objects (two connection pools) on one PostgreSQL,
+# one holding its batch's transaction open while the other decides about the same room.
+
+
+def holding(gate: asyncio.Event, who: str, on: str) -> Practice:
+    """Holds `who`'s batch transaction open (at its introduction or at a message) until
+    the gate opens."""
+    practice = Practice("hold")
+
+    async def hold(ctx: Context) -> None:
+        if ctx.runtime.user_id == who and not gate.is_set():
+            await asyncio.wait_for(gate.wait(), 10)
+
+    if on == "join":
+        practice.on_join(hold)
+    else:
+
+        @practice.on_message
+        async def said(ctx: Context, _said: Said) -> None:
+            await hold(ctx)
+
+    return practice
+
+
+@pytest.fixture
+def shared_url(postgres_server: str) -> Iterator[str]:
+    with fresh_postgres_database("flattening_two_pools") as url:
+        yield url
+
+
+@pytest.fixture
+async def two_pools(shared_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    first, second = Database(shared_url), Database(shared_url)
+    await first.migrate()
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()
+
+
+def process_of(db: Database, clock: FakeClock, account: str, hold: Practice) -> Harness:
+    config = parse(BASE_CONFIG.replace(BOT, account), Path("/etc/flattening/t.toml"), env={})
+    h = Harness(db, config, clock, extra_practices=[hold])
+    h.event_prefix = f"${account[1:6]}"
+    return h
+
+
+async def released_after(gate: asyncio.Event, seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    gate.set()
+
+
+async def test_two_processes_joining_one_room_at_once_agree_who_serves_it(
+    two_pools: tuple[Database, Database], clock: FakeClock
+) -> None:
+    gate = asyncio.Event()
+    first = process_of(two_pools[0], clock, BOT, holding(gate, BOT, "join"))
+    second = process_of(two_pools[1], clock, OTHER, holding(gate, BOT, "join"))
+    everyone = {ALICE: "Alice", BOB: "Bob", BOT: None, OTHER: None}
+    ping = RoomEvent("$ping", ALICE, "m.room.message", {"msgtype": "m.text", "body": "!ping"})
+    batches = []
+    for h in (first, second):
+        h.members[ROOM] = dict(everyone)
+        await h.processor.process(Batch(h.token(), invites=[Invite(ROOM, ALICE)]))
+        batches.append(Batch(h.token(), joined=[JoinedRoom(ROOM, [h.own_join(), ping], everyone)]))
+    await asyncio.gather(
+        first.processor.process(batches[0]),
+        second.processor.process(batches[1]),
+        released_after(gate, 1.0),
+    )
+    await first.sender.drain()
+    await second.sender.drain()
+    async with two_pools[0].transaction() as session:
+        room = await collectives.by_room(session, ROOM)
+        assert room is not None and room.account == BOT
+    assert sorted(s.body[:4] for s in first.sent) == ["Hell", "pong"]  # introduction, answer
+    assert second.sent == []
+
+
+async def test_a_hand_over_seen_by_both_processes_at_once_leaves_the_room_served(
+    two_pools: tuple[Database, Database], clock: FakeClock
+) -> None:
+    gate = asyncio.Event()
+    first = process_of(two_pools[0], clock, BOT, holding(gate, OTHER, "message"))
+    second = process_of(two_pools[1], clock, OTHER, holding(gate, OTHER, "message"))
+    await joined(first, ROOM)
+    await joined(second, ROOM, BOT)
+    # BOT is removed: its process gets the room as left while OTHER's process, which saw
+    # it gone, is in the middle of a batch in the room.
+    second.members[ROOM] = {ALICE: "Alice", BOB: "Bob"}
+    talk = RoomEvent("$talk", ALICE, "m.room.message", {"msgtype": "m.text", "body": "hi"})
+
+    async def old_owner_sees_it() -> None:
+        await asyncio.sleep(0.3)
+        await first.processor.process(Batch("left", left=[ROOM]))
+
+    await asyncio.gather(
+        second.processor.process(
+            Batch("kick", joined=[JoinedRoom(ROOM, [talk], dict(second.members[ROOM]))])
+        ),
+        old_owner_sees_it(),
+        released_after(gate, 1.0),
+    )
+    async with two_pools[1].transaction() as session:
+        room = await collectives.by_room(session, ROOM)
+        assert room is not None and (room.account, room.joined) == (OTHER, True)
+    assert (await second.ask("!ping")).startswith("pong")

@@ -37,6 +37,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("device_id", sa.String(length=255), nullable=True))
     for table in ("collectives", "outbox", "direct_chats"):
         op.execute(_ONLY_ACCOUNT.format(table=table))
+    # Otherwise (no token yet, or a user id changed once): each room is claimed by the
+    # account that finds itself in it; a queued message goes with its room.
+    op.execute(
+        "UPDATE outbox SET account = (SELECT c.account FROM collectives c "
+        "WHERE c.room_id = outbox.room_id) WHERE account IS NULL"
+    )
 
 
 def downgrade() -> None:
