@@ -8,7 +8,28 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import bulk
 from storage.models import Collective, Member
+
+_ROSTER = "collectives.roster"  # session.info: collective id -> {user id: Member}, as read
+
+
+async def _roster(session: AsyncSession, collective_id: int) -> dict[str, Member]:
+    """Every member row of the room, read once per transaction (a batch reads it for the
+    member list, the bot check and `saw`: one statement instead of one each)."""
+    rosters: dict[int, dict[str, Member]] = session.info.setdefault(_ROSTER, {})
+    known = rosters.get(collective_id)
+    if known is None or not all(bulk.fresh(m) for m in known.values()):
+        result = await session.execute(select(Member).where(Member.collective_id == collective_id))
+        known = rosters[collective_id] = {m.user_id: m for m in result.scalars()}
+    return known
+
+
+def _kept(session: AsyncSession, collective_id: int, user_id: str) -> Member | None:
+    """The member's row if this transaction has read it and it is still good to use."""
+    known = session.info.get(_ROSTER, {}).get(collective_id)
+    member = known.get(user_id) if known else None
+    return member if member is not None and bulk.fresh(member) else None
 
 
 async def by_room(session: AsyncSession, room_id: str) -> Collective | None:
@@ -68,23 +89,23 @@ async def sync_members(
 ) -> None:
     """Make the stored member list match the room's joined members and display names;
     users `listed` as bots in the config are marked so, unless a member said otherwise."""
-    result = await session.execute(select(Member).where(Member.collective_id == collective.id))
-    known = {m.user_id: m for m in result.scalars()}
+    known = await _roster(session, collective.id)
     for user_id, raw_name in joined_now.items():
         name = raw_name[:255] if raw_name else raw_name  # names from other servers may be long
         member = known.get(user_id)
         if member is None:
-            session.add(
-                Member(
-                    collective_id=collective.id,
-                    user_id=user_id,
-                    display_name=name,
-                    joined=True,
-                    first_seen_at=now,
-                    changed_at=now,
-                    marked="listed" if user_id in listed else None,
-                )
+            known[user_id] = Member(
+                collective_id=collective.id,
+                user_id=user_id,
+                display_name=name,
+                joined=True,
+                first_seen_at=now,
+                changed_at=now,
+                marked="listed" if user_id in listed else None,
+                sent_text=False,
+                sent_notice=False,
             )
+            session.add(known[user_id])
         elif not member.joined or member.display_name != name:
             member.joined = True
             member.display_name = name
@@ -111,6 +132,13 @@ async def members(session: AsyncSession, collective_id: int, *, bots: bool = Fal
 
 async def saw(session: AsyncSession, collective_id: int, user_id: str, *, notice: bool) -> None:
     """Note that a member sent a text (or a notice), once: notices only means a bot."""
+    member = _kept(session, collective_id, user_id)
+    if member is not None:  # read in this transaction: written only if it changes
+        if notice and not member.sent_notice:
+            member.sent_notice = True
+        elif not notice and not member.sent_text:
+            member.sent_text = True
+        return
     column = Member.sent_notice if notice else Member.sent_text
     await session.execute(
         update(Member)
@@ -139,6 +167,9 @@ async def everyone(session: AsyncSession, collective_id: int) -> list[Member]:
 
 async def is_bot(session: AsyncSession, collective_id: int, user_id: str) -> bool:
     """Whether this room's user is another bot (marked, listed, or only ever sent notices)."""
+    found = _kept(session, collective_id, user_id)
+    if found is not None:
+        return found.is_bot
     found = await session.scalar(
         select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
     )
@@ -206,7 +237,4 @@ async def ever_member(session: AsyncSession, user_id: str) -> bool:
 
 async def known_users(session: AsyncSession, collective_id: int) -> set[str]:
     """Everyone ever seen in the room, joined or not."""
-    result = await session.execute(
-        select(Member.user_id).where(Member.collective_id == collective_id)
-    )
-    return set(result.scalars())
+    return set(await _roster(session, collective_id))
