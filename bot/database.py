@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,10 @@ class Database:
         self.engine = create_engine(url)
         self._sessions = sessionmaker(self.engine)
         self._lock = asyncio.Lock()
+        # Told, after each commit and still holding the lock, what the transaction noted in
+        # its `session.info` (the outbox rows it queued): the sender's hand-off. Told None
+        # when a transaction failed, as a failed commit may have been written all the same.
+        self.committed: list[Callable[[dict[str, Any] | None], None]] = []
 
     async def migrate(self) -> None:
         await upgrade(self.engine)
@@ -24,8 +29,17 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Commit everything done inside, or nothing; writers queue behind one lock."""
-        async with self._lock, self._sessions() as session, session.begin():
-            yield session
+        async with self._lock, self._sessions() as session:
+            try:
+                async with session.begin():
+                    yield session
+            except BaseException:
+                for listener in self.committed:
+                    listener(None)
+                raise
+            if session.info:
+                for listener in self.committed:
+                    listener(session.info)
 
     async def scrub(self) -> None:
         """Leave no history of recent writes beside the database file: SQLite's write-ahead

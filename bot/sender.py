@@ -1,4 +1,10 @@
-"""Delivers the outbox: in order, retried until the homeserver accepts, then deleted."""
+"""Delivers the outbox: in order, retried until the homeserver accepts, then deleted.
+
+A transaction that queued messages hands them over as it commits (`bot/database.py`), so
+in the common case they are sent without being read back. The outbox is read when what
+is in memory may not be all of it: at start, after a failed send or transaction, after a
+room was left or joined again, or when more was queued than one pass takes.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +20,13 @@ from bot.database import Database
 from bot.outgoing import RENDER_PREFIX
 from handlers.context import Clock
 from storage import collectives, direct, outbox
+from storage.outbox import Queued
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 30
+PASS = 500  # messages read from the outbox for one pass
+SETTLE_EVERY = 100  # delivered messages deleted together (a crash resends them, same txn ids)
 
 
 class Unsendable(Exception):
@@ -83,6 +92,19 @@ class Sender:
         self.dropped: dict[str, list[str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        # Rows committed since the outbox was last read, in order; valid while `_whole`:
+        # then they and nothing else are what waits (besides what a pass is sending).
+        self._handed: list[Queued] = []
+        self._whole = False
+        self._left: set[str] = set()  # rooms the bot left, as of the last read
+        db.committed.append(self._committed)
+
+    def _committed(self, info: dict[str, Any] | None) -> None:
+        """A transaction ended (under the database's lock): keep what it queued."""
+        if info is None or info.get(collectives.ROOMS_CHANGED):
+            self._whole = False  # read the outbox (and the rooms left) again next time
+        if info is not None:
+            self._handed.extend(outbox.queued_from(info))
 
     def kick(self) -> None:
         """Deliver in the background, so a slow upload never holds up the next sync."""
@@ -125,61 +147,102 @@ class Sender:
         """Send what is queued; returns how many were delivered.
 
         Order is kept per room: after a transient failure in one room, its later
-        messages wait for the next pass while other rooms go on.
+        messages wait for the next pass while other rooms go on. Delivered messages are
+        deleted in one transaction per 100 (and at the end of the pass).
         """
-        delivered = 0
         async with self._lock:
-            async with self.db.transaction() as session:
-                queued = await outbox.pending(session, limit=500)
-                rows = [
-                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts, r.direct_to)
-                    for r in queued
-                ]
-                attachments = {
-                    r.id: (r.attachment, r.attachment_type or "application/octet-stream")
-                    for r in queued
-                    if r.attachment is not None
-                }
-                left = set(await collectives.left_rooms(session))
-            blocked: set[str] = set()
-            for row_id, room_id, event_type, content, txn, attempts, direct_to in rows:
-                # Order is kept per room, and per person for direct messages.
-                key = f"direct|{direct_to}" if direct_to else room_id
-                if key in blocked:
-                    continue
-                if room_id in left and not direct_to:
-                    log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
-                    await self._settle(row_id, done=True)
-                    continue
-                try:
-                    if direct_to:
-                        room_id = await self._direct_room(row_id, direct_to)
-                    body = json.loads(content)
-                    if row_id in attachments:
-                        await self._attach(room_id, body, *attachments[row_id])
-                    result = await self.transport.send(room_id, event_type, body, txn)
-                    ok, retry, error = result.ok, result.retry, result.error
-                except Unsendable as exc:
-                    ok, retry, error = False, False, str(exc)
-                except Exception as exc:  # network down, room not synced yet, ...
-                    ok, retry, error = False, True, repr(exc)
-                if ok:
-                    delivered += 1
-                    await self._settle(row_id, done=True)
-                elif retry and attempts + 1 < MAX_ATTEMPTS:
-                    log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
-                    await self._settle(row_id, done=False, error=error)
-                    blocked.add(key)
-                else:
-                    log.error(
-                        "dropping message %s to %s after %d tries: %s",
-                        txn,
-                        room_id,
-                        attempts + 1,
-                        error,
-                    )
-                    await self._settle(row_id, done=True)
-                    await self._tell(room_id, txn, error)
+            if self._whole:
+                rows, self._handed = self._handed, []
+            else:
+                rows = await self._read()
+            done: list[int] = []
+            failed: list[tuple[int, str]] = []
+            delivered = 0
+            try:
+                delivered = await self._send(rows, done, failed)
+            except BaseException:
+                self._whole = False
+                raise
+            finally:
+                if done or failed:
+                    await self._settle_all(done, failed)
+        return delivered
+
+    async def _read(self) -> list[Queued]:
+        """What waits in the outbox, read back; what was handed over until now is in it."""
+        async with self.db.transaction() as session:
+            queued = await outbox.pending(session, limit=PASS)
+            rows = [
+                Queued(
+                    id=r.id,
+                    room_id=r.room_id,
+                    event_type=r.event_type,
+                    content=r.content,
+                    txn_id=r.txn_id,
+                    attempts=r.attempts,
+                    direct_to=r.direct_to,
+                    attachment=r.attachment,
+                    attachment_type=r.attachment_type,
+                )
+                for r in queued
+            ]
+            self._left = set(await collectives.left_rooms(session))
+            # Under the database's lock: every commit handed over so far is in this read,
+            # every later one is handed over after it.
+            self._handed = []
+            self._whole = len(rows) < PASS
+        return rows
+
+    async def _send(
+        self, rows: list[Queued], done: list[int], failed: list[tuple[int, str]]
+    ) -> int:
+        delivered = 0
+        blocked: set[str] = set()
+        for row in rows:
+            room_id, txn, direct_to = row.room_id, row.txn_id, row.direct_to
+            # Order is kept per room, and per person for direct messages.
+            key = f"direct|{direct_to}" if direct_to else room_id
+            if key in blocked:
+                continue
+            if len(done) >= SETTLE_EVERY:
+                await self._settle_all(done, failed)
+                done.clear()
+                failed.clear()
+            if room_id in self._left and not direct_to:
+                log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
+                done.append(row.id)
+                continue
+            try:
+                if direct_to:
+                    room_id = await self._direct_room(row.id, direct_to)
+                body = json.loads(row.content)
+                if row.attachment is not None:
+                    kind = row.attachment_type or "application/octet-stream"
+                    await self._attach(room_id, body, row.attachment, kind)
+                result = await self.transport.send(room_id, row.event_type, body, txn)
+                ok, retry, error = result.ok, result.retry, result.error
+            except Unsendable as exc:
+                ok, retry, error = False, False, str(exc)
+            except Exception as exc:  # network down, room not synced yet, ...
+                ok, retry, error = False, True, repr(exc)
+            if ok:
+                delivered += 1
+                done.append(row.id)
+            elif retry and row.attempts + 1 < MAX_ATTEMPTS:
+                log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
+                failed.append((row.id, error))
+                blocked.add(key)
+                self._whole = False  # it stays queued: the next pass reads the outbox
+            else:
+                log.error(
+                    "dropping message %s to %s after %d tries: %s",
+                    txn,
+                    room_id,
+                    row.attempts + 1,
+                    error,
+                )
+                done.append(row.id)
+                await self._tell(room_id, txn, error)
         return delivered
 
     async def _tell(self, room_id: str, txn: str, error: str) -> None:
@@ -238,9 +301,11 @@ class Sender:
             await outbox.set_room(session, row_id, room_id)
         return room_id
 
-    async def _settle(self, row_id: int, *, done: bool, error: str = "") -> None:
+    async def _settle_all(self, done: list[int], failed: list[tuple[int, str]]) -> None:
+        """Delete what was delivered (or given up) and count failed tries, in one
+        transaction. A crash before it resends those messages with the same transaction
+        ids, which the homeserver answers with the events it already has."""
         async with self.db.transaction() as session:
-            if done:
-                await outbox.delivered(session, row_id)
-            else:
+            await outbox.delivered_all(session, done)
+            for row_id, error in failed:
                 await outbox.failed(session, row_id, error)

@@ -12,6 +12,7 @@ from storage import bulk
 from storage.models import Collective, Member
 
 _ROSTER = "collectives.roster"  # session.info: collective id -> {user id: Member}, as read
+ROOMS_CHANGED = "collectives.rooms_changed"  # session.info: a room was left or joined again
 
 
 async def _roster(session: AsyncSession, collective_id: int) -> dict[str, Member]:
@@ -69,6 +70,7 @@ async def ensure(session: AsyncSession, room_id: str, now: datetime) -> tuple[Co
         found.joined = True
         found.joined_at = now
         found.left_at = None
+        session.info[ROOMS_CHANGED] = True
         return found, True
     return found, False
 
@@ -78,6 +80,7 @@ async def mark_left(session: AsyncSession, room_id: str, now: datetime) -> None:
     if found is not None and found.joined:
         found.joined = False
         found.left_at = now
+        session.info[ROOMS_CHANGED] = True
 
 
 async def sync_members(
