@@ -12,8 +12,10 @@ from storage.models import AirtimeDay, CountedMessage
 
 REDACTED = -1  # `words` of a marker for a redaction that arrived before its message
 
-# session.info keys: the batch's event ids not counted when it began (looked up once, for
-# all of them, the first time one is counted), and the day rows read or made so far.
+# session.info keys: the batch's event ids looked up in counted_messages (the first time
+# one of them is counted, all at once), those of them not counted, and the day rows read
+# or made so far.
+_LOOKED_UP = "airtime.looked_up"
 _UNCOUNTED = "airtime.uncounted"
 _DAYS = "airtime.days"
 
@@ -23,10 +25,12 @@ async def _counted(session: AsyncSession, event_id: str) -> CountedMessage | Non
     of them (a backlog is checked in a statement per 500 events, not one per event)."""
     batch = session.info.get(events.BATCH)
     if batch and event_id in batch:
-        uncounted: set[str] | None = session.info.get(_UNCOUNTED)
-        if uncounted is None:
-            uncounted = set(batch)
-            ids = list(batch)
+        looked_up: set[str] = session.info.setdefault(_LOOKED_UP, set())
+        uncounted: set[str] = session.info.setdefault(_UNCOUNTED, set())
+        if event_id not in looked_up:
+            ids = list(batch - looked_up)
+            looked_up.update(ids)
+            uncounted.update(ids)
             for i in range(0, len(ids), events.CHUNK):
                 result = await session.execute(
                     select(CountedMessage).where(
@@ -34,7 +38,6 @@ async def _counted(session: AsyncSession, event_id: str) -> CountedMessage | Non
                     )
                 )
                 uncounted.difference_update(row.event_id for row in result.scalars())
-            session.info[_UNCOUNTED] = uncounted
         if event_id in uncounted:
             return None
     return await session.get(CountedMessage, event_id)

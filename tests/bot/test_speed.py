@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from bot.database import Database
-from bot.events import Batch
+from bot.events import Batch, Invite
 from bot.outgoing import QueuedOutgoing
 from bot.sender import Sender
 from handlers.context import Context, Message
@@ -74,6 +74,21 @@ async def test_a_backlog_costs_statements_per_batch_not_per_event(bot: Harness) 
         assert processed is not None and processed >= 203
         texts = (await session.execute(select(Member.user_id).where(Member.sent_text))).all()
         assert {ALICE, BOB} <= {t for (t,) in texts}
+
+
+async def test_a_backlog_in_several_rooms_too(bot: Harness) -> None:
+    rooms = [ROOM, "!second:test.org", "!third:test.org"]
+    for room in rooms[1:]:
+        bot.members[room] = {ALICE: "Alice", BOB: "Bob"}
+        await bot.process(invites=[Invite(room, ALICE)])
+        await bot.process([bot.own_join()], room_id=room)
+    joined = [bot.room([bot.message(f"talk {i}") for i in range(100)], room) for room in rooms]
+    with statements(bot.db) as seen:
+        await bot.processor.process(Batch(next_batch=bot.token(), joined=joined))
+    assert len(seen) <= 3 * 12, "\n".join(s[:50] for s in seen)
+    async with bot.db.transaction() as session:
+        days = (await session.execute(select(AirtimeDay))).scalars().all()
+        assert [d.messages for d in days] == [100, 100, 100]
 
 
 async def test_a_replayed_backlog_counts_nothing_twice(bot: Harness) -> None:
