@@ -25,8 +25,8 @@ from storage.outbox import Queued
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 30
-PASS = 500  # messages read from the outbox for one pass
-SETTLE_EVERY = 100  # delivered messages deleted together (a crash resends them, same txn ids)
+PASS = 500  # messages read from the outbox for one pass (then deleted together, once sent)
+ROOMS_AT_ONCE = 4  # rooms whose messages are sent at the same time (each room's in order)
 
 
 class Unsendable(Exception):
@@ -148,7 +148,8 @@ class Sender:
 
         Order is kept per room: after a transient failure in one room, its later
         messages wait for the next pass while other rooms go on. Delivered messages are
-        deleted in one transaction per 100 (and at the end of the pass).
+        deleted in one transaction at the end of the pass (a crash before it resends them
+        with the same transaction ids).
         """
         async with self._lock:
             if self._whole:
@@ -196,18 +197,37 @@ class Sender:
     async def _send(
         self, rows: list[Queued], done: list[int], failed: list[tuple[int, str]]
     ) -> int:
+        """Send each room's messages in order (and each person's direct messages), up to
+        `ROOMS_AT_ONCE` rooms at the same time: a backlog's answers to ten rooms do not
+        wait for one another's round trips."""
+        lines: dict[str, list[Queued]] = {}
+        for row in rows:
+            key = f"direct|{row.direct_to}" if row.direct_to else row.room_id
+            lines.setdefault(key, []).append(row)
+        if len(lines) == 1:
+            return await self._send_line(next(iter(lines.values())), done, failed)
+        slots = asyncio.Semaphore(ROOMS_AT_ONCE)
+
+        async def one(line: list[Queued]) -> int:
+            async with slots:
+                return await self._send_line(line, done, failed)
+
+        outcomes = await asyncio.gather(
+            *(one(line) for line in lines.values()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(o for o in outcomes if isinstance(o, int))
+
+    async def _send_line(
+        self, rows: list[Queued], done: list[int], failed: list[tuple[int, str]]
+    ) -> int:
+        """One room's (or person's) messages in order; after a transient failure the rest
+        wait for the next pass."""
         delivered = 0
-        blocked: set[str] = set()
         for row in rows:
             room_id, txn, direct_to = row.room_id, row.txn_id, row.direct_to
-            # Order is kept per room, and per person for direct messages.
-            key = f"direct|{direct_to}" if direct_to else room_id
-            if key in blocked:
-                continue
-            if len(done) >= SETTLE_EVERY:
-                await self._settle_all(done, failed)
-                done.clear()
-                failed.clear()
             if room_id in self._left and not direct_to:
                 log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
                 done.append(row.id)
@@ -231,8 +251,8 @@ class Sender:
             elif retry and row.attempts + 1 < MAX_ATTEMPTS:
                 log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
                 failed.append((row.id, error))
-                blocked.add(key)
                 self._whole = False  # it stays queued: the next pass reads the outbox
+                break
             else:
                 log.error(
                     "dropping message %s to %s after %d tries: %s",

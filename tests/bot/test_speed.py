@@ -4,6 +4,7 @@ only after the homeserver accepted it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -212,3 +213,43 @@ async def test_delivered_messages_are_deleted_together(bot: Harness) -> None:
     with statements(bot.db) as seen:
         assert await bot.sender.drain() == 5
     assert len([s for s in seen if s.startswith("DELETE")]) == 1
+
+
+class SlowTransport(RecordingTransport):
+    """Takes a while for each send, and notes how many were under way at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.under_way = 0
+        self.most = 0
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str
+    ) -> Any:
+        self.under_way += 1
+        self.most = max(self.most, self.under_way)
+        await asyncio.sleep(0.01)
+        self.under_way -= 1
+        return await super().send(room_id, event_type, content, txn_id)
+
+
+async def test_rooms_are_answered_side_by_side_each_in_order(
+    db: Database, clock: FakeClock
+) -> None:
+    bot = Harness(db, make_config(), clock)
+    rooms = [ROOM, "!second:test.org", "!third:test.org"]
+    for room in rooms[1:]:
+        bot.members[room] = {ALICE: "Alice", BOB: "Bob"}
+        await bot.process(invites=[Invite(room, ALICE)])
+        await bot.process([bot.own_join()], room_id=room)
+    await bot.start()
+    slow = SlowTransport()
+    bot.sender.transport = slow
+    asked = {room: [bot.message("!ping"), bot.message("!privacy")] for room in rooms}
+    joined = [bot.room(events, room) for room, events in asked.items()]
+    await bot.processor.process(Batch(next_batch=bot.token(), joined=joined))
+    assert await bot.sender.drain() == 6
+    assert slow.most > 1
+    for room, events in asked.items():
+        got = [s.reply_to for s in slow.sent if s.room_id == room]
+        assert got == [e.event_id for e in events]
