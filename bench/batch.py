@@ -110,8 +110,8 @@ async def main(repeat: int) -> None:
         drain = statistics.median(r["drain"] for r in runs)
         talk = statistics.median(r["talk"] for r in runs)
         print(
-            f"  synchronous={synchronous:<6} `!ping` batch {ping:6.2f} ms, then the outbox "
-            f"(read, send to a recording transport, delete) {drain:6.2f} ms; 100 plain messages "
+            f"  synchronous={synchronous:<6} `!ping` batch {ping:6.2f} ms, then its delivery "
+            f"(send to a recording transport, delete) {drain:6.2f} ms; 100 plain messages "
             f"{talk:6.1f} ms ({runs[0]['talk_statements']} statements, "
             f"{talk / 100:.2f} ms a message)"
         )

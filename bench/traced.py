@@ -151,7 +151,7 @@ def install() -> None:
         return TRACER.delivering
 
     _timed(outbox, "pending", "outbox read", delivering)
-    _timed(sender.Sender, "_settle", "outbox delete (commit)", delivering)
+    _timed(sender.Sender, "_settle_all", "outbox delete (commit)", delivering)
 
     original_nio_send = matrix.NioTransport.send
 

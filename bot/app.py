@@ -241,6 +241,8 @@ class Bot:
             replay = BACKOFF_START
             self.db.writes_work()
             token = resp.next_batch
+            if not matrix.keys_pending(self.client):
+                self.sender.kick()  # replies first: what follows is not on their way
             self.undecrypted.handled(late)
             try:
                 await self.undecrypted.collect(resp, self.clock.now())
@@ -257,7 +259,7 @@ class Bot:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
                 log.warning("encryption housekeeping failed (%r); will retry", exc)
-            self.sender.kick()
+            self.sender.kick()  # (again) for what was queued since: unreadable messages, ...
 
     async def _tell_unread(self, unread: list[Unread]) -> None:
         """Tell each member, once, that the bot could not read their encrypted message."""

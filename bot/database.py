@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,10 @@ class Database:
         # Why the database refuses writes (read-only, disk full), from the first refusal
         # until a sync batch commits again; said in the log once per outage.
         self.refusing: str | None = None
+        # Told, after each commit and still holding the lock, what the transaction noted in
+        # its `session.info` (the outbox rows it queued): the sender's hand-off. Told None
+        # when a transaction failed, as a failed commit may have been written all the same.
+        self.committed: list[Callable[[dict[str, Any] | None], None]] = []
 
     @property
     def where(self) -> str:
@@ -41,8 +46,17 @@ class Database:
         in the log once per outage: nothing was committed, and the caller tries later."""
         async with self._lock:
             try:
-                async with self._sessions() as session, session.begin():
-                    yield session
+                async with self._sessions() as session:
+                    try:
+                        async with session.begin():
+                            yield session
+                    except BaseException:
+                        for listener in self.committed:
+                            listener(None)
+                        raise
+                    if session.info:
+                        for listener in self.committed:
+                            listener(session.info)
             except Exception as exc:
                 reason = refuses_writes(exc)
                 if reason is None:

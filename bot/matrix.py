@@ -588,6 +588,12 @@ class NioTransport:
             raise RuntimeError(f"m.direct not updated: HTTP {resp.status}")
 
 
+def keys_pending(client: AsyncClient) -> bool:
+    """Whether `housekeeping` has devices to look up or sessions to claim: until it has, an
+    encrypted message's key may miss a device that just appeared."""
+    return client.olm is not None and bool(client.should_query_keys or client.should_claim_keys)
+
+
 async def housekeeping(client: AsyncClient) -> None:
     """The E2EE chores nio's sync_forever would do: keys and to-device messages."""
     if client.olm is None:

@@ -223,6 +223,7 @@ class Processor:
         # account served while this one sat in it silently.
         present = not is_new or served.taken_over
         timeline = [] if initial else self._while_present(room.events, present)
+        await self._prefetch(session, timeline)
         later = {e.state_key for e in timeline if e.type == "m.room.member" and e.state_key}
         membership: dict[str, str] = {}  # as of the event, from the timeline so far
         for event in timeline:
@@ -259,6 +260,17 @@ class Processor:
             for hook in self.registry.join_hooks:
                 await hook(ctx)
         return is_new
+
+    async def _prefetch(self, session: AsyncSession, timeline: list[RoomEvent]) -> None:
+        """Look up at once which of the timeline's events were already processed, so a
+        backlog costs a statement per batch rather than one per event."""
+        ids = [
+            e.event_id
+            for e in timeline
+            if e.type in ("m.room.message", "m.reaction") and e.sender != self.account
+        ]
+        if len(ids) > 1:  # for one event, `first_time` is one statement anyway
+            await events.prefetch(session, ids)
 
     def _direct_invitee(self, timeline: list[RoomEvent]) -> str | None:
         """Whom the bot itself invited to this room as a direct chat (`is_direct` on its

@@ -1,4 +1,10 @@
-"""Delivers the outbox: in order, retried until the homeserver accepts, then deleted."""
+"""Delivers the outbox: in order, retried until the homeserver accepts, then deleted.
+
+A transaction that queued messages hands them over as it commits (`bot/database.py`), so
+in the common case they are sent without being read back. The outbox is read when what
+is in memory may not be all of it: at start, after a failed send or transaction, after a
+room was left or joined again, or when more was queued than one pass takes.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,13 @@ from bot.outgoing import RENDER_PREFIX
 from handlers.context import Clock
 from storage import collectives, direct, outbox
 from storage.engine import WritesRefused
+from storage.outbox import Queued
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 30
+PASS = 500  # messages read from the outbox for one pass (then deleted together, once sent)
+ROOMS_AT_ONCE = 4  # rooms whose messages are sent at the same time (each room's in order)
 
 
 class Unsendable(Exception):
@@ -88,6 +97,19 @@ class Sender:
         self.dropped: dict[str, list[str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        # Rows committed since the outbox was last read, in order; valid while `_whole`:
+        # then they and nothing else are what waits (besides what a pass is sending).
+        self._handed: list[Queued] = []
+        self._whole = False
+        self._left: set[str] = set()  # rooms the bot left, as of the last read
+        db.committed.append(self._committed)
+
+    def _committed(self, info: dict[str, Any] | None) -> None:
+        """A transaction ended (under the database's lock): keep what it queued."""
+        if info is None or info.get(collectives.ROOMS_CHANGED):
+            self._whole = False  # read the outbox (and the rooms left) again next time
+        if info is not None:  # (another account's sender may share the database object)
+            self._handed.extend(q for q in outbox.queued_from(info) if q.account == self.account)
 
     def kick(self) -> None:
         """Deliver in the background, so a slow upload never holds up the next sync."""
@@ -132,61 +154,123 @@ class Sender:
         """Send what is queued; returns how many were delivered.
 
         Order is kept per room: after a transient failure in one room, its later
-        messages wait for the next pass while other rooms go on.
+        messages wait for the next pass while other rooms go on. Delivered messages are
+        deleted in one transaction at the end of the pass (a crash before it resends them
+        with the same transaction ids).
         """
-        delivered = 0
         async with self._lock:
-            async with self.db.transaction() as session:
-                queued = await outbox.pending(session, self.account, limit=500)
-                rows = [
-                    (r.id, r.room_id, r.event_type, r.content, r.txn_id, r.attempts, r.direct_to)
-                    for r in queued
-                ]
-                attachments = {
-                    r.id: (r.attachment, r.attachment_type or "application/octet-stream")
-                    for r in queued
-                    if r.attachment is not None
-                }
-                left = set(await collectives.left_rooms(session, self.account))
-            blocked: set[str] = set()
-            for row_id, room_id, event_type, content, txn, attempts, direct_to in rows:
-                # Order is kept per room, and per person for direct messages.
-                key = f"direct|{direct_to}" if direct_to else room_id
-                if key in blocked:
-                    continue
-                if room_id in left and not direct_to:
-                    log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
-                    await self._settle(row_id, done=True)
-                    continue
-                try:
-                    if direct_to:
-                        room_id = await self._direct_room(row_id, direct_to)
-                    body = json.loads(content)
-                    if row_id in attachments:
-                        await self._attach(room_id, body, *attachments[row_id])
-                    result = await self.transport.send(room_id, event_type, body, txn)
-                    ok, retry, error = result.ok, result.retry, result.error
-                except Unsendable as exc:
-                    ok, retry, error = False, False, str(exc)
-                except Exception as exc:  # network down, room not synced yet, ...
-                    ok, retry, error = False, True, repr(exc)
-                if ok:
-                    delivered += 1
-                    await self._settle(row_id, done=True)
-                elif retry and attempts + 1 < MAX_ATTEMPTS:
-                    log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
-                    await self._settle(row_id, done=False, error=error)
-                    blocked.add(key)
-                else:
-                    log.error(
-                        "dropping message %s to %s after %d tries: %s",
-                        txn,
-                        room_id,
-                        attempts + 1,
-                        error,
-                    )
-                    await self._settle(row_id, done=True)
-                    await self._tell(room_id, txn, error)
+            if self._whole:
+                rows, self._handed = self._handed, []
+            else:
+                rows = await self._read()
+            done: list[int] = []
+            failed: list[tuple[int, str]] = []
+            delivered = 0
+            try:
+                delivered = await self._send(rows, done, failed)
+            except BaseException:
+                self._whole = False
+                raise
+            finally:
+                if done or failed:
+                    await self._settle_all(done, failed)
+        return delivered
+
+    async def _read(self) -> list[Queued]:
+        """What waits in the outbox, read back; what was handed over until now is in it."""
+        async with self.db.transaction() as session:
+            queued = await outbox.pending(session, self.account, limit=PASS)
+            rows = [
+                Queued(
+                    id=r.id,
+                    room_id=r.room_id,
+                    event_type=r.event_type,
+                    content=r.content,
+                    txn_id=r.txn_id,
+                    attempts=r.attempts,
+                    direct_to=r.direct_to,
+                    attachment=r.attachment,
+                    attachment_type=r.attachment_type,
+                    account=r.account,
+                )
+                for r in queued
+            ]
+            self._left = set(await collectives.left_rooms(session, self.account))
+            # Under the database's lock: every commit handed over so far is in this read,
+            # every later one is handed over after it.
+            self._handed = []
+            self._whole = len(rows) < PASS
+        return rows
+
+    async def _send(
+        self, rows: list[Queued], done: list[int], failed: list[tuple[int, str]]
+    ) -> int:
+        """Send each room's messages in order (and each person's direct messages), up to
+        `ROOMS_AT_ONCE` rooms at the same time: a backlog's answers to ten rooms do not
+        wait for one another's round trips."""
+        lines: dict[str, list[Queued]] = {}
+        for row in rows:
+            key = f"direct|{row.direct_to}" if row.direct_to else row.room_id
+            lines.setdefault(key, []).append(row)
+        if len(lines) == 1:
+            return await self._send_line(next(iter(lines.values())), done, failed)
+        slots = asyncio.Semaphore(ROOMS_AT_ONCE)
+
+        async def one(line: list[Queued]) -> int:
+            async with slots:
+                return await self._send_line(line, done, failed)
+
+        outcomes = await asyncio.gather(
+            *(one(line) for line in lines.values()), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(o for o in outcomes if isinstance(o, int))
+
+    async def _send_line(
+        self, rows: list[Queued], done: list[int], failed: list[tuple[int, str]]
+    ) -> int:
+        """One room's (or person's) messages in order; after a transient failure the rest
+        wait for the next pass."""
+        delivered = 0
+        for row in rows:
+            room_id, txn, direct_to = row.room_id, row.txn_id, row.direct_to
+            if room_id in self._left and not direct_to:
+                log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
+                done.append(row.id)
+                continue
+            try:
+                if direct_to:
+                    room_id = await self._direct_room(row.id, direct_to)
+                body = json.loads(row.content)
+                if row.attachment is not None:
+                    kind = row.attachment_type or "application/octet-stream"
+                    await self._attach(room_id, body, row.attachment, kind)
+                result = await self.transport.send(room_id, row.event_type, body, txn)
+                ok, retry, error = result.ok, result.retry, result.error
+            except Unsendable as exc:
+                ok, retry, error = False, False, str(exc)
+            except Exception as exc:  # network down, room not synced yet, ...
+                ok, retry, error = False, True, repr(exc)
+            if ok:
+                delivered += 1
+                done.append(row.id)
+            elif retry and row.attempts + 1 < MAX_ATTEMPTS:
+                log.warning("sending %s to %s failed, will retry: %s", txn, room_id, error)
+                failed.append((row.id, error))
+                self._whole = False  # it stays queued: the next pass reads the outbox
+                break
+            else:
+                log.error(
+                    "dropping message %s to %s after %d tries: %s",
+                    txn,
+                    room_id,
+                    row.attempts + 1,
+                    error,
+                )
+                done.append(row.id)
+                await self._tell(room_id, txn, error)
         return delivered
 
     async def _tell(self, room_id: str, txn: str, error: str) -> None:
@@ -248,9 +332,11 @@ class Sender:
             await outbox.set_room(session, row_id, room_id)
         return room_id
 
-    async def _settle(self, row_id: int, *, done: bool, error: str = "") -> None:
+    async def _settle_all(self, done: list[int], failed: list[tuple[int, str]]) -> None:
+        """Delete what was delivered (or given up) and count failed tries, in one
+        transaction. A crash before it resends those messages with the same transaction
+        ids, which the homeserver answers with the events it already has."""
         async with self.db.transaction() as session:
-            if done:
-                await outbox.delivered(session, row_id)
-            else:
+            await outbox.delivered_all(session, done)
+            for row_id, error in failed:
                 await outbox.failed(session, row_id, error)

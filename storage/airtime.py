@@ -7,9 +7,45 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import bulk, events
 from storage.models import AirtimeDay, CountedMessage
 
 REDACTED = -1  # `words` of a marker for a redaction that arrived before its message
+
+# session.info keys: the batch's event ids looked up in counted_messages (the first time
+# one of them is counted, all at once), those of them not counted, and the day rows read
+# or made so far.
+_LOOKED_UP = "airtime.looked_up"
+_UNCOUNTED = "airtime.uncounted"
+_DAYS = "airtime.days"
+
+
+async def _counted(session: AsyncSession, event_id: str) -> CountedMessage | None:
+    """The event's counted row, if any; for an event of the batch, from one lookup of all
+    of them (a backlog is checked in a statement per 500 events, not one per event)."""
+    batch = session.info.get(events.BATCH)
+    if batch and event_id in batch:
+        looked_up: set[str] = session.info.setdefault(_LOOKED_UP, set())
+        uncounted: set[str] = session.info.setdefault(_UNCOUNTED, set())
+        if event_id not in looked_up:
+            ids = list(batch - looked_up)
+            looked_up.update(ids)
+            uncounted.update(ids)
+            for i in range(0, len(ids), events.CHUNK):
+                result = await session.execute(
+                    select(CountedMessage).where(
+                        CountedMessage.event_id.in_(ids[i : i + events.CHUNK])
+                    )
+                )
+                uncounted.difference_update(row.event_id for row in result.scalars())
+        if event_id in uncounted:
+            return None
+    return await session.get(CountedMessage, event_id)
+
+
+def _add_counted(session: AsyncSession, row: CountedMessage) -> None:
+    session.info.get(_UNCOUNTED, set()).discard(row.event_id)
+    session.add(row)
 
 
 async def count(
@@ -22,7 +58,7 @@ async def count(
     now: datetime,
 ) -> bool:
     """Add one message; False when this event was already counted (or redacted before)."""
-    seen = await session.get(CountedMessage, event_id)
+    seen = await _counted(session, event_id)
     if seen is not None:
         stray = seen.words == REDACTED and (
             seen.collective_id != collective_id or seen.user_id not in ("", user_id)
@@ -31,7 +67,8 @@ async def count(
             return False
         await session.delete(seen)  # a redaction by someone who could not redact it
         await session.flush()
-    session.add(
+    _add_counted(
+        session,
         CountedMessage(
             event_id=event_id,
             collective_id=collective_id,
@@ -39,7 +76,7 @@ async def count(
             day=day,
             words=words,
             counted_at=now,
-        )
+        ),
     )
     await _bump(session, collective_id, user_id, day, 1, words)
     return True
@@ -60,9 +97,10 @@ async def uncount(
 
     A redaction seen before its message (across a timeline gap) leaves a marker with
     no words, so the message is not counted when it turns up."""
-    counted = await session.get(CountedMessage, event_id)
+    counted = await _counted(session, event_id)
     if counted is None:
-        session.add(
+        _add_counted(
+            session,
             CountedMessage(
                 event_id=event_id,
                 collective_id=collective_id,
@@ -70,7 +108,7 @@ async def uncount(
                 day=today,
                 words=REDACTED,
                 counted_at=now,
-            )
+            ),
         )
         await session.flush()
         return False
@@ -87,20 +125,28 @@ async def uncount(
 async def _bump(
     session: AsyncSession, collective_id: int, user_id: str, day: date, messages: int, words: int
 ) -> None:
-    result = await session.execute(
-        select(AirtimeDay).where(
-            AirtimeDay.collective_id == collective_id,
-            AirtimeDay.user_id == user_id,
-            AirtimeDay.day == day,
+    """Add to a member's day. The row is read once per transaction and summed in memory;
+    its `UPDATE` (one per member and day) goes with the next flush."""
+    days: dict[tuple[int, str, date], AirtimeDay] = session.info.setdefault(_DAYS, {})
+    key = (collective_id, user_id, day)
+    row = days.get(key)
+    if row is None or not bulk.fresh(row):
+        result = await session.execute(
+            select(AirtimeDay).where(
+                AirtimeDay.collective_id == collective_id,
+                AirtimeDay.user_id == user_id,
+                AirtimeDay.day == day,
+            )
         )
-    )
-    row = result.scalar_one_or_none()
-    if row is None:
-        row = AirtimeDay(collective_id=collective_id, user_id=user_id, day=day, messages=0, words=0)
-        session.add(row)
+        row = result.scalar_one_or_none()
+        if row is None:
+            row = AirtimeDay(
+                collective_id=collective_id, user_id=user_id, day=day, messages=0, words=0
+            )
+            session.add(row)
+        days[key] = row
     row.messages = max(row.messages + messages, 0)
     row.words = max(row.words + words, 0)
-    await session.flush()
 
 
 async def totals(

@@ -10,11 +10,31 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as lite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import bulk
 from storage.models import Collective, Member
+
+_ROSTER = "collectives.roster"  # session.info: collective id -> {user id: Member}, as read
+ROOMS_CHANGED = "collectives.rooms_changed"  # session.info: a room was left or joined again
+
+
+async def _roster(session: AsyncSession, collective_id: int) -> dict[str, Member]:
+    """Every member row of the room, read once per transaction (a batch reads it for the
+    member list, the bot check and `saw`: one statement instead of one each)."""
+    rosters: dict[int, dict[str, Member]] = session.info.setdefault(_ROSTER, {})
+    known = rosters.get(collective_id)
+    if known is None or not all(bulk.fresh(m) for m in known.values()):
+        result = await session.execute(select(Member).where(Member.collective_id == collective_id))
+        known = rosters[collective_id] = {m.user_id: m for m in result.scalars()}
+    return known
+
+
+def _kept(session: AsyncSession, collective_id: int, user_id: str) -> Member | None:
+    """The member's row if this transaction has read it and it is still good to use."""
+    known = session.info.get(_ROSTER, {}).get(collective_id)
+    member = known.get(user_id) if known else None
+    return member if member is not None and bulk.fresh(member) else None
 
 
 async def by_room(session: AsyncSession, room_id: str) -> Collective | None:
@@ -91,13 +111,10 @@ async def ensure(
     if found is None:
         # Both processes may find no row: one inserts, the other waits for it and then
         # reads it (and so sees the room served).
-        insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else lite_insert)(
-            Collective
-        )
         await session.execute(
-            insert.values(
-                room_id=room_id, is_direct=False, joined=False, joined_at=now, account=None
-            ).on_conflict_do_nothing(index_elements=["room_id"])
+            bulk.insert(session, Collective)
+            .values(room_id=room_id, is_direct=False, joined=False, joined_at=now, account=None)
+            .on_conflict_do_nothing(index_elements=["room_id"])
         )
         found = await _locked(session, room_id)
         assert found is not None
@@ -113,6 +130,7 @@ async def ensure(
             found.joined_at = now
         found.left_at = None
         found.account = account
+        session.info[ROOMS_CHANGED] = True
         return Served(found, new=True, taken_over=taken_over)
     found.account = account  # a room from before accounts were kept: claimed
     return Served(found, new=False, taken_over=False)
@@ -124,6 +142,7 @@ async def mark_left(session: AsyncSession, room_id: str, now: datetime, account:
     if found is not None and found.joined and found.account in (None, account):
         found.joined = False
         found.left_at = now
+        session.info[ROOMS_CHANGED] = True
 
 
 async def sync_members(
@@ -135,23 +154,23 @@ async def sync_members(
 ) -> None:
     """Make the stored member list match the room's joined members and display names;
     users `listed` as bots in the config are marked so, unless a member said otherwise."""
-    result = await session.execute(select(Member).where(Member.collective_id == collective.id))
-    known = {m.user_id: m for m in result.scalars()}
+    known = await _roster(session, collective.id)
     for user_id, raw_name in joined_now.items():
         name = raw_name[:255] if raw_name else raw_name  # names from other servers may be long
         member = known.get(user_id)
         if member is None:
-            session.add(
-                Member(
-                    collective_id=collective.id,
-                    user_id=user_id,
-                    display_name=name,
-                    joined=True,
-                    first_seen_at=now,
-                    changed_at=now,
-                    marked="listed" if user_id in listed else None,
-                )
+            known[user_id] = Member(
+                collective_id=collective.id,
+                user_id=user_id,
+                display_name=name,
+                joined=True,
+                first_seen_at=now,
+                changed_at=now,
+                marked="listed" if user_id in listed else None,
+                sent_text=False,
+                sent_notice=False,
             )
+            session.add(known[user_id])
         elif not member.joined or member.display_name != name:
             member.joined = True
             member.display_name = name
@@ -178,6 +197,13 @@ async def members(session: AsyncSession, collective_id: int, *, bots: bool = Fal
 
 async def saw(session: AsyncSession, collective_id: int, user_id: str, *, notice: bool) -> None:
     """Note that a member sent a text (or a notice), once: notices only means a bot."""
+    member = _kept(session, collective_id, user_id)
+    if member is not None:  # read in this transaction: written only if it changes
+        if notice and not member.sent_notice:
+            member.sent_notice = True
+        elif not notice and not member.sent_text:
+            member.sent_text = True
+        return
     column = Member.sent_notice if notice else Member.sent_text
     await session.execute(
         update(Member)
@@ -206,6 +232,9 @@ async def everyone(session: AsyncSession, collective_id: int) -> list[Member]:
 
 async def is_bot(session: AsyncSession, collective_id: int, user_id: str) -> bool:
     """Whether this room's user is another bot (marked, listed, or only ever sent notices)."""
+    found = _kept(session, collective_id, user_id)
+    if found is not None:
+        return found.is_bot
     found = await session.scalar(
         select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
     )
@@ -288,7 +317,4 @@ async def ever_member(session: AsyncSession, user_id: str) -> bool:
 
 async def known_users(session: AsyncSession, collective_id: int) -> set[str]:
     """Everyone ever seen in the room, joined or not."""
-    result = await session.execute(
-        select(Member.user_id).where(Member.collective_id == collective_id)
-    )
-    return set(result.scalars())
+    return set(await _roster(session, collective_id))

@@ -117,6 +117,9 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.execute("PRAGMA secure_delete=ON")
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # Not NORMAL: a power cut could then lose the last commits with their sync
+                # token, and their replayed replies and rituals post again once the
+                # homeserver has forgotten their transaction ids (README, "Performance").
                 cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import bulk
 from storage.models import SyncToken
 
 
@@ -15,12 +16,16 @@ async def get_token(session: AsyncSession, account: str) -> str | None:
 
 
 async def set_token(session: AsyncSession, account: str, token: str, now: datetime) -> None:
-    row = await session.get(SyncToken, account)
-    if row is None:
-        session.add(SyncToken(account=account, next_batch=token, updated_at=now))
-    else:
-        row.next_batch = token
-        row.updated_at = now
+    """One upsert, no read first (it ends every batch)."""
+    statement = bulk.insert(session, SyncToken).values(
+        account=account, next_batch=token, updated_at=now
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["account"],
+            set_={"next_batch": statement.excluded.next_batch, "updated_at": now},
+        )
+    )
 
 
 async def get_device(session: AsyncSession, account: str) -> tuple[bool, str | None]:
