@@ -473,6 +473,9 @@ class NioMembership:
 class NioTransport:
     def __init__(self, client: AsyncClient) -> None:
         self.client = client
+        # m.direct is read, changed and written whole: one change at a time, or direct
+        # chats opened side by side would overwrite each other's entries.
+        self._direct_lock = asyncio.Lock()
 
     async def upload(
         self, room_id: str, data: bytes, mimetype: str, filename: str
@@ -565,6 +568,10 @@ class NioTransport:
         raise RuntimeError(f"could not invite {user_id} to {room_id}: {message}")
 
     async def mark_direct(self, user_id: str, room_id: str) -> None:
+        async with self._direct_lock:
+            await self._mark_direct(user_id, room_id)
+
+    async def _mark_direct(self, user_id: str, room_id: str) -> None:
         mapping = await self._direct_map()
         listed = mapping.setdefault(user_id, [])
         if room_id in listed:
