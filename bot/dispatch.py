@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.outgoing import QueuedOutgoing
 from handlers.context import Context, Rows
 from handlers.errors import UsageError
 from handlers.registry import Registry
@@ -46,6 +47,10 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
     if ctx.is_direct and not cmd.direct_ok:
         await ctx.reply("`{p}{c}` works in the collective's room, not here.", p=prefix, c=cmd.name)
         return
+    # A command that changes nothing is answered before the batch commits (`bot/sender.py`).
+    early = ctx.outgoing if isinstance(ctx.outgoing, QueuedOutgoing) else None
+    if early is not None and cmd.read_only and not ctx.is_direct:
+        early.hold()
     try:
         async with ctx.session.begin_nested():
             kwargs = await cmd.parse(ctx, match.rest)
@@ -57,3 +62,5 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
             raise  # the host's, not the command's: the whole batch waits for writes
         log.exception("command %r failed on event %s in %s", cmd.name, ctx.event_id, ctx.room_id)
         await ctx.reply(APOLOGY, line=f"{prefix}{cmd.name}")
+    if early is not None:
+        early.release()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import formatter
 from handlers.context import MARKER, Clock, Message
 from storage import outbox
+from storage.outbox import Queued
 
 RENDER_PREFIX = "render/"  # an attachment stored as a spec, rendered by the sender
 
@@ -20,16 +22,49 @@ def txn_id(cause: str, n: int) -> str:
 
 
 class QueuedOutgoing:
-    """The `Outgoing` a context posts through: renders now, sends after commit."""
+    """The `Outgoing` a context posts through: renders now, sends after commit (or, for a
+    read-only command's answer, right away: `hold` and `release`)."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, cause: str, account: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        cause: str,
+        account: str,
+        early: Callable[[Queued], None] | None = None,
+    ) -> None:
         """`account`: the bot account that sends what is posted (several may share one
-        database)."""
+        database). `early`: sends a queued row before its transaction commits (the
+        sender's `send_early`); None, never."""
         self.session = session
         self.clock = clock
         self.cause = cause
         self.account = account
         self.count = 0
+        self.early = early
+        self._held: list[Queued] | None = None
+
+    def hold(self) -> None:
+        """What is posted from now on is the answer of a command that changes nothing: keep
+        it for `release`."""
+        if self.early is not None:
+            self._held = []
+
+    def release(self) -> None:
+        """The read-only command is done: send its answer now, before the batch commits.
+        Its row is still committed with the batch (the sender deletes it once it knows the
+        early send went through). Left to the commit: what a rolled-back savepoint took
+        away, and whatever comes after another message queued for the same room in this
+        transaction (the room's order)."""
+        held, self._held = self._held, None
+        if not held or self.early is None:
+            return
+        kept = outbox.queued_from(self.session.info)
+        for row in held:
+            at = next((i for i, q in enumerate(kept) if q is row), None)
+            if at is None or any(q.room_id == row.room_id for q in kept[:at]):
+                continue
+            self.early(row)
 
     async def post(self, message: Message) -> None:
         content = formatter.content(
@@ -73,7 +108,7 @@ class QueuedOutgoing:
             }
             attachment = (file.data, file.mimetype)
         self.count += 1
-        await outbox.enqueue(
+        queued = await outbox.enqueue(
             self.session,
             message.room_id,
             txn_id(self.cause, self.count),
@@ -83,3 +118,10 @@ class QueuedOutgoing:
             direct_to=message.direct_to,
             account=self.account,
         )
+        if (
+            queued is not None
+            and self._held is not None
+            and attachment is None
+            and message.direct_to is None
+        ):
+            self._held.append(queued)
