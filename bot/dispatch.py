@@ -7,7 +7,7 @@ import logging
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Context, Rows
 from handlers.errors import UsageError
-from handlers.registry import Registry
+from handlers.registry import Command, Registry
 from storage.engine import refuses_writes
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,17 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
     if early is not None and cmd.read_only and not ctx.is_direct:
         early.hold()
     try:
+        await _run(ctx, cmd, match.rest)
+    finally:
+        if early is not None:
+            early.release()
+
+
+async def _run(ctx: Context, cmd: Command, rest: str) -> None:
+    prefix = ctx.prefix
+    try:
         async with ctx.session.begin_nested():
-            kwargs = await cmd.parse(ctx, match.rest)
+            kwargs = await cmd.parse(ctx, rest)
             await cmd.handler(ctx, **kwargs)
     except UsageError as exc:
         await ctx.reply("{error} Usage: `{usage}`", error=str(exc), usage=cmd.usage(prefix))
@@ -62,5 +71,3 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
             raise  # the host's, not the command's: the whole batch waits for writes
         log.exception("command %r failed on event %s in %s", cmd.name, ctx.event_id, ctx.room_id)
         await ctx.reply(APOLOGY, line=f"{prefix}{cmd.name}")
-    if early is not None:
-        early.release()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ def txn_id(cause: str, n: int) -> str:
 
 class QueuedOutgoing:
     """The `Outgoing` a context posts through: renders now, sends after commit (or, for a
-    read-only command's answer, right away: `hold` and `release`)."""
+    read-only command's answer, right away: between `hold` and `release`)."""
 
     def __init__(
         self,
@@ -42,29 +43,28 @@ class QueuedOutgoing:
         self.account = account
         self.count = 0
         self.early = early
-        self._held: list[Queued] | None = None
+        self._now = False
 
     def hold(self) -> None:
-        """What is posted from now on is the answer of a command that changes nothing: keep
-        it for `release`."""
-        if self.early is not None:
-            self._held = []
+        """What is posted from now on answers a command that changes nothing: send it as it
+        is posted, before the batch commits (until `release`)."""
+        self._now = self.early is not None
 
     def release(self) -> None:
-        """The read-only command is done: send its answer now, before the batch commits.
-        Its row is still committed with the batch (the sender deletes it once it knows the
-        early send went through). Left to the commit: what a rolled-back savepoint took
-        away, and whatever comes after another message queued for the same room in this
-        transaction (the room's order)."""
-        held, self._held = self._held, None
-        if not held or self.early is None:
+        """The read-only command is done: what is posted after it waits for the commit."""
+        self._now = False
+
+    def _send_now(self, row: Queued) -> None:
+        """Send a read-only command's answer at once, as it is queued. Its row is still
+        committed with the batch (the sender deletes it once the early send went through).
+        Not when another message for the room was queued earlier in this transaction (a
+        second answer of the same command too): the room's order. A handler that posts and
+        then fails has posted all the same (a read-only handler posts last)."""
+        if self.early is None or any(
+            q.room_id == row.room_id for q in outbox.queued_from(self.session.info)
+        ):
             return
-        kept = outbox.queued_from(self.session.info)
-        for row in held:
-            at = next((i for i, q in enumerate(kept) if q is row), None)
-            if at is None or any(q.room_id == row.room_id for q in kept[:at]):
-                continue
-            self.early(row)
+        self.early(row)
 
     async def post(self, message: Message) -> None:
         content = formatter.content(
@@ -108,20 +108,30 @@ class QueuedOutgoing:
             }
             attachment = (file.data, file.mimetype)
         self.count += 1
-        queued = await outbox.enqueue(
+        txn = txn_id(self.cause, self.count)
+        if self._now and attachment is None and message.direct_to is None:
+            # (The send starts at the insert's first wait; the row's id is not needed.)
+            self._send_now(
+                Queued(
+                    id=0,
+                    room_id=message.room_id,
+                    event_type="m.room.message",
+                    content=json.dumps(content),
+                    txn_id=txn,
+                    attempts=0,
+                    direct_to=None,
+                    attachment=None,
+                    attachment_type=None,
+                    account=self.account,
+                )
+            )
+        await outbox.enqueue(
             self.session,
             message.room_id,
-            txn_id(self.cause, self.count),
+            txn,
             content,
             self.clock.now(),
             attachment=attachment,
             direct_to=message.direct_to,
             account=self.account,
         )
-        if (
-            queued is not None
-            and self._held is not None
-            and attachment is None
-            and message.direct_to is None
-        ):
-            self._held.append(queued)
