@@ -80,7 +80,11 @@ class Bot:
             runtime=self.runtime,
             membership=self.membership,
             hooks=Hooks(on_new_collective=self.rituals.add_collective),
+            early=self.sender.send_early,
         )
+        # A read-only command's answer goes out before its batch commits, unless a new
+        # device could then be left out of an encrypted room's key.
+        self.sender.may_send_early = lambda: not matrix.keys_pending(self.client)
         self._stop = asyncio.Event()
         self._current_room: str | None = None
         # The device id on record in the database once this run has compared it.

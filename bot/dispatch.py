@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from bot.outgoing import QueuedOutgoing
 from handlers.context import Context, Rows
 from handlers.errors import UsageError
-from handlers.registry import Registry
+from handlers.registry import Command, Registry
 from storage.engine import refuses_writes
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,22 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
     if ctx.is_direct and not cmd.direct_ok:
         await ctx.reply("`{p}{c}` works in the collective's room, not here.", p=prefix, c=cmd.name)
         return
+    # A command that changes nothing is answered before the batch commits (`bot/sender.py`).
+    early = ctx.outgoing if isinstance(ctx.outgoing, QueuedOutgoing) else None
+    if early is not None and cmd.read_only and not ctx.is_direct:
+        early.hold()
+    try:
+        await _run(ctx, cmd, match.rest)
+    finally:
+        if early is not None:
+            early.release()
+
+
+async def _run(ctx: Context, cmd: Command, rest: str) -> None:
+    prefix = ctx.prefix
     try:
         async with ctx.session.begin_nested():
-            kwargs = await cmd.parse(ctx, match.rest)
+            kwargs = await cmd.parse(ctx, rest)
             await cmd.handler(ctx, **kwargs)
     except UsageError as exc:
         await ctx.reply("{error} Usage: `{usage}`", error=str(exc), usage=cmd.usage(prefix))

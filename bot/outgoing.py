@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import formatter
 from handlers.context import MARKER, Clock, Message
 from storage import outbox
+from storage.outbox import Queued
 
 RENDER_PREFIX = "render/"  # an attachment stored as a spec, rendered by the sender
 
@@ -20,16 +23,48 @@ def txn_id(cause: str, n: int) -> str:
 
 
 class QueuedOutgoing:
-    """The `Outgoing` a context posts through: renders now, sends after commit."""
+    """The `Outgoing` a context posts through: renders now, sends after commit (or, for a
+    read-only command's answer, right away: between `hold` and `release`)."""
 
-    def __init__(self, session: AsyncSession, clock: Clock, cause: str, account: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        cause: str,
+        account: str,
+        early: Callable[[Queued], None] | None = None,
+    ) -> None:
         """`account`: the bot account that sends what is posted (several may share one
-        database)."""
+        database). `early`: sends a queued row before its transaction commits (the
+        sender's `send_early`); None, never."""
         self.session = session
         self.clock = clock
         self.cause = cause
         self.account = account
         self.count = 0
+        self.early = early
+        self._now = False
+
+    def hold(self) -> None:
+        """What is posted from now on answers a command that changes nothing: send it as it
+        is posted, before the batch commits (until `release`)."""
+        self._now = self.early is not None
+
+    def release(self) -> None:
+        """The read-only command is done: what is posted after it waits for the commit."""
+        self._now = False
+
+    def _send_now(self, row: Queued) -> None:
+        """Send a read-only command's answer at once, as it is queued. Its row is still
+        committed with the batch (the sender deletes it once the early send went through).
+        Not when another message for the room was queued earlier in this transaction (a
+        second answer of the same command too): the room's order. A handler that posts and
+        then fails has posted all the same (a read-only handler posts last)."""
+        if self.early is None or any(
+            q.room_id == row.room_id for q in outbox.queued_from(self.session.info)
+        ):
+            return
+        self.early(row)
 
     async def post(self, message: Message) -> None:
         content = formatter.content(
@@ -73,10 +108,27 @@ class QueuedOutgoing:
             }
             attachment = (file.data, file.mimetype)
         self.count += 1
+        txn = txn_id(self.cause, self.count)
+        if self._now and attachment is None and message.direct_to is None:
+            # (The send starts at the insert's first wait; the row's id is not needed.)
+            self._send_now(
+                Queued(
+                    id=0,
+                    room_id=message.room_id,
+                    event_type="m.room.message",
+                    content=json.dumps(content),
+                    txn_id=txn,
+                    attempts=0,
+                    direct_to=None,
+                    attachment=None,
+                    attachment_type=None,
+                    account=self.account,
+                )
+            )
         await outbox.enqueue(
             self.session,
             message.room_id,
-            txn_id(self.cause, self.count),
+            txn,
             content,
             self.clock.now(),
             attachment=attachment,

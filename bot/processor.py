@@ -29,6 +29,7 @@ from handlers.registry import Posted, Reaction, Registry, Said
 from storage import collectives, direct, events, sync_state
 from storage.engine import refuses_writes
 from storage.models import Collective
+from storage.outbox import Queued
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,12 @@ class Processor:
         runtime: Callable[[str], Runtime],
         membership: Membership,
         hooks: Hooks | None = None,
+        early: Callable[[Queued], None] | None = None,
     ) -> None:
+        """`early`: sends a read-only command's answer before its batch commits (the
+        sender's `send_early`); None, after the commit like everything else."""
         self.db = db
+        self.early = early
         self.config = config
         self.registry = registry
         self.clock = clock
@@ -446,7 +451,7 @@ class Processor:
             settings=self.config.for_room(collective.room_id),
             collective=collective,
             outgoing=QueuedOutgoing(
-                session, self.clock, f"{collective.room_id}|{cause}", self.account
+                session, self.clock, f"{collective.room_id}|{cause}", self.account, self.early
             ),
             runtime=self.runtime(collective.room_id),
             author=sender or "",

@@ -30,6 +30,11 @@ PASS = 500  # messages read from the outbox for one pass (then deleted together,
 ROOMS_AT_ONCE = 4  # rooms whose messages are sent at the same time (each room's in order)
 
 
+def _went(task: asyncio.Task[bool]) -> bool:
+    """Whether a finished early send went through."""
+    return task.done() and not task.cancelled() and task.result()
+
+
 class Unsendable(Exception):
     """A message that can never be sent as it is; dropped with a log line, not retried."""
 
@@ -102,6 +107,13 @@ class Sender:
         self._handed: list[Queued] = []
         self._whole = False
         self._left: set[str] = set()  # rooms the bot left, as of the last read
+        self._sending: set[str] = set()  # rooms whose rows a pass has taken and not settled
+        # Read-only commands' answers sent before their batch committed: txn id -> (room,
+        # the send, True once it went through), until a pass takes the committed row.
+        self._early: dict[str, tuple[str, asyncio.Task[bool]]] = {}
+        # Whether a message may go out now: in production, not while nio has devices to
+        # look up or sessions to claim (a new member's device must get the room key).
+        self.may_send_early: Callable[[], bool] = lambda: True
         db.committed.append(self._committed)
 
     def _committed(self, info: dict[str, Any] | None) -> None:
@@ -110,6 +122,60 @@ class Sender:
             self._whole = False  # read the outbox (and the rooms left) again next time
         if info is not None:  # (another account's sender may share the database object)
             self._handed.extend(q for q in outbox.queued_from(info) if q.account == self.account)
+
+    def send_early(self, row: Queued) -> None:
+        """Send a read-only command's answer now, inside the transaction that queued it
+        (under the database's lock), without waiting for the commit.
+
+        The row is committed with the batch all the same. The pass that takes it after the
+        commit waits for this send: if it went through, the row is deleted as delivered;
+        if not, it is sent as usual. A crash before the commit replays the batch, which
+        queues the row again under the same transaction id: sent again by a new process,
+        the homeserver answers with the event it already has; in this process, an early
+        send under way or done is not repeated. Only when nothing else waits for the room
+        (queued, being sent, or sent early and still in flight), so its order is kept."""
+        known = self._early.get(row.txn_id)
+        if known is not None and (not known[1].done() or _went(known[1])):
+            return  # a replayed batch: its answer is on its way, or there
+        room = row.room_id
+        if (
+            row.direct_to is not None
+            or row.attachment is not None
+            or row.account != self.account
+            or not self._whole  # there may be rows in the outbox it does not know of
+            or room in self._left
+            or room in self._sending
+            or any(q.room_id == room for q in self._handed)
+            or any(r == room and not t.done() for r, t in self._early.values())
+            or not self.may_send_early()
+        ):
+            return
+        if len(self._early) > 1000:  # sends of batches that never committed
+            self._early = {k: v for k, v in self._early.items() if not v[1].done()}
+        self._early[row.txn_id] = (room, asyncio.create_task(self._send_now(row)))
+
+    async def _send_now(self, row: Queued) -> bool:
+        try:
+            result = await self.transport.send(
+                row.room_id, row.event_type, json.loads(row.content), row.txn_id
+            )
+        except Exception as exc:
+            log.warning("sending %s early failed, it goes after the commit: %r", row.txn_id, exc)
+            return False
+        if not result.ok:
+            log.warning(
+                "sending %s early failed, it goes after the commit: %s", row.txn_id, result.error
+            )
+        return result.ok
+
+    async def _sent_early(self, txn: str) -> bool:
+        """Whether the message was sent early and went through (waiting for that send)."""
+        early = self._early.pop(txn, None)
+        if early is None:
+            return False
+        task = early[1]
+        await asyncio.wait({task})
+        return _went(task)
 
     def kick(self) -> None:
         """Deliver in the background, so a slow upload never holds up the next sync."""
@@ -134,6 +200,7 @@ class Sender:
         """Wait for a background delivery to finish (at shutdown, in tests)."""
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.gather(*(t for _, t in self._early.values()), return_exceptions=True)
 
     async def _attach(self, room_id: str, body: dict[str, Any], data: bytes, kind: str) -> None:
         """Render a spec if needed (in a thread), upload, and point the event at the media."""
@@ -166,14 +233,18 @@ class Sender:
             done: list[int] = []
             failed: list[tuple[int, str]] = []
             delivered = 0
+            self._sending = {row.room_id for row in rows}
             try:
                 delivered = await self._send(rows, done, failed)
             except BaseException:
                 self._whole = False
                 raise
             finally:
-                if done or failed:
-                    await self._settle_all(done, failed)
+                try:
+                    if done or failed:
+                        await self._settle_all(done, failed)
+                finally:
+                    self._sending = set()
         return delivered
 
     async def _read(self) -> list[Queued]:
@@ -236,6 +307,10 @@ class Sender:
         delivered = 0
         for row in rows:
             room_id, txn, direct_to = row.room_id, row.txn_id, row.direct_to
+            if await self._sent_early(txn):
+                delivered += 1
+                done.append(row.id)
+                continue
             if room_id in self._left and not direct_to:
                 log.warning("dropping message %s: the bot is no longer in %s", txn, room_id)
                 done.append(row.id)

@@ -147,6 +147,7 @@ def summary_lines(a: Airtime, values: dict[str, object]) -> list[str]:
     Word("period", optional=True, choices=("7d", "30d", "month")),
     summary="Each member's share of messages and words, the most active fifth, Gini, the silent.",
     examples=("!airtime", "!airtime 7d", "!airtime month"),
+    read_only=True,
 )
 async def show_airtime(ctx: Context, period: str | None) -> None:
     today = ctx.now().astimezone(ctx.settings.timezone).date()

@@ -152,6 +152,7 @@ def _usages(ctx: Context, commands: list[Command]) -> Rows:
     summary="List every command by practice, or explain one command with examples.",
     examples=("!help", "!help task"),
     direct_ok=True,
+    read_only=True,
 )
 async def help_(ctx: Context, command: str | None) -> None:
     registry = ctx.runtime.registry
@@ -189,6 +190,7 @@ async def help_(ctx: Context, command: str | None) -> None:
     summary="Check that the bot is alive: answers pong, its version and uptime.",
     examples=("!ping",),
     direct_ok=True,
+    read_only=True,
 )
 async def ping(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
@@ -202,6 +204,7 @@ async def ping(ctx: Context) -> None:
     summary="Version, uptime and the next scheduled ritual runs in this room.",
     examples=("!status",),
     direct_ok=True,
+    read_only=True,
 )
 async def status(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
@@ -232,6 +235,7 @@ async def status(ctx: Context) -> None:
     summary="What the bot counts, what it keeps, and what it never stores.",
     examples=("!privacy",),
     direct_ok=True,
+    read_only=True,
 )
 async def privacy(ctx: Context) -> None:
     await ctx.reply(PRIVACY, prefix=ctx.prefix)
@@ -242,6 +246,7 @@ async def privacy(ctx: Context) -> None:
     Number("count", optional=True),
     summary="The latest state-changing actions: who did what, when (default 10, at most 50).",
     examples=("!audit", "!audit 25"),
+    read_only=True,
 )
 async def audit_log(ctx: Context, count: int | None) -> None:
     limit = min(count or 10, 50)

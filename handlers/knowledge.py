@@ -103,6 +103,7 @@ async def learning(ctx: Context, area: str) -> None:
     Name("area"),
     summary="Who knows an area, who has done tasks in it, who is learning it.",
     examples=("!whohas database",),
+    read_only=True,
 )
 async def whohas(ctx: Context, area: str) -> None:
     declared = await knowledge.for_area(ctx.session, ctx.collective_id, area)
@@ -152,6 +153,7 @@ async def whohas(ctx: Context, area: str) -> None:
     "spof",
     summary="Every area with fewer than two holders: single points of knowledge.",
     examples=("!spof",),
+    read_only=True,
 )
 async def spof(ctx: Context) -> None:
     declared = await knowledge.all_current(ctx.session, ctx.collective_id)

@@ -105,6 +105,9 @@ class Command:
     handler: Handler
     examples: tuple[str, ...] = ()
     direct_ok: bool = False  # may be used in a direct chat with the bot
+    # Changes nothing (no row written, no audit entry): its answer may be sent before the
+    # batch that carries the command commits.
+    read_only: bool = False
 
     def usage(self, prefix: str) -> str:
         parts = [f"{prefix}{self.name}", *(p.usage() for p in self.params)]
@@ -310,7 +313,11 @@ class Practice:
         summary: str,
         examples: Sequence[str] = (),
         direct_ok: bool = False,
+        read_only: bool = False,
     ) -> Callable[[Handler], Handler]:
+        """`read_only`: the handler writes nothing at all (no row, no audit entry), so its
+        answer may go out before the batch commits (`bot/sender.py`)."""
+
         def register(func: Handler) -> Handler:
             self.commands.append(
                 Command(
@@ -321,6 +328,7 @@ class Practice:
                     handler=func,
                     examples=tuple(examples),
                     direct_ok=direct_ok,
+                    read_only=read_only,
                 )
             )
             return func

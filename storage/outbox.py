@@ -71,8 +71,9 @@ async def enqueue(
     attachment: tuple[bytes, str] | None = None,
     direct_to: str | None = None,
     account: str | None = None,
-) -> None:
+) -> Queued | None:
     """Queue once per transaction id: a replayed cause does not queue a second copy.
+    Returns the row as queued (None when it was queued before).
 
     `direct_to`: a direct message to that user, whose room the sender finds or opens.
     `account`: the bot account that sends it (the one serving the room it was caused in)."""
@@ -95,9 +96,11 @@ async def enqueue(
         .returning(OutboxMessage.id)
     )
     new_id = inserted.scalar()
-    if new_id is not None:
-        kept = session.info.setdefault(QUEUED, [])
-        kept.append((Queued(id=new_id, **row), _savepoints(session)))
+    if new_id is None:
+        return None
+    queued = Queued(id=new_id, **row)
+    session.info.setdefault(QUEUED, []).append((queued, _savepoints(session)))
+    return queued
 
 
 async def pending(
