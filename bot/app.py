@@ -304,18 +304,22 @@ class Bot:
     async def _tell_device_change(self) -> None:
         """After a committed sync (so nio knows which rooms are encrypted): when the bot runs
         as another device than it did before (its encryption store was lost, or it logged in
-        again), tell each encrypted collective once; the new device goes on record in the
-        same transaction, so a crash before it tells again and one after it never does."""
+        again, or kept its device id with a new store and so new keys), tell each encrypted
+        collective once; the new device goes on record in the same transaction, so a crash
+        before it tells again and one after it never does."""
         device = self.client.device_id
         if not device:
             return
         account = self.config.matrix.user_id
+        olm = getattr(self.client, "olm", None)
+        key = olm.account.identity_keys.get("ed25519", "") if olm is not None else ""
+        identity = f"{device} {key}".strip()  # what is on record: the device and its key
         try:
             async with self.db.transaction() as session:
                 known, before = await sync_state.get_device(session, account)
                 if not known:
                     return  # nothing committed yet: the next batch records it
-                if before is not None and before != device:
+                if before is not None and _another_device(before, identity):
                     served = await collectives.joined(session, account)
                     told = 0
                     for room_id in [c.room_id for c in served if not c.is_direct]:
@@ -323,7 +327,7 @@ class Bot:
                         if room is None or not room.encrypted:
                             continue
                         outgoing = QueuedOutgoing(
-                            session, self.clock, f"{room_id}|device|{device}", account
+                            session, self.clock, f"{room_id}|device|{identity}", account
                         )
                         await outgoing.post(Message(room_id, DEVICE_CHANGED, {"device": device}))
                         told += 1
@@ -333,7 +337,7 @@ class Bot:
                         device,
                         told,
                     )
-                await sync_state.set_device(session, account, device)
+                await sync_state.set_device(session, account, identity)
         except WritesRefused:
             return  # said once by the database; tried again after the next batch
         except Exception:
@@ -371,6 +375,15 @@ class Bot:
             return None
         stop.cancel()
         return sync.result()
+
+
+def _another_device(before: str, now: str) -> bool:
+    """Whether the device on record ("DEVICE" or "DEVICE ed25519-key") is another one: a
+    new device id, or the same id with another key (a store lost while an access token
+    kept the id). A record without a key only compares the id."""
+    before_id, _, before_key = before.partition(" ")
+    now_id, _, now_key = now.partition(" ")
+    return before_id != now_id or bool(before_key and now_key and before_key != now_key)
 
 
 async def serve(config: Config) -> None:

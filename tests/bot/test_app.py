@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -128,6 +129,36 @@ async def test_members_of_encrypted_collectives_are_told_once_of_a_new_device(
     assert len(await _outbox(bot)) == before + 1
     async with bot.db.transaction() as session:
         assert await sync_state.get_device(session, BOT) == (True, "NEWDEVICE")
+
+
+async def test_the_same_device_id_with_new_keys_is_a_new_device(
+    bot: Bot, config: Config, clock: FakeClock
+) -> None:
+    """A store lost while an access token in the config kept the device id: the keys are
+    new, and members are told once; a record from before keys were kept compares ids."""
+    member_side = Harness(bot.db, config, clock)
+    await member_side.start()
+    bot.client.rooms[ROOM] = MatrixRoom(ROOM, BOT, encrypted=True)
+    before = len(await _outbox(bot))
+    bot.client.device_id = "SAMEDEVICE"
+    await bot._tell_device_change()  # a record from before keys were kept: the id only
+
+    def keys(ed25519: str) -> None:
+        bot.client.olm = SimpleNamespace(  # type: ignore[assignment]
+            account=SimpleNamespace(identity_keys={"ed25519": ed25519})
+        )
+
+    try:
+        for key in ("KEY1", "KEY1", "KEY2", "KEY2"):
+            keys(key)
+            bot._device_recorded = None  # a restart
+            await bot._tell_device_change()
+    finally:
+        bot.client.olm = None
+    told = (await _outbox(bot))[before:]
+    assert [m.room_id for m in told] == [ROOM]  # KEY1 only completed the record; KEY2 told
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_device(session, BOT) == (True, "SAMEDEVICE KEY2")
 
 
 async def test_a_device_change_is_not_recorded_without_its_notices(

@@ -20,18 +20,16 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC
 from pathlib import Path
 
 import pytest
 from nio import RoomInviteResponse
 
 from bot.synapse import Homeserver, RegisteredUser
-from handlers.context import TIME_FORMAT
 from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import BotProcess
 from tests.e2e.member import Member
-from tests.e2e.test_crash_soak import ROTATION, ZONE, database_state, wait_outbox_empty
+from tests.e2e.test_crash_soak import database_state, rotations, wait_outbox_empty
 
 pytestmark = pytest.mark.e2e
 
@@ -129,15 +127,7 @@ async def test_two_accounts_share_one_postgresql_and_each_serves_only_its_rooms(
             assert airtime.get(room, (0, 0)) == (messages[room], words[room]), room
             spoke = {n.sender for n in member.notices_in(room)}
             assert spoke == {owner[room]}, (room, spoke)  # the silent account never spoke
-            posted = Counter(
-                m.group(1)
-                for notice in member.notices_in(room)
-                if (m := ROTATION.search(notice.body))
-            )
-            recorded = Counter(
-                at.astimezone(UTC).astimezone(ZONE).strftime(TIME_FORMAT)
-                for at in due.get(room, [])
-            )
+            posted, recorded = rotations(member, room, due)
             assert recorded, f"no rotation ran in {room}"
             assert posted == recorded, (room, posted, recorded)
         for bot in (first, second):

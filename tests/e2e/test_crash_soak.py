@@ -129,6 +129,20 @@ async def database_state(
     return airtime, tasks, due, outbox
 
 
+def rotations(
+    member: Member, room: str, due: dict[str, list[datetime]]
+) -> tuple[Counter[str], Counter[str]]:
+    """The rotations posted in the room (by their term's start, as shown) and those the
+    database recorded as run: equal when each ran once and was posted once."""
+    posted = Counter(
+        m.group(1) for notice in member.notices_in(room) if (m := ROTATION.search(notice.body))
+    )
+    recorded = Counter(
+        at.astimezone(UTC).astimezone(ZONE).strftime(TIME_FORMAT) for at in due.get(room, [])
+    )
+    return posted, recorded
+
+
 async def wait_outbox_empty(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while (await database_state(url))[3]:
@@ -223,15 +237,7 @@ async def test_random_kills_lose_nothing_and_repeat_nothing(
         for room in rooms:
             expected = (script.messages[room], script.words[room])
             assert airtime.get(room, (0, 0)) == expected, f"{room} (seed {seed})"
-            posted = Counter(
-                m.group(1)
-                for notice in member.notices_in(room)
-                if (m := ROTATION.search(notice.body))
-            )
-            recorded = Counter(
-                at.astimezone(UTC).astimezone(ZONE).strftime(TIME_FORMAT)
-                for at in due.get(room, [])
-            )
+            posted, recorded = rotations(member, room, due)
             assert recorded, f"no rotation ran in {room} (seed {seed})"
             assert posted == recorded, f"{room}: posted {posted}, recorded {recorded} (seed {seed})"
         assert "Traceback" not in bot.output(), bot.output()[-4000:]

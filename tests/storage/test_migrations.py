@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.database import Database
@@ -37,6 +37,16 @@ def tables(conn: Connection) -> set[str]:
     return set(inspect(conn).get_table_names())
 
 
+def migrate(conn: Connection, revision: str) -> None:
+    """Up to the newest revision ("head"), or down to `revision`."""
+    cfg = alembic_config()
+    cfg.attributes["connection"] = conn
+    if revision == "head":
+        command.upgrade(cfg, revision)
+    else:
+        command.downgrade(cfg, revision)
+
+
 async def test_schema_matches_models_and_upgrade_is_idempotent(db: Database) -> None:
     assert await current_revision(db.engine) == head_revision()
     await db.migrate()  # a second start upgrades nothing and drops nothing
@@ -53,14 +63,6 @@ async def test_0008_upgrades_a_0007_database_keeping_its_rows(db: Database) -> N
         session.add(c)
         await session.flush()
         session.add(Meeting(collective_id=c.id, started_by="@a:x", started_at=now))
-
-    def migrate(conn: Connection, revision: str) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        if revision == "head":
-            command.upgrade(cfg, revision)
-        else:
-            command.downgrade(cfg, revision)
 
     try:
         async with migration_connection(db.engine) as conn:
@@ -130,14 +132,6 @@ async def test_0010_upgrades_a_0009_database_keeping_its_rows(db: Database) -> N
             AuditEntry(collective_id=c.id, actor="@a:x", action="logged task", detail="", at=now)
         )
 
-    def migrate(conn: Connection, revision: str) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        if revision == "head":
-            command.upgrade(cfg, revision)
-        else:
-            command.downgrade(cfg, revision)
-
     new = {"direct_chats", "reflection_rounds", "reflection_answers", "checkins", "forget_requests"}
     try:
         async with migration_connection(db.engine) as conn:
@@ -173,14 +167,6 @@ async def test_0011_upgrades_a_0010_database_keeping_its_rows(db: Database) -> N
             )
         )  # fmt: skip
 
-    def migrate(conn: Connection, revision: str) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        if revision == "head":
-            command.upgrade(cfg, revision)
-        else:
-            command.downgrade(cfg, revision)
-
     new = {"gallery_walks", "gallery_patterns", "gallery_marks", "experiments", "trust_sprints"}
     try:
         async with migration_connection(db.engine) as conn:
@@ -200,16 +186,6 @@ async def test_0011_upgrades_a_0010_database_keeping_its_rows(db: Database) -> N
 async def test_0012_gives_an_older_database_rows_to_its_one_account(db: Database) -> None:
     """Down to 0011, rows written as before, up again: the account that had the sync
     token owns the rooms, the queued messages and the direct chats."""
-    from sqlalchemy import text
-
-    def migrate(conn: Connection, revision: str) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = conn
-        if revision == "head":
-            command.upgrade(cfg, revision)
-        else:
-            command.downgrade(cfg, revision)
-
     try:
         async with migration_connection(db.engine) as conn:
             await conn.run_sync(migrate, "0011")
