@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_DEPTH = 32  # content nested deeper than this is dropped, not walked
@@ -120,3 +121,42 @@ class Batch:
     def __post_init__(self) -> None:
         _set(self, "next_batch", clean_text(str(self.next_batch)))
         _set(self, "left", [clean_text(str(room_id)) for room_id in self.left])
+
+
+# What a message's content says beyond its text: whom it mentions, which thread it is in,
+# and its text without the quoted reply some clients put first.
+
+_PILL = re.compile(r"https://matrix\.to/#/(@[^\"'?>/\s]+)")
+
+
+def mentioned(content: dict[str, object]) -> tuple[str, ...]:
+    """User ids a message deliberately mentions: `m.mentions` and pills in its HTML."""
+    found: list[str] = []
+    listed = content.get("m.mentions")
+    if isinstance(listed, dict) and isinstance(listed.get("user_ids"), list):
+        found += [u for u in listed["user_ids"] if isinstance(u, str)]
+    html = content.get("formatted_body")
+    if isinstance(html, str):
+        found += [unquote(m) for m in _PILL.findall(html[:20_000])]
+    return tuple(dict.fromkeys(u for u in found if u.startswith("@") and len(u) <= 255))
+
+
+def thread_of(content: dict[str, object]) -> str | None:
+    """The root of the thread a message was sent in, if any."""
+    relates = content.get("m.relates_to")
+    if isinstance(relates, dict) and relates.get("rel_type") == "m.thread":
+        root = relates.get("event_id")
+        if isinstance(root, str) and root.startswith("$") and len(root) <= 255:
+            return root
+    return None
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted `> ...` lines some clients put before the text of a reply."""
+    if not body.startswith("> "):
+        return body
+    lines = body.split("\n")
+    i = 0
+    while i < len(lines) and lines[i].startswith(">"):
+        i += 1
+    return "\n".join(lines[i:]).lstrip("\n")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
-from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +20,7 @@ from bot import direct as direct_chats
 from bot.config import Config
 from bot.database import Database
 from bot.dispatch import dispatch
-from bot.events import Batch, JoinedRoom, RoomEvent
+from bot.events import Batch, JoinedRoom, RoomEvent, mentioned, strip_reply_fallback, thread_of
 from bot.outgoing import QueuedOutgoing
 from handlers.context import MARKER, Clock, Context, Runtime
 from handlers.registry import Posted, Reaction, Registry, Said
@@ -51,42 +49,6 @@ class Hooks:
 
 def _when(event: RoomEvent) -> datetime:
     return datetime.fromtimestamp(event.timestamp_ms / 1000, tz=UTC)
-
-
-_PILL = re.compile(r"https://matrix\.to/#/(@[^\"'?>/\s]+)")
-
-
-def mentioned(content: dict[str, object]) -> tuple[str, ...]:
-    """User ids a message deliberately mentions: `m.mentions` and pills in its HTML."""
-    found: list[str] = []
-    listed = content.get("m.mentions")
-    if isinstance(listed, dict) and isinstance(listed.get("user_ids"), list):
-        found += [u for u in listed["user_ids"] if isinstance(u, str)]
-    html = content.get("formatted_body")
-    if isinstance(html, str):
-        found += [unquote(m) for m in _PILL.findall(html[:20_000])]
-    return tuple(dict.fromkeys(u for u in found if u.startswith("@") and len(u) <= 255))
-
-
-def thread_of(content: dict[str, object]) -> str | None:
-    """The root of the thread a message was sent in, if any."""
-    relates = content.get("m.relates_to")
-    if isinstance(relates, dict) and relates.get("rel_type") == "m.thread":
-        root = relates.get("event_id")
-        if isinstance(root, str) and root.startswith("$") and len(root) <= 255:
-            return root
-    return None
-
-
-def strip_reply_fallback(body: str) -> str:
-    """Drop the quoted `> ...` lines some clients put before the text of a reply."""
-    if not body.startswith("> "):
-        return body
-    lines = body.split("\n")
-    i = 0
-    while i < len(lines) and lines[i].startswith(">"):
-        i += 1
-    return "\n".join(lines[i:]).lstrip("\n")
 
 
 class Processor:
