@@ -82,11 +82,10 @@ def _timed_sync(owner: Any, name: str, step: str) -> None:
 
 
 def install() -> None:
-    import aiosqlite
     from nio import AsyncClient
 
     from bot import app, matrix, sender
-    from storage import outbox
+    from storage import outbox, sqlite_inline
 
     # The raw HTTP answer to a /sync: the origin of the record.
     original_send = AsyncClient.send
@@ -169,7 +168,7 @@ def install() -> None:
     matrix.NioTransport.send = transport_send  # type: ignore[method-assign]
 
     # Commits, wherever they happen (the batch's, the outbox's).
-    original_commit = aiosqlite.Connection.commit
+    original_commit = sqlite_inline.Connection.commit
 
     @functools.wraps(original_commit)
     async def commit(self: Any) -> None:
@@ -181,7 +180,7 @@ def install() -> None:
             if target is not None:
                 target.add("sqlite commit", start, time.perf_counter())
 
-    aiosqlite.Connection.commit = commit  # type: ignore[method-assign]
+    sqlite_inline.Connection.commit = commit  # type: ignore[method-assign]
 
 
 def summarise(log_file: Path) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.engine import WritesRefused, create_engine, refuses_writes, sessionmaker, upgrade
 
 log = logging.getLogger(__name__)
+SCRUB_PATIENCE = 30.0  # seconds a checkpoint waits for another process's reader
 
 
 class Database:
@@ -95,8 +97,18 @@ class Database:
         server's, outside the bot's reach (README says so)."""
         if not self.url.startswith("sqlite"):
             return
+        deadline = time.monotonic() + SCRUB_PATIENCE
         async with self._lock, self.engine.connect() as conn:
-            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            while True:
+                # A reader in another process (`flattening export`) holds the log back:
+                # SQLite says so in the first column rather than waiting (no busy timeout
+                # on the event loop, `storage/sqlite_inline.py`), so wait here.
+                busy = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                if not busy or not busy[0] or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            if busy and busy[0]:
+                log.warning("the write-ahead log could not be cleared: a reader holds it")
 
     async def close(self) -> None:
         await self.engine.dispose()

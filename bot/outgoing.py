@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -110,7 +111,7 @@ class QueuedOutgoing:
         self.count += 1
         txn = txn_id(self.cause, self.count)
         if self._now and attachment is None and message.direct_to is None:
-            # (The send starts at the insert's first wait; the row's id is not needed.)
+            # (The row's id is not needed.)
             self._send_now(
                 Queued(
                     id=0,
@@ -125,6 +126,9 @@ class QueuedOutgoing:
                     account=self.account,
                 )
             )
+            # SQLite statements do not wait (`storage/sqlite_inline.py`): give the send its
+            # turn now, so the request is on its way while the batch goes on.
+            await asyncio.sleep(0)
         await outbox.enqueue(
             self.session,
             message.room_id,

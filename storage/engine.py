@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from storage import sqlite_inline
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -105,7 +107,8 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(
             url,
             poolclass=StaticPool if in_memory else None,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": 30},  # how long a statement waits for another writer
+            module=sqlite_inline.dbapi(),  # statements on the event loop, no thread trips
             hide_parameters=True,  # an error logged never carries what a member wrote
         )
 

@@ -108,3 +108,33 @@ async def test_other_errors_pass_through_unchanged(db: Database) -> None:
     assert refuses_writes(raised.value) is None
     assert refuses_writes(RuntimeError("attempt to write a readonly database")) is None
     assert db.refusing is None
+
+
+async def test_the_write_ahead_log_is_cleared_once_another_processs_reader_lets_go(
+    tmp_path: Path,
+) -> None:
+    """A reader in another process (an export, say) holds the log back; clearing it waits
+    for that reader instead of giving up, and the event loop goes on meanwhile."""
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "f.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    await db.migrate()
+    try:
+        async with db.transaction() as session:
+            await sync_state.set_token(session, "@bot:test.org", "s1", NOW)
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sync_tokens").fetchall()
+        async with db.transaction() as session:  # a commit the reader has not seen
+            await sync_state.set_token(session, "@bot:test.org", "s2", NOW)
+        scrub = asyncio.create_task(db.scrub())
+        await asyncio.sleep(0.3)
+        assert not scrub.done()  # waiting for the reader, not blocking the loop
+        reader.execute("COMMIT")
+        reader.close()
+        await asyncio.wait_for(scrub, 5)
+        assert path.with_name("f.db-wal").stat().st_size == 0
+    finally:
+        await db.close()
