@@ -263,6 +263,7 @@ def _opened_by_bot(client: AsyncClient, info: Any) -> tuple[bool, str | None]:
 
 GAP_PAGE = 100
 GAP_PAGES = 20  # at most 2,000 missed events per room and sync are fetched back
+GAP_LANES = 4  # rooms paged back at once
 
 
 async def fill_gaps(
@@ -274,35 +275,46 @@ async def fill_gaps(
     are paged back from the timeline's `prev_batch` to the token we synced from, so
     counts stay exact. Capped; a larger gap is logged.
     """
-    missed: dict[str, list[Any]] = {}
     if since is None:
-        return missed
-    for room_id, info in resp.rooms.join.items():
-        if not info.timeline.limited or not info.timeline.prev_batch:
-            continue
-        events: list[Any] = []
-        start = info.timeline.prev_batch
-        for _ in range(GAP_PAGES):
-            page = await client.room_messages(room_id, start=start, end=since, limit=GAP_PAGE)
-            if not isinstance(page, RoomMessagesResponse):
-                log.warning(
-                    "could not page back in %s: %s", room_id, getattr(page, "message", page)
-                )
-                break
-            events.extend(page.chunk)  # newest first
-            if not page.chunk or not page.end or page.end == start:
-                break
-            start = page.end
-        else:
-            log.warning(
-                "more than %d events missed in %s; older ones are not counted",
-                GAP_PAGE * GAP_PAGES,
-                room_id,
-            )
-        if events:
-            missed[room_id] = list(reversed(events))
-            log.info("fetched %d events missed in %s", len(events), room_id)
-    return missed
+        return {}
+    lanes = asyncio.Semaphore(GAP_LANES)
+
+    async def page_back(room_id: str, start: str) -> list[Any]:
+        async with lanes:
+            return await _page_back(client, room_id, start, since)
+
+    gaps = [
+        (room_id, info.timeline.prev_batch)
+        for room_id, info in resp.rooms.join.items()
+        if info.timeline.limited and info.timeline.prev_batch
+    ]
+    # Rooms side by side (a backlog in ten rooms is ten waits, not their sum); each room's
+    # pages one after the other, as each page says where the next starts.
+    found = await asyncio.gather(*(page_back(room_id, start) for room_id, start in gaps))
+    return {room_id: events for (room_id, _), events in zip(gaps, found, strict=True) if events}
+
+
+async def _page_back(client: AsyncClient, room_id: str, start: str, since: str) -> list[Any]:
+    """One room's events from `start` back to `since`, oldest first."""
+    events: list[Any] = []
+    for _ in range(GAP_PAGES):
+        page = await client.room_messages(room_id, start=start, end=since, limit=GAP_PAGE)
+        if not isinstance(page, RoomMessagesResponse):
+            log.warning("could not page back in %s: %s", room_id, getattr(page, "message", page))
+            break
+        events.extend(page.chunk)  # newest first
+        if not page.chunk or not page.end or page.end == start:
+            break
+        start = page.end
+    else:
+        log.warning(
+            "more than %d events missed in %s; older ones are not counted",
+            GAP_PAGE * GAP_PAGES,
+            room_id,
+        )
+    if events:
+        log.info("fetched %d events missed in %s", len(events), room_id)
+    return list(reversed(events))
 
 
 def to_batch(
