@@ -45,12 +45,14 @@ from bench.common import (
     register,
     send_text,
 )
+from bot.sender import ROOMS_AT_ONCE
 from bot.synapse import Homeserver, RegisteredUser
 
 MEMBERS = 5
 COMMAND_EVERY = 50
 COMMANDS = ("!ping", "!airtime 7d", "!task done leaflets", "!roles", "!whohas printing")
 GOAL = 0.8
+SEND_LANES = ROOMS_AT_ONCE  # rooms the bot's sender posts to at once
 
 
 @dataclass
@@ -167,6 +169,25 @@ def answers(hs: Homeserver, member: RegisteredUser, bot: str, rooms: list[str]) 
     return replies
 
 
+def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[str]) -> float:
+    """How long the homeserver itself takes to accept as many messages as the bot answered,
+    in the same rooms, posted by a bare client the way the bot's sender posts them (each
+    room in order, `SEND_LANES` rooms at once): the part of the bot's catch-up that no
+    client can go below, and that the parse-only baseline does not include."""
+    by_room: dict[str, int] = {}
+    for room in rooms_of_answers:
+        by_room[room] = by_room.get(room, 0) + 1
+
+    def one_room(room: str) -> None:
+        for i in range(by_room[room]):
+            send_text(hs, sender, room, f"floor {i}")
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=SEND_LANES) as pool:
+        list(pool.map(one_room, by_room))
+    return time.monotonic() - started
+
+
 async def main(n: int, room_count: int, keep: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="flattening-catchup-"))
     hs = homeserver(work)
@@ -249,6 +270,7 @@ async def main(n: int, room_count: int, keep: bool) -> None:
         once = sum(1 for e in commands if replies.get(e) == 1)
         twice = sum(1 for e in commands if replies.get(e, 0) > 1)
 
+        floor = answer_floor(hs, bare, list(backlog.commands.values()))
         base = statistics.median(bare_times)
         bot_rate, bare_rate = n / bot_time, n / base
         print(f"\n{n} events in {room_count} rooms, {len(commands)} of them commands, one run")
@@ -279,7 +301,19 @@ async def main(n: int, room_count: int, keep: bool) -> None:
         except (StopIteration, ValueError):
             pass
         print(
-            json.dumps({"bot_s": round(bot_time, 2), "bare_s": [round(t, 2) for t in bare_times]})
+            f"  the homeserver's floor for the answers: a bare client posting {len(commands)} "
+            f"notices to the same rooms, {SEND_LANES} rooms at a time as the bot does, took "
+            f"{floor:.2f} s; the bot's time less that floor: {bot_time - floor:.2f} s "
+            f"(ratio {base / max(bot_time - floor, 0.01):4.2f}x of the bare parse)"
+        )
+        print(
+            json.dumps(
+                {
+                    "bot_s": round(bot_time, 2),
+                    "bare_s": [round(t, 2) for t in bare_times],
+                    "answer_floor_s": round(floor, 2),
+                }
+            )
         )
         if bot.tracebacks():
             print(f"WARNING: the bot logged {bot.tracebacks()} traceback(s); see {bot.log}")

@@ -347,9 +347,9 @@ def to_batch(
                 members[user_id] = name if isinstance(name, str) else None
         timeline = [*missed.get(room_id, []), *(info.timeline.events if info else [])]
         events = [e for e in (_event(ev, received_ms) for ev in timeline) if e is not None]
-        if info is not None and info.timeline.limited:
+        if info is not None and info.timeline.limited and room_id not in missed:
             # Normal when joining; after an outage it means events beyond the filter's
-            # timeline limit were not delivered.
+            # timeline limit were not delivered (and could not be paged back).
             log.info("timeline of %s was limited; earlier events are not seen", room_id)
         created, invitee = _opened_by_bot(client, info)
         joined.append(
