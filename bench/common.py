@@ -270,6 +270,8 @@ class Seen:
     body: str
     reply_to: str | None
     at: float  # time.perf_counter() when our sync delivered it
+    server_ts: int = 0  # origin_server_ts: when the homeserver stored it (ms)
+    wall_ms: float = 0.0  # time.time() when our sync delivered it (ms; same machine's clock)
 
 
 @dataclass
@@ -307,7 +309,7 @@ class BenchMember:
             full_state=self.client.next_batch is None,
             sync_filter={"room": {"timeline": {"limit": 100}}, "presence": {"not_types": ["*"]}},
         )
-        now = time.perf_counter()
+        now, wall_ms = time.perf_counter(), time.time() * 1000
         if not isinstance(resp, SyncResponse):
             await asyncio.sleep(0.5)
             return
@@ -321,7 +323,16 @@ class BenchMember:
                 content = event.source.get("content", {})
                 relates = content.get("m.relates_to") or {}
                 reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
-                seen = Seen(room_id, event.sender, event.event_id, event.body, reply_to, now)
+                seen = Seen(
+                    room_id,
+                    event.sender,
+                    event.event_id,
+                    event.body,
+                    reply_to,
+                    now,
+                    int(event.server_timestamp or 0),
+                    wall_ms,
+                )
                 self.seen.append(seen)
                 for waiter in list(self.waiters):
                     if (
@@ -391,6 +402,10 @@ class BenchMember:
             if waiter in self.waiters:
                 self.waiters.remove(waiter)
         return (seen.at - start) * 1000, seen
+
+    def stored_at(self, event_id: str) -> int | None:
+        """When the homeserver stored an event this member has seen (origin_server_ts)."""
+        return next((s.server_ts for s in reversed(self.seen) if s.event_id == event_id), None)
 
     def _reply_waiter(self, room_id: str, bot: str, event_id: str) -> Waiter:
         for seen in self.seen:  # it may have been seen already

@@ -55,6 +55,10 @@ class Contender:
     by_reply: bool  # does it mark its answer as a reply to the command?
     rooms: dict[str, str] = field(default_factory=dict)  # kind -> room id
     samples: dict[str, list[float]] = field(default_factory=dict)
+    # On the homeserver's clock: command stored -> answer stored (the bot's turn, from the
+    # sync that wakes it to the answer accepted), and answer stored -> the member has it.
+    turn: dict[str, list[float]] = field(default_factory=dict)
+    delivery: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _rooms_for(
@@ -114,6 +118,17 @@ def report(contenders: list[Contender], kinds: list[str], rounds: int) -> list[s
             o50 = median(other.samples[kind])
             verdict.append(f"{'not slower' if f50 <= o50 else 'SLOWER'} than matrix-reminder-bot")
         lines.append("  goals: " + "; ".join(verdict))
+        lines.append(
+            "  split on the homeserver's clock (p50, ms): command stored -> answer stored; "
+            "answer stored -> seen by the member"
+        )
+        for c in contenders:
+            turn, delivery = c.turn.get(kind, []), c.delivery.get(kind, [])
+            if turn:
+                lines.append(
+                    f"    {c.name:<22} {median(turn):6.1f}  {median(delivery):6.1f}"
+                    f"   ({len(turn)} answers that reply to their command)"
+                )
     return lines
 
 
@@ -158,6 +173,8 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None
         for c in contenders:
             c.rooms = _rooms_for(hs, accounts, c.user_id, kinds)
             c.samples = {kind: [] for kind in kinds}
+            c.turn = {kind: [] for kind in kinds}
+            c.delivery = {kind: [] for kind in kinds}
         bare = next(c for c in contenders if c.name == "bare nio")
         echo = BareBot(hs, bare_account, list(bare.rooms.values()), store=work / "bare-store")
         procs.append(echo)
@@ -179,10 +196,14 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None
             order = contenders[i % len(contenders) :] + contenders[: i % len(contenders)]
             for kind in kinds:
                 for c in order:
-                    ms, _ = await member.round_trip(
+                    ms, answer = await member.round_trip(
                         c.rooms[kind], c.user_id, c.command, by_reply=c.by_reply
                     )
                     c.samples[kind].append(ms)
+                    command_stored = member.stored_at(answer.reply_to or "")
+                    if command_stored and answer.server_ts:
+                        c.turn[kind].append(answer.server_ts - command_stored)
+                        c.delivery[kind].append(answer.wall_ms - answer.server_ts)
                     await asyncio.sleep(0.02)  # let each bot's after-work settle alike
         print(f"timed in {time.monotonic() - started:.0f} s\n")
         for line in report(contenders, kinds, rounds):

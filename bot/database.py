@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import sqlite_inline
 from storage.engine import WritesRefused, create_engine, refuses_writes, sessionmaker, upgrade
 
 log = logging.getLogger(__name__)
@@ -97,13 +98,15 @@ class Database:
         server's, outside the bot's reach (README says so)."""
         if not self.url.startswith("sqlite"):
             return
-        deadline = time.monotonic() + SCRUB_PATIENCE
         async with self._lock, self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, sqlite_inline.Connection)
+            deadline = time.monotonic() + SCRUB_PATIENCE
             while True:
                 # A reader in another process (`flattening export`) holds the log back:
-                # SQLite says so in the first column rather than waiting (no busy timeout
-                # on the event loop, `storage/sqlite_inline.py`), so wait here.
-                busy = (await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+                # SQLite says so in the first column rather than waiting (nothing waits on
+                # the event loop, `storage/sqlite_inline.py`), so the wait is here.
+                busy = await driver.checkpoint()
                 if not busy or not busy[0] or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.05)

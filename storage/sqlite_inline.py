@@ -21,10 +21,12 @@ dialect (`dbapi()` is passed as the engine's `module`): the URL a host writes st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from sqlite3 import (  # noqa: F401  (the names SQLAlchemy's adapter copies from its driver)
     DatabaseError,
     Error,
@@ -50,12 +52,14 @@ LONGEST_PAUSE = 0.1
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
-    """SQLITE_BUSY itself: another connection holds the lock, and waiting may help.
-    (Not SQLITE_BUSY_SNAPSHOT, which no wait cures, and which SQLite's handler does not
-    wait for either.)"""
-    name = getattr(exc, "sqlite_errorname", None)
-    if name is not None:
-        return bool(name == "SQLITE_BUSY")
+    """SQLITE_BUSY or a variant that SQLite's own busy handler waits out (another process
+    recovering the write-ahead log after a crash, say); not SQLITE_BUSY_SNAPSHOT, which no
+    wait cures (the transaction read a snapshot another writer has since replaced)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY) and (
+            getattr(exc, "sqlite_errorname", "") != "SQLITE_BUSY_SNAPSHOT"
+        )
     return "database is locked" in str(exc)
 
 
@@ -73,12 +77,16 @@ class Cursor:
         self._cursor.close()
 
     async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        await self._owner.opening(sql)
         await self._owner.patiently(self._cursor.execute, sql, parameters)
+        await self._owner.breathe()
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> Cursor:
         rows = list(parameters)  # a retry needs them again
+        await self._owner.opening(sql)
         await self._owner.patiently(self._cursor.executemany, sql, rows)
+        await self._owner.breathe()
         return self
 
     async def fetchone(self) -> Any:
@@ -132,6 +140,12 @@ class _Inline:
             future.set_exception(exc)
 
 
+# Commits and checkpoints wait for the disk here, one at a time (writers queue behind
+# `Database`'s lock anyway), never behind renders or lookups in asyncio's default pool.
+_DISK = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-disk")
+BREATHE_EVERY = 64  # statements between two turns given to the rest of the event loop
+
+
 class Connection:
     def __init__(self, database: str, *, timeout: float = 5.0, **kwargs: Any) -> None:
         self._database = database
@@ -139,6 +153,8 @@ class Connection:
         self._patience = timeout
         self._connection: sqlite3.Connection | None = None
         self._tx = _Inline()
+        self._statements = 0
+        self._on_disk: asyncio.Future[Any] | None = None  # a commit or checkpoint under way
         # An in-memory database writes no file: its commit has no disk to wait for.
         self._in_memory = database in ("", ":memory:") or "mode=memory" in database
 
@@ -153,8 +169,41 @@ class Connection:
     @property
     def _conn(self) -> sqlite3.Connection:
         if self._connection is None:
-            raise ValueError("no active connection")
+            # (an OperationalError, as aiosqlite's comes out: the pool then reconnects)
+            raise sqlite3.OperationalError("no active connection")
         return self._connection
+
+    async def opening(self, sql: str) -> None:
+        """A savepoint opening a transaction gets a BEGIN first: Python's sqlite3 begins
+        one only before a data change, and a transaction that SQLite began with SAVEPOINT
+        is committed by its RELEASE, which would let part of a batch commit alone."""
+        if sql[:9].upper() == "SAVEPOINT" and not self._conn.in_transaction:
+            await self.patiently(self._conn.execute, "BEGIN")
+
+    async def breathe(self) -> None:
+        """A long transaction (a backlog of thousands of events) lets the event loop's
+        other tasks (sends under way, timers) run now and then."""
+        self._statements += 1
+        if self._statements % BREATHE_EVERY == 0:
+            await asyncio.sleep(0)
+
+    async def _on_disk_thread(self, call: Callable[..., T], *args: Any) -> T:
+        """`call` in the disk thread. If the awaiting task is cancelled meanwhile, the
+        call still finishes there, and `close` waits for it before closing the connection
+        (closing under a commit would stall the loop, or free what the thread uses)."""
+        future = asyncio.get_running_loop().run_in_executor(_DISK, call, *args)
+        self._on_disk = future
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if future.done():
+                self._on_disk = None
+
+    async def _settled(self) -> None:
+        if self._on_disk is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait({self._on_disk})
+            self._on_disk = None
 
     async def patiently(self, call: Callable[..., T], *args: Any) -> T:
         """`call`, retried while another connection holds the lock, up to `timeout`."""
@@ -185,7 +234,7 @@ class Connection:
         pause = FIRST_PAUSE
         while True:
             try:
-                await asyncio.to_thread(conn.commit)
+                await self._on_disk_thread(conn.commit)
                 return
             except sqlite3.OperationalError as exc:
                 if not _busy(exc) or time.monotonic() + pause > deadline:
@@ -193,18 +242,38 @@ class Connection:
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_PAUSE)
 
+    async def checkpoint(self) -> tuple[int, int, int] | None:
+        """`PRAGMA wal_checkpoint(TRUNCATE)` in the disk thread: (busy, log pages,
+        checkpointed pages); busy when a reader in another process holds the log."""
+        conn = self._conn
+
+        def run() -> tuple[int, int, int] | None:
+            row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+        return await self._on_disk_thread(run)
+
     async def rollback(self) -> None:
+        await self._settled()
         self._conn.rollback()
 
     async def close(self) -> None:
+        await self._settled()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
     def stop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Closing without waiting (SQLAlchemy's last resort, or garbage collection); a
+        commit still under way in the disk thread is left to finish and close it."""
+        conn, pending = self._connection, self._on_disk
+        self._connection = None
+        if conn is None:
+            return
+        if pending is not None and not pending.done():
+            pending.add_done_callback(lambda _f: conn.close())
+        else:
+            conn.close()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)

@@ -4,14 +4,15 @@ for without stopping the loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_inline
@@ -147,3 +148,86 @@ async def test_many_rows_and_savepoints(engine: AsyncEngine) -> None:
         streamed = [r async for r in await conn.stream(text("SELECT v FROM t ORDER BY k"))]
     assert count == 500
     assert [r[0] for r in streamed[:3]] == ["0", "1", "2"]
+
+
+def _locked(code: int, name: str) -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    exc.sqlite_errorname = name  # type: ignore[attr-defined]
+    return exc
+
+
+def test_what_is_waited_for_is_what_sqlites_own_busy_handler_waits_for() -> None:
+    assert sqlite_inline._busy(_locked(5, "SQLITE_BUSY"))
+    assert sqlite_inline._busy(_locked(5 | 1 << 8, "SQLITE_BUSY_RECOVERY"))  # a crash recovered
+    assert sqlite_inline._busy(_locked(5 | 3 << 8, "SQLITE_BUSY_TIMEOUT"))
+    assert not sqlite_inline._busy(_locked(5 | 2 << 8, "SQLITE_BUSY_SNAPSHOT"))  # no wait cures
+    assert not sqlite_inline._busy(_locked(6, "SQLITE_LOCKED"))
+    assert not sqlite_inline._busy(_locked(8, "SQLITE_READONLY"))
+
+
+async def test_a_savepoint_opening_a_transaction_does_not_commit_on_its_own(
+    engine: AsyncEngine,
+) -> None:
+    """Python's sqlite3 begins a transaction only before a data change; one SQLite began
+    with SAVEPOINT would be committed by the RELEASE, outside the outer transaction."""
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as conn:
+            async with conn.begin_nested():
+                await conn.execute(text("INSERT INTO t (v) VALUES ('room 1')"))
+            raise RuntimeError("the batch fails later")
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+
+
+async def test_a_task_cancelled_during_its_commit_neither_stalls_the_loop_nor_loses_it(
+    engine: AsyncEngine,
+) -> None:
+    committing = asyncio.Event()
+    event.listen(engine.sync_engine, "commit", lambda _conn: committing.set())
+
+    async def writer() -> None:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO t (v) SELECT hex(randomblob(20000)) FROM (WITH RECURSIVE "
+                    "c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500) "
+                    "SELECT x FROM c)"
+                )
+            )
+
+    task = asyncio.create_task(writer())
+    await committing.wait()
+    task.cancel()
+    gaps: list[float] = []
+
+    async def ticking() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(ticking())
+    await asyncio.gather(task, return_exceptions=True)
+    await asyncio.sleep(0.1)
+    ticker.cancel()
+    assert max(gaps) < 0.1  # the loop went on while the commit finished in its thread
+    async with engine.connect() as conn:  # and the pool still works
+        count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+    assert count in (0, 1500)  # all of it or none, never a torn transaction
+
+
+async def test_a_closed_driver_connection_is_a_disconnect_the_pool_recovers_from(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+    assert isinstance(driver, sqlite_inline.Connection)
+    driver.stop()
+    with contextlib.suppress(sa_exc.DBAPIError):
+        async with engine.connect() as conn:  # this one may fail, as with aiosqlite
+            await conn.execute(text("SELECT 1"))
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
