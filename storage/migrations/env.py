@@ -7,8 +7,8 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.engine import create_engine
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -25,7 +25,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_from_url(url: str) -> None:
-    engine = create_async_engine(url)
+    engine = create_engine(url)  # the bot's own set-up: its SQLite driver and pragmas
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()
