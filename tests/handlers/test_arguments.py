@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from bot.database import Database
 from handlers.arguments import Amount, KeywordDuration, Member, Text
 from handlers.context import MARKER, Context, Mention
 from handlers.registry import Practice
 from handlers.timeparse import Interval
+from storage.models import Member as MemberRow
 from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, make_config
 
 EVIL_BOB = "@aaa:evil.org"
@@ -145,6 +147,11 @@ async def test_every_command_answers_any_arguments_once(bot: Harness, data: st.D
     words = data.draw(st.lists(LINES, max_size=4))
     line = f"!{name} " + " ".join(words)
     bot.clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    # One bot serves every example: an earlier `!bot Bob` must not silence Bob in this one.
+    async with bot.db.transaction() as session:
+        await session.execute(
+            update(MemberRow).where(MemberRow.user_id == BOB).values(marked=None, sent_notice=False)
+        )
     # Answers in the room: what a command sends members by direct message is not a reply,
     # nor are the patterns a gallery walk posts one by one (marked, for their reactions).
     replies = [
