@@ -173,7 +173,9 @@ def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[
     """How long the homeserver itself takes to accept as many messages as the bot answered,
     in the same rooms, posted by a bare client the way the bot's sender posts them (each
     room in order, `SEND_LANES` rooms at once): the part of the bot's catch-up that no
-    client can go below, and that the parse-only baseline does not include."""
+    client can go below, and that the parse-only baseline does not include. Approximate:
+    plain `m.text` over a new HTTP connection each (the bot keeps its connections), while
+    the bot, still running, syncs them; if anything it errs long."""
     by_room: dict[str, int] = {}
     for room in rooms_of_answers:
         by_room[room] = by_room.get(room, 0) + 1
@@ -302,7 +304,7 @@ async def main(n: int, room_count: int, keep: bool) -> None:
             pass
         print(
             f"  the homeserver's floor for the answers: a bare client posting {len(commands)} "
-            f"notices to the same rooms, {SEND_LANES} rooms at a time as the bot does, took "
+            f"messages to the same rooms, {SEND_LANES} rooms at a time as the bot does, took "
             f"{floor:.2f} s; the bot's time less that floor: {bot_time - floor:.2f} s "
             f"(ratio {base / max(bot_time - floor, 0.01):4.2f}x of the bare parse)"
         )

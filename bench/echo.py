@@ -31,6 +31,8 @@ SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 200}, "state": {"lazy_load_members": False}},
     "presence": {"not_types": ["*"]},
 }
+# And its paging back (bot/matrix.py; not imported, so the bare client loads nio alone).
+GAP_PAGE, GAP_PAGES, GAP_LANES = 100, 20, 4
 
 
 def _client(args: argparse.Namespace) -> AsyncClient:
@@ -86,25 +88,34 @@ async def print_token(args: argparse.Namespace) -> None:
 
 
 async def catch_up(args: argparse.Namespace) -> None:
-    """Parse what a sync from `since` brings, paging back a limited timeline, and count."""
+    """Parse what a sync from `since` brings, paging back limited timelines as the bot does
+    (rooms side by side, `GAP_LANES` at a time, each room's pages in order), and count."""
     client = _client(args)
     since = args.catch_up
     print("ready", flush=True)
     resp = await client.sync(timeout=0, sync_filter=SYNC_FILTER, since=since, full_state=True)
     assert isinstance(resp, SyncResponse), resp
     count = 0
+    lanes = asyncio.Semaphore(GAP_LANES)
+
+    async def page_back(room_id: str, start: str) -> int:
+        found = 0
+        async with lanes:
+            for _ in range(GAP_PAGES):  # as bot/matrix.py: at most 2,000 per room
+                page = await client.room_messages(room_id, start=start, end=since, limit=GAP_PAGE)
+                assert isinstance(page, RoomMessagesResponse), page
+                found += sum(isinstance(e, RoomMessageText) for e in page.chunk)
+                if not page.chunk or not page.end or page.end == start:
+                    break
+                start = page.end
+        return found
+
+    gaps = []
     for room_id, info in resp.rooms.join.items():
         count += sum(isinstance(e, RoomMessageText) for e in info.timeline.events)
-        if not info.timeline.limited or not info.timeline.prev_batch:
-            continue
-        start = info.timeline.prev_batch
-        for _ in range(20):  # as bot/matrix.py: at most 2,000 per room
-            page = await client.room_messages(room_id, start=start, end=since, limit=100)
-            assert isinstance(page, RoomMessagesResponse), page
-            count += sum(isinstance(e, RoomMessageText) for e in page.chunk)
-            if not page.chunk or not page.end or page.end == start:
-                break
-            start = page.end
+        if info.timeline.limited and info.timeline.prev_batch:
+            gaps.append(page_back(room_id, info.timeline.prev_batch))
+    count += sum(await asyncio.gather(*gaps))
     print(f"caught up {count}", flush=True)
     await client.close()
 

@@ -216,13 +216,25 @@ class Bot:
             try:
                 missed = await matrix.fill_gaps(self.client, resp, token)
             except Exception as exc:
-                log.warning("could not fetch the events an outage left out (%r); going on", exc)
-                missed = {}
+                # Going on would move the token past what the outage left out, uncounted
+                # for good: the same sync is asked for again, as for a failed batch.
+                log.warning(
+                    "could not fetch the events an outage left out (%r); trying again in %.0fs",
+                    exc,
+                    replay,
+                )
+                self.client.next_batch = None
+                await self._sleep(replay)
+                replay = min(replay * 2, BACKOFF_MAX)
+                continue
+            paged = set(missed)
             late = self.undecrypted.readable()  # events whose keys arrived since
             for room_id, evs in late.items():
                 missed[room_id] = [*evs, *missed.get(room_id, [])]
             try:
-                batch = matrix.to_batch(self.client, resp, missed, received_at=self.clock.now())
+                batch = matrix.to_batch(
+                    self.client, resp, missed, received_at=self.clock.now(), paged=paged
+                )
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)
                 failures = 0
             except Exception as exc:

@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,10 +288,12 @@ async def fill_gaps(
         for room_id, info in resp.rooms.join.items()
         if info.timeline.limited and info.timeline.prev_batch
     ]
-    # Rooms side by side (a backlog in ten rooms is ten waits, not their sum); each room's
-    # pages one after the other, as each page says where the next starts.
-    found = await asyncio.gather(*(page_back(room_id, start) for room_id, start in gaps))
-    return {room_id: events for (room_id, _), events in zip(gaps, found, strict=True) if events}
+    # Rooms side by side, a few at a time; each room's pages one after the other, as each
+    # page says where the next starts. A room that raises (the homeserver unreachable)
+    # stops the others too: the caller retries the whole sync.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(page_back(room_id, start)) for room_id, start in gaps]
+    return {room_id: t.result() for (room_id, _), t in zip(gaps, tasks, strict=True) if t.result()}
 
 
 async def _page_back(client: AsyncClient, room_id: str, start: str, since: str) -> list[Any]:
@@ -323,6 +325,7 @@ def to_batch(
     missed: dict[str, list[Any]] | None = None,
     *,
     received_at: datetime | None = None,
+    paged: Collection[str] = (),
 ) -> Batch:
     """Plain data for the processor; nio has already decrypted what it could.
 
@@ -347,7 +350,7 @@ def to_batch(
                 members[user_id] = name if isinstance(name, str) else None
         timeline = [*missed.get(room_id, []), *(info.timeline.events if info else [])]
         events = [e for e in (_event(ev, received_ms) for ev in timeline) if e is not None]
-        if info is not None and info.timeline.limited and room_id not in missed:
+        if info is not None and info.timeline.limited and room_id not in paged:
             # Normal when joining; after an outage it means events beyond the filter's
             # timeline limit were not delivered (and could not be paged back).
             log.info("timeline of %s was limited; earlier events are not seen", room_id)

@@ -259,9 +259,13 @@ class Connection:
 
     async def close(self) -> None:
         await self._settled()
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        conn, self._connection = self._connection, None
+        if conn is None:
+            return
+        if self._in_memory:
+            conn.close()
+        else:  # the last connection to close checkpoints the log: a wait for the disk
+            await self._on_disk_thread(conn.close)
 
     def stop(self) -> None:
         """Closing without waiting (SQLAlchemy's last resort, or garbage collection); a

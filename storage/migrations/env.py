@@ -8,7 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.engine import create_engine
+from storage.engine import create_engine, migration_connection
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -26,9 +26,13 @@ def _run(connection: Connection) -> None:
 
 async def _run_from_url(url: str) -> None:
     engine = create_engine(url)  # the bot's own set-up: its SQLite driver and pragmas
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
-    await engine.dispose()
+    try:
+        # As `upgrade` does: foreign keys off on SQLite while tables are rebuilt (with them
+        # on, dropping a table would delete its children's rows), the lock on PostgreSQL.
+        async with migration_connection(engine) as conn:
+            await conn.run_sync(_run)
+    finally:
+        await engine.dispose()
 
 
 connection = context.config.attributes.get("connection")

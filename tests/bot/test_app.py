@@ -187,3 +187,44 @@ async def test_a_device_change_is_not_recorded_without_its_notices(
     await bot._tell_device_change()  # tried again after the next batch: told once
     assert [m.room_id for m in (await _outbox(bot))[before:]] == [ROOM]
     assert bot._device_recorded == "NEWDEVICE"
+
+
+async def test_a_gap_that_cannot_be_paged_back_is_asked_for_again_not_skipped(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """Going on without what an outage left out would move the token past it for good:
+    the same sync is asked for again, and only a sync whose gaps were fetched commits."""
+    from nio import SyncResponse
+
+    from bot import app as app_module
+
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    async with bot.db.transaction() as session:
+        await sync_state.set_token(session, BOT, "s0", clock.now())
+    asked: list[str | None] = []
+    paging = ["unreachable", "fine"]
+
+    async def sync(token: str | None, first: bool) -> SyncResponse:
+        asked.append(token)
+        rooms = {"join": {}, "invite": {}, "leave": {}}
+        return SyncResponse.from_dict({"next_batch": f"s{len(asked)}", "rooms": rooms})
+
+    async def fill_gaps(client: object, resp: object, since: str | None) -> dict[str, list[Any]]:
+        if paging.pop(0) == "unreachable":
+            raise TimeoutError("the homeserver did not answer /messages")
+        return {}
+
+    async def synced() -> None:
+        bot.stop()
+
+    async def no_wait(_seconds: float) -> None:
+        return None
+
+    monkeypatch.setattr(bot, "_sync", sync)
+    monkeypatch.setattr(bot, "_sleep", no_wait)
+    monkeypatch.setattr(bot, "_first_synced", synced)
+    monkeypatch.setattr(app_module.matrix, "fill_gaps", fill_gaps)
+    await asyncio.wait_for(bot._loop(), timeout=10)
+    assert asked == ["s0", "s0"]  # asked again from the same token, not from past the gap
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) == "s2"

@@ -226,3 +226,47 @@ async def test_0012_gives_an_older_database_rows_to_its_one_account(db: Database
             text("INSERT INTO direct_chats (account, user_id) VALUES ('@bot2:x', '@a:x')")
         )
         await conn.rollback()
+
+
+def test_alembics_command_line_keeps_child_rows_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`alembic upgrade`/`downgrade` run by hand (no connection handed in) migrate as the
+    bot does: foreign keys off while tables are rebuilt, so no child row is deleted."""
+    import asyncio
+    import sqlite3
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+
+    async def start() -> None:
+        db = Database(url)
+        await db.migrate()
+        await db.close()
+
+    asyncio.run(start())
+    con = sqlite3.connect(tmp_path / "cli.db")
+    con.execute(
+        "INSERT INTO collectives (id, room_id, is_direct, joined, joined_at) "
+        "VALUES (1, '!r:x', 0, 1, '2026-01-01 00:00:00')"
+    )
+    con.execute(
+        "INSERT INTO members (collective_id, user_id, joined, first_seen_at, changed_at) "
+        "VALUES (1, '@a:x', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+    con.execute(
+        "INSERT INTO meetings (id, collective_id, started_by, started_at) "
+        "VALUES (1, 1, '@a:x', '2026-01-01 00:00:00')"
+    )
+    con.execute(
+        "INSERT INTO stack_entries (meeting_id, user_id, added_at) "
+        "VALUES (1, '@b:x', '2026-01-01 00:00:00')"
+    )
+    con.commit()
+    con.close()
+    cfg = alembic_config()
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.downgrade(cfg, "0009")  # rebuilds collectives and meetings on the way
+    command.upgrade(cfg, "head")
+    con = sqlite3.connect(tmp_path / "cli.db")
+    assert con.execute("SELECT count(*) FROM members").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM stack_entries").fetchone()[0] == 1
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0012"
+    con.close()
