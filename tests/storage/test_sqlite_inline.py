@@ -231,3 +231,25 @@ async def test_a_closed_driver_connection_is_a_disconnect_the_pool_recovers_from
             await conn.execute(text("SELECT 1"))
     async with engine.connect() as conn:
         assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+
+
+async def test_a_long_transaction_lets_the_rest_of_the_loop_run_now_and_then(
+    engine: AsyncEngine,
+) -> None:
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(ticking())
+    await asyncio.sleep(0)
+    before = ticks
+    async with engine.begin() as conn:
+        for i in range(256):
+            await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": str(i)})
+        during = ticks - before
+    ticker.cancel()
+    assert during >= 3  # a turn every BREATHE_EVERY statements, not one at the commit
