@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import shutil
 import sqlite3
@@ -26,8 +27,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -172,17 +175,31 @@ def answers(hs: Homeserver, member: RegisteredUser, bot: str, rooms: list[str]) 
 def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[str]) -> float:
     """How long the homeserver itself takes to accept as many messages as the bot answered,
     in the same rooms, posted by a bare client the way the bot's sender posts them (each
-    room in order, `SEND_LANES` rooms at once): the part of the bot's catch-up that no
-    client can go below, and that the parse-only baseline does not include. Approximate:
-    plain `m.text` over a new HTTP connection each (the bot keeps its connections), while
-    the bot, still running, syncs them; if anything it errs long."""
+    room in order, `SEND_LANES` rooms at once, one kept-alive connection per lane, a notice
+    replying to nothing): the part of the bot's catch-up that no client can go below, and
+    that the parse-only baseline does not include. The bot, still running, syncs them."""
     by_room: dict[str, int] = {}
     for room in rooms_of_answers:
         by_room[room] = by_room.get(room, 0) + 1
+    where = urllib.parse.urlsplit(hs.base_url)
+    headers = {
+        "Authorization": f"Bearer {sender.access_token}",
+        "Content-Type": "application/json",
+    }
+    local = threading.local()
 
     def one_room(room: str) -> None:
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        quoted = urllib.parse.quote(room)
         for i in range(by_room[room]):
-            send_text(hs, sender, room, f"floor {i}")
+            path = f"/_matrix/client/v3/rooms/{quoted}/send/m.room.message/{uuid.uuid4().hex}"
+            body = json.dumps({"msgtype": "m.notice", "body": f"floor {i}"})
+            local.conn.request("PUT", path, body, headers)
+            reply = local.conn.getresponse()
+            reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"the homeserver refused a floor message: {reply.status}")
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=SEND_LANES) as pool:
