@@ -28,6 +28,28 @@ async def engine(tmp_path: Path) -> AsyncEngine:
     await engine.dispose()
 
 
+class Ticker:
+    """Another task on the event loop: how often it got a turn, and its longest wait."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.ticks = 0
+        self.longest = 0.0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(self.every)
+            now = time.perf_counter()
+            self.ticks += 1
+            self.longest = max(self.longest, now - last)
+            last = now
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
 async def test_statements_run_on_the_event_loop_and_commits_in_a_worker(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -75,26 +97,19 @@ async def test_another_writer_is_waited_for_without_stopping_the_loop(
     other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)  # another process
     other.execute("BEGIN IMMEDIATE")
     other.execute("INSERT INTO t (v) VALUES ('theirs')")
-    ticks = 0
-
-    async def ticking() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
 
     async def write() -> None:
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO t (v) VALUES ('ours')"))
 
-    ticker = asyncio.create_task(ticking())
+    ticker = Ticker(0.01)
     writer = asyncio.create_task(write())
     await asyncio.sleep(0.3)
     assert not writer.done()
-    before = ticks
+    before = ticker.ticks
     other.execute("COMMIT")
     await asyncio.wait_for(writer, 5)
-    ticker.cancel()
+    ticker.stop()
     other.close()
     assert before >= 10  # the loop went on while the write waited
     async with engine.connect() as conn:
@@ -199,21 +214,11 @@ async def test_a_task_cancelled_during_its_commit_neither_stalls_the_loop_nor_lo
     task = asyncio.create_task(writer())
     await committing.wait()
     task.cancel()
-    gaps: list[float] = []
-
-    async def ticking() -> None:
-        last = time.perf_counter()
-        while True:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
-    ticker = asyncio.create_task(ticking())
+    ticker = Ticker(0.001)
     await asyncio.gather(task, return_exceptions=True)
     await asyncio.sleep(0.1)
-    ticker.cancel()
-    assert max(gaps) < 0.1  # the loop went on while the commit finished in its thread
+    ticker.stop()
+    assert ticker.longest < 0.1  # the loop went on while the commit finished in its thread
     async with engine.connect() as conn:  # and the pool still works
         count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
     assert count in (0, 1500)  # all of it or none, never a torn transaction
@@ -236,20 +241,12 @@ async def test_a_closed_driver_connection_is_a_disconnect_the_pool_recovers_from
 async def test_a_long_transaction_lets_the_rest_of_the_loop_run_now_and_then(
     engine: AsyncEngine,
 ) -> None:
-    ticks = 0
-
-    async def ticking() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    ticker = asyncio.create_task(ticking())
+    ticker = Ticker(0)
     await asyncio.sleep(0)
-    before = ticks
+    before = ticker.ticks
     async with engine.begin() as conn:
         for i in range(256):
             await conn.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": str(i)})
-        during = ticks - before
-    ticker.cancel()
+        during = ticker.ticks - before
+    ticker.stop()
     assert during >= 3  # a turn every BREATHE_EVERY statements, not one at the commit
