@@ -35,6 +35,7 @@ BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
 SYNC_TIMEOUT_MS = 30_000
 ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
+GAP_TRIES = 6  # syncs asked for again when what an outage left out cannot be fetched
 DEVICE_CHANGED = (
     "The bot now runs as a new device, {device}: its encryption keys were lost or replaced, "
     "or it had to log in again. Your client may show this device as new and unverified; it "
@@ -192,6 +193,7 @@ class Bot:
         delay = BACKOFF_START
         replay = BACKOFF_START  # a failed batch's replays back off on their own
         failures = 0
+        gap_failures = 0
         while not self._stop.is_set():
             try:
                 resp = await self._sync(token, first)
@@ -215,18 +217,30 @@ class Bot:
             delay = BACKOFF_START
             try:
                 missed = await matrix.fill_gaps(self.client, resp, token)
+                gap_failures = 0
             except Exception as exc:
                 # Going on would move the token past what the outage left out, uncounted
-                # for good: the same sync is asked for again, as for a failed batch.
-                log.warning(
-                    "could not fetch the events an outage left out (%r); trying again in %.0fs",
+                # for good: the same sync is asked for again, as for a failed batch, for a
+                # few minutes; after that the bot goes on rather than stop for good.
+                gap_failures += 1
+                if gap_failures < GAP_TRIES:
+                    log.warning(
+                        "could not fetch the events an outage left out (%r); trying again in %.0fs",
+                        exc,
+                        replay,
+                    )
+                    self.client.next_batch = None
+                    await self._sleep(replay)
+                    replay = min(replay * 2, BACKOFF_MAX)
+                    continue
+                log.error(
+                    "could not fetch the events an outage left out after %d tries (%r); going "
+                    "on without them: what they held is not counted or answered",
+                    gap_failures,
                     exc,
-                    replay,
                 )
-                self.client.next_batch = None
-                await self._sleep(replay)
-                replay = min(replay * 2, BACKOFF_MAX)
-                continue
+                gap_failures = 0
+                missed = {}
             paged = set(missed)
             late = self.undecrypted.readable()  # events whose keys arrived since
             for room_id, evs in late.items():

@@ -228,3 +228,12 @@ async def test_a_gap_that_cannot_be_paged_back_is_asked_for_again_not_skipped(
     assert asked == ["s0", "s0"]  # asked again from the same token, not from past the gap
     async with bot.db.transaction() as session:
         assert await sync_state.get_token(session, BOT) == "s2"
+
+    # A gap that never comes: after a few tries the bot goes on rather than stop for good.
+    bot._stop.clear()
+    asked.clear()
+    paging[:] = ["unreachable"] * app_module.GAP_TRIES
+    await asyncio.wait_for(bot._loop(), timeout=10)
+    assert asked == ["s2"] * app_module.GAP_TRIES
+    async with bot.db.transaction() as session:
+        assert await sync_state.get_token(session, BOT) == f"s{app_module.GAP_TRIES}"
