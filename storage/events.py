@@ -44,10 +44,8 @@ async def first_time(session: AsyncSession, event_id: str, now: datetime) -> boo
         session.add(ProcessedEvent(event_id=event_id, processed_at=now))
         return True
     inserted = await session.execute(
-        bulk.insert(session, ProcessedEvent)
-        .values(event_id=event_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(ProcessedEvent.event_id)
+        bulk.insert_once(session, ProcessedEvent.__table__, "event_id"),
+        {"event_id": event_id, "processed_at": now},
     )
     return inserted.first() is not None
 

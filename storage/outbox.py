@@ -90,10 +90,8 @@ async def enqueue(
     }
     # One statement: a replayed cause finds its row there and queues nothing.
     inserted = await session.execute(
-        bulk.insert(session, OutboxMessage)
-        .values(created_at=now, **row)
-        .on_conflict_do_nothing(index_elements=["txn_id"])
-        .returning(OutboxMessage.id)
+        bulk.insert_once(session, OutboxMessage.__table__, "txn_id", returning="id"),
+        {"created_at": now, **row},
     )
     new_id = inserted.scalar()
     if new_id is None:

@@ -17,14 +17,9 @@ async def get_token(session: AsyncSession, account: str) -> str | None:
 
 async def set_token(session: AsyncSession, account: str, token: str, now: datetime) -> None:
     """One upsert, no read first (it ends every batch)."""
-    statement = bulk.insert(session, SyncToken).values(
-        account=account, next_batch=token, updated_at=now
-    )
     await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["account"],
-            set_={"next_batch": statement.excluded.next_batch, "updated_at": now},
-        )
+        bulk.upsert_once(session, SyncToken.__table__, "account", ("next_batch", "updated_at")),
+        {"account": account, "next_batch": token, "updated_at": now},
     )
 
 
