@@ -32,29 +32,38 @@ def fresh(obj: object) -> bool:
 _ONCE: dict[tuple[str, str, str, str], Any] = {}
 
 
-def insert_once(session: AsyncSession, table: Any, key: str, returning: str | None = None) -> Any:
-    """`INSERT ... ON CONFLICT (key) DO NOTHING RETURNING ...` on a Core table, built once
-    per dialect and given its values at execution: on a hot path (every event, every
-    message queued) this skips building and coercing a statement each time."""
+def _once(session: AsyncSession, table: Any, key: str, shape: str, build: Any) -> Any:
+    """The statement `build(insert)` for this table and dialect, built the first time only:
+    on a hot path (every event, every message queued, every batch's token) that skips
+    building and coercing a statement each time; the values are given at execution."""
     dialect = session.get_bind().dialect.name
-    back = returning or key
-    found = _ONCE.get((dialect, table.name, key, back))
+    found = _ONCE.get((dialect, table.name, key, shape))
     if found is None:
         base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        found = base.on_conflict_do_nothing(index_elements=[key]).returning(table.c[back])
-        _ONCE[(dialect, table.name, key, back)] = found
+        found = _ONCE[(dialect, table.name, key, shape)] = build(base)
     return found
+
+
+def insert_once(session: AsyncSession, table: Any, key: str, returning: str | None = None) -> Any:
+    """`INSERT ... ON CONFLICT (key) DO NOTHING RETURNING returning` on a Core table."""
+    back = returning or key
+    return _once(
+        session,
+        table,
+        key,
+        back,
+        lambda base: base.on_conflict_do_nothing(index_elements=[key]).returning(table.c[back]),
+    )
 
 
 def upsert_once(session: AsyncSession, table: Any, key: str, columns: tuple[str, ...]) -> Any:
-    """`INSERT ... ON CONFLICT (key) DO UPDATE` of `columns` to the values given at
-    execution, built once per dialect (as `insert_once`)."""
-    dialect = session.get_bind().dialect.name
-    found = _ONCE.get((dialect, table.name, key, "=" + ",".join(columns)))
-    if found is None:
-        base = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-        found = base.on_conflict_do_update(
+    """`INSERT ... ON CONFLICT (key) DO UPDATE` of `columns` on a Core table."""
+    return _once(
+        session,
+        table,
+        key,
+        "=" + ",".join(columns),
+        lambda base: base.on_conflict_do_update(
             index_elements=[key], set_={c: base.excluded[c] for c in columns}
-        )
-        _ONCE[(dialect, table.name, key, "=" + ",".join(columns))] = found
-    return found
+        ),
+    )

@@ -25,7 +25,7 @@ import contextlib
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from sqlite3 import (  # noqa: F401  (the names SQLAlchemy's adapter copies from its driver)
     DatabaseError,
@@ -206,12 +206,21 @@ class Connection:
             self._on_disk = None
 
     async def patiently(self, call: Callable[..., T], *args: Any) -> T:
-        """`call`, retried while another connection holds the lock, up to `timeout`."""
+        """`call` on the event loop, retried while another connection holds the lock."""
+
+        async def inline() -> T:
+            return call(*args)
+
+        return await self._waiting_out_locks(inline)
+
+    async def _waiting_out_locks(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """`attempt` again after a pause while SQLite says another connection holds the
+        lock, up to `timeout`: SQLite's busy handler, without stopping the event loop."""
         deadline = time.monotonic() + self._patience
         pause = FIRST_PAUSE
         while True:
             try:
-                return call(*args)
+                return await attempt()
             except sqlite3.OperationalError as exc:
                 if not _busy(exc) or time.monotonic() + pause > deadline:
                     raise
@@ -230,17 +239,7 @@ class Connection:
         if self._in_memory or not conn.in_transaction:
             conn.commit()  # nothing waits for a disk: no trip to a thread
             return
-        deadline = time.monotonic() + self._patience
-        pause = FIRST_PAUSE
-        while True:
-            try:
-                await self._on_disk_thread(conn.commit)
-                return
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc) or time.monotonic() + pause > deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, LONGEST_PAUSE)
+        await self._waiting_out_locks(lambda: self._on_disk_thread(conn.commit))
 
     async def checkpoint(self) -> tuple[int, int, int] | None:
         """`PRAGMA wal_checkpoint(TRUNCATE)` in the disk thread: (busy, log pages,
