@@ -31,7 +31,7 @@ SYNC_FILTER: dict[str, Any] = {
     "room": {"timeline": {"limit": 200}, "state": {"lazy_load_members": False}},
     "presence": {"not_types": ["*"]},
 }
-# And its paging back (bot/matrix.py; not imported, so the bare client loads nio alone).
+# And its paging back (bot/gaps.py; not imported, so the bare client loads nio alone).
 GAP_PAGE, GAP_PAGES, GAP_LANES = 100, 20, 4
 
 
@@ -101,7 +101,7 @@ async def catch_up(args: argparse.Namespace) -> None:
     async def page_back(room_id: str, start: str) -> int:
         found = 0
         async with lanes:
-            for _ in range(GAP_PAGES):  # as bot/matrix.py: at most 2,000 per room
+            for _ in range(GAP_PAGES):  # as bot/gaps.py: at most 2,000 per room
                 page = await client.room_messages(room_id, start=start, end=since, limit=GAP_PAGE)
                 assert isinstance(page, RoomMessagesResponse), page
                 found += sum(isinstance(e, RoomMessageText) for e in page.chunk)

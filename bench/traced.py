@@ -84,7 +84,7 @@ def _timed_sync(owner: Any, name: str, step: str) -> None:
 def install() -> None:
     from nio import AsyncClient
 
-    from bot import app, matrix, sender
+    from bot import app, gaps, matrix, sender
     from storage import outbox, sqlite_inline
 
     # The raw HTTP answer to a /sync: the origin of the record.
@@ -111,7 +111,7 @@ def install() -> None:
     # runs its callbacks in the middle of this).
     _timed(AsyncClient, "receive_response", "nio receive_response")
     _timed(AsyncClient, "_handle_joined_rooms", "nio handle joined rooms")
-    _timed(matrix, "fill_gaps", "fill_gaps")
+    _timed(gaps, "fill_gaps", "fill_gaps")
     _timed_sync(matrix, "to_batch", "to_batch")
     _timed(app.Bot, "handle", "process batch (one transaction)")
     _timed(app.Bot, "_tell_unread", "tell unread")

@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
 from sqlalchemy.engine import make_url
 
-from bot import __version__, matrix
+from bot import __version__, gaps, matrix
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
@@ -216,7 +216,7 @@ class Bot:
                 continue
             delay = BACKOFF_START
             try:
-                missed = await matrix.fill_gaps(self.client, resp, token)
+                missed = await gaps.fill_gaps(self.client, resp, token)
                 gap_failures = 0
             except Exception as exc:
                 # Going on would move the token past what the outage left out, uncounted

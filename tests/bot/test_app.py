@@ -223,7 +223,7 @@ async def test_a_gap_that_cannot_be_paged_back_is_asked_for_again_not_skipped(
     monkeypatch.setattr(bot, "_sync", sync)
     monkeypatch.setattr(bot, "_sleep", no_wait)
     monkeypatch.setattr(bot, "_first_synced", synced)
-    monkeypatch.setattr(app_module.matrix, "fill_gaps", fill_gaps)
+    monkeypatch.setattr(app_module.gaps, "fill_gaps", fill_gaps)
     await asyncio.wait_for(bot._loop(), timeout=10)
     assert asked == ["s0", "s0"]  # asked again from the same token, not from past the gap
     async with bot.db.transaction() as session:

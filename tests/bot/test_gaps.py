@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from nio import RoomMessagesResponse
 
-from bot import matrix
+from bot import gaps, matrix
 
 
 class Pages:
@@ -60,22 +60,22 @@ def _sync(rooms: dict[str, int]) -> Any:
 async def test_every_room_is_paged_back_oldest_first_side_by_side() -> None:
     sizes = {f"!r{i}": 250 + i for i in range(8)}
     client = Pages(sizes)
-    missed = await matrix.fill_gaps(client, _sync(sizes), "s0")  # type: ignore[arg-type]
+    missed = await gaps.fill_gaps(client, _sync(sizes), "s0")  # type: ignore[arg-type]
     assert list(missed) == list(sizes)  # the sync's order, the quiet room left out
     for room, n in sizes.items():
         assert [e.event_id for e in missed[room]] == [f"{room}/e{i}" for i in range(1, n + 1)]
-    assert 1 < client.most <= matrix.GAP_LANES
+    assert 1 < client.most <= gaps.GAP_LANES
 
 
 async def test_a_room_that_cannot_be_paged_keeps_what_came_and_others_are_whole() -> None:
     sizes = {"!a": 150, "!b": 120}
-    missed = await matrix.fill_gaps(Pages(sizes, fail="!a"), _sync(sizes), "s0")  # type: ignore[arg-type]
+    missed = await gaps.fill_gaps(Pages(sizes, fail="!a"), _sync(sizes), "s0")  # type: ignore[arg-type]
     assert "!a" not in missed
     assert len(missed["!b"]) == 120
 
 
 async def test_no_token_no_paging() -> None:
-    assert await matrix.fill_gaps(Pages({}), _sync({"!a": 5}), None) == {}  # type: ignore[arg-type]
+    assert await gaps.fill_gaps(Pages({}), _sync({"!a": 5}), None) == {}  # type: ignore[arg-type]
 
 
 async def test_a_room_that_raises_stops_every_room_and_says_so() -> None:
@@ -83,7 +83,7 @@ async def test_a_room_that_raises_stops_every_room_and_says_so() -> None:
     sizes = {f"!r{i}": 1500 for i in range(6)}
     client = Pages(sizes, unreachable="!r0")
     with pytest.raises(BaseException) as raised:
-        await matrix.fill_gaps(client, _sync(sizes), "s0")  # type: ignore[arg-type]
+        await gaps.fill_gaps(client, _sync(sizes), "s0")  # type: ignore[arg-type]
     assert isinstance(raised.value, Exception)  # caught by the sync loop's `except Exception`
     made = client.requests
     await asyncio.sleep(0.1)
@@ -117,7 +117,7 @@ def test_the_benchmarks_bare_client_asks_and_pages_as_the_bot_does() -> None:
 
     assert echo.SYNC_FILTER == matrix.SYNC_FILTER
     assert (echo.GAP_PAGE, echo.GAP_PAGES, echo.GAP_LANES) == (
-        matrix.GAP_PAGE,
-        matrix.GAP_PAGES,
-        matrix.GAP_LANES,
+        gaps.GAP_PAGE,
+        gaps.GAP_PAGES,
+        gaps.GAP_LANES,
     )
