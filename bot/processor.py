@@ -162,8 +162,10 @@ class Processor:
         opened = room.opened_by_bot or invitee is not None  # the bot never opens collectives
         if opened and not collective.is_direct and collective.introduced_at is None:
             collective.is_direct = True  # a direct chat the bot opened itself
-        if room.name is not None and not collective.is_direct:
-            collective.name = room.name[:255]  # (a direct chat is named after the person)
+        # (Assigned only when it changes: an unchanged object costs the batch no flush.)
+        name = room.name[:255] if room.name is not None else None
+        if name is not None and not collective.is_direct and collective.name != name:
+            collective.name = name  # (a direct chat is named after the person)
         if room.power_levels is not None:
             snapshot = json.dumps(room.power_levels, sort_keys=True)
             if collective.power_levels != snapshot:
