@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -36,6 +37,7 @@ BACKOFF_MAX = 60.0
 SYNC_TIMEOUT_MS = 30_000
 ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
 GAP_TRIES = 6  # syncs asked for again when what an outage left out cannot be fetched
+EARLY_WAIT = 2.0  # seconds the next sync waits for read-only answers already sent to land
 DEVICE_CHANGED = (
     "The bot now runs as a new device, {device}: its encryption keys were lost or replaced, "
     "or it had to log in again. Your client may show this device as new and unverified; it "
@@ -195,6 +197,7 @@ class Bot:
         failures = 0
         gap_failures = 0
         while not self._stop.is_set():
+            await self.sender.early_landed(EARLY_WAIT)
             try:
                 resp = await self._sync(token, first)
             except Exception as exc:
@@ -284,6 +287,10 @@ class Bot:
             if first:
                 first = False
                 await self._first_synced()
+                # What start-up built (modules, the schema, nio's rooms) lives as long as
+                # the process: the collector need not scan it again. A full collection
+                # took 105 ms with it, 1.7 ms without (README, Performance).
+                gc.freeze()
                 log.info("synced; Flattening %s is running as %s", __version__, account)
             try:
                 await matrix.housekeeping(self.client)

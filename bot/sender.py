@@ -111,6 +111,7 @@ class Sender:
         # Read-only commands' answers sent before their batch committed: txn id -> (room,
         # the send, True once it went through), until a pass takes the committed row.
         self._early: dict[str, tuple[str, asyncio.Task[bool]]] = {}
+        self._flying: set[asyncio.Task[bool]] = set()  # early sends not yet answered
         # Whether a message may go out now: in production, not while nio has devices to
         # look up or sessions to claim (a new member's device must get the room key).
         self.may_send_early: Callable[[], bool] = lambda: True
@@ -152,7 +153,19 @@ class Sender:
             return
         if len(self._early) > 1000:  # sends of batches that never committed
             self._early = {k: v for k, v in self._early.items() if not v[1].done()}
-        self._early[row.txn_id] = (room, asyncio.create_task(self._send_now(row)))
+        task = asyncio.create_task(self._send_now(row))
+        self._early[row.txn_id] = (room, task)
+        self._flying.add(task)
+        task.add_done_callback(self._flying.discard)
+
+    async def early_landed(self, timeout: float) -> None:
+        """Wait, up to `timeout` seconds, until the homeserver has answered every early
+        send (without cancelling any). The sync loop asks for its next sync only then, as
+        a client whose callbacks send does: a sync request reaching the homeserver while
+        it stores an answer delays that answer's delivery to the members (README,
+        Performance)."""
+        if self._flying:
+            await asyncio.wait(set(self._flying), timeout=timeout)
 
     async def _send_now(self, row: Queued) -> bool:
         try:

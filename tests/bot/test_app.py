@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -237,3 +238,63 @@ async def test_a_gap_that_cannot_be_paged_back_is_asked_for_again_not_skipped(
     assert asked == ["s2"] * app_module.GAP_TRIES
     async with bot.db.transaction() as session:
         assert await sync_state.get_token(session, BOT) == f"s{app_module.GAP_TRIES}"
+
+
+async def test_the_next_sync_is_asked_for_once_an_early_answer_has_landed(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    """A sync request reaching the homeserver while it stores the bot's answer slows that
+    answer's delivery: the loop lets an answer sent early land first (bounded)."""
+    from nio import SyncResponse
+
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    async with bot.db.transaction() as session:
+        await sync_state.set_token(session, BOT, "s0", clock.now())
+    landed = asyncio.Event()
+
+    async def homeserver_stores_it() -> bool:
+        await asyncio.sleep(0.1)
+        landed.set()
+        return True
+
+    answer = asyncio.create_task(homeserver_stores_it())
+    bot.sender._flying.add(answer)
+    answer.add_done_callback(bot.sender._flying.discard)
+    seen: list[bool] = []
+
+    async def sync(token: str | None, first: bool) -> SyncResponse:
+        seen.append(landed.is_set())
+        bot.stop()
+        rooms = {"join": {}, "invite": {}, "leave": {}}
+        return SyncResponse.from_dict({"next_batch": "s1", "rooms": rooms})
+
+    async def synced() -> None:
+        return None
+
+    monkeypatch.setattr(bot, "_sync", sync)
+    monkeypatch.setattr(bot, "_first_synced", synced)
+    await asyncio.wait_for(bot._loop(), timeout=10)
+    assert seen == [True]
+
+
+async def test_what_start_up_built_is_not_scanned_by_the_collector_again(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    from nio import SyncResponse
+
+    async def sync(token: str | None, first: bool) -> SyncResponse:
+        rooms = {"join": {}, "invite": {}, "leave": {}}
+        return SyncResponse.from_dict({"next_batch": "s1", "rooms": rooms})
+
+    async def synced() -> None:
+        bot.stop()
+
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    monkeypatch.setattr(bot, "_sync", sync)
+    monkeypatch.setattr(bot, "_first_synced", synced)
+    gc.unfreeze()
+    try:
+        await asyncio.wait_for(bot._loop(), timeout=10)
+        assert gc.get_freeze_count() > 10_000  # the modules and their objects
+    finally:
+        gc.unfreeze()

@@ -308,3 +308,41 @@ async def test_read_only_commands_write_nothing(early: Harness) -> None:
     assert reads  # the watch saw the handlers' statements
     assert writes == []
     assert len(reads) >= len(READ_ONLY_LINES) - 2  # ping and privacy read nothing
+
+
+async def test_early_landed_waits_for_the_answer_in_flight_and_no_longer(
+    early: Harness,
+) -> None:
+    """The sync loop waits for an early answer to land before asking for the next sync;
+    a homeserver that never answers holds it up for the timeout only, and the send is
+    not given up (nor the drain pass that takes the row, even after the wait)."""
+    gate = asyncio.Event()
+    transport = early.transport
+    plain_send = transport.send
+
+    async def held(room_id: str, event_type: str, content: dict[str, Any], txn: str) -> Any:
+        await gate.wait()
+        return await plain_send(room_id, event_type, content, txn)
+
+    transport.send = held  # type: ignore[method-assign]
+    before, attempts = len(transport.sent), transport.attempts
+    await early.processor.process(commands(early, "!ping"))
+    waiting = asyncio.create_task(early.sender.early_landed(5))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # the answer is still on its way
+    gate.set()
+    await asyncio.wait_for(waiting, timeout=1)
+    assert [s.body.split()[0] for s in transport.sent[before:]] == ["pong"]
+    assert await early.sender.drain() == 1  # the pass takes the row sent early
+
+    gate.clear()
+    await early.processor.process(commands(early, "!ping"))
+    started = asyncio.get_running_loop().time()
+    await early.sender.early_landed(0.1)
+    assert 0.09 <= asyncio.get_running_loop().time() - started < 1
+    gate.set()
+    await early.sender.drain()
+    await early.sender.idle()
+    assert [s.body.split()[0] for s in transport.sent[before:]] == ["pong", "pong"]
+    assert transport.attempts == attempts + 2 and await queued(early.db) == []
+    await early.sender.early_landed(5)  # nothing in flight: returns at once
