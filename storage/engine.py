@@ -6,11 +6,8 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -22,6 +19,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import StaticPool
 
 from storage import sqlite_inline
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -138,18 +138,24 @@ MIGRATION_LOCK = 0x466C6174  # any fixed number: one migrating process at a time
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -181,9 +187,32 @@ async def migration_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest revision; migrations only ever add."""
+    """Bring the schema to the newest revision; migrations only ever add.
+
+    A database already there (every start but the first after an upgrade) is told so by
+    one query: Alembic, its scripts and the integrity check after a migration are not
+    loaded at all, which a restart after a crash, with a backlog waiting, feels."""
+    if await _stored_revision(engine) == newest_migration():
+        return
     async with migration_connection(engine) as conn:
         await conn.run_sync(_upgrade)
+
+
+def newest_migration() -> str:
+    """The head revision, from the migrations' file names (`0012_accounts.py` holds
+    revision "0012"; a test holds this to Alembic's own answer), without loading them."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+async def _stored_revision(engine: AsyncEngine) -> str | None:
+    """The database's revision; None when it has none, or cannot say (a new database, one
+    out of reach: the full upgrade then says why)."""
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+    except Exception:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -192,4 +221,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -11,7 +11,13 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
 from bot.database import Database
-from storage.engine import alembic_config, current_revision, head_revision, migration_connection
+from storage.engine import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    migration_connection,
+    newest_migration,
+)
 from storage.models import Base, Collective, Meeting
 
 NEW_IN_0008 = {
@@ -53,6 +59,21 @@ async def test_schema_matches_models_and_upgrade_is_idempotent(db: Database) -> 
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
+
+
+def test_the_newest_migration_read_from_file_names_is_alembics_head() -> None:
+    """The start-up check reads the head from the file names, without loading the scripts."""
+    assert newest_migration() == head_revision()
+
+
+async def test_a_database_behind_is_upgraded_though_the_check_at_start_is_one_query(
+    db: Database,
+) -> None:
+    async with migration_connection(db.engine) as conn:
+        await conn.run_sync(migrate, "0011")
+    assert await current_revision(db.engine) == "0011"
+    await db.migrate()
+    assert await current_revision(db.engine) == newest_migration()
 
 
 async def test_0008_upgrades_a_0007_database_keeping_its_rows(db: Database) -> None:
