@@ -84,8 +84,8 @@ def _timed_sync(owner: Any, name: str, step: str) -> None:
 def install() -> None:
     from nio import AsyncClient
 
-    from bot import app, gaps, matrix, sender
-    from storage import outbox, sqlite_inline
+    from bot import app, gaps, matrix, processor, sender
+    from storage import collectives, events, outbox, sqlite_inline
 
     # The raw HTTP answer to a /sync: the origin of the record.
     original_send = AsyncClient.send
@@ -114,6 +114,11 @@ def install() -> None:
     _timed(gaps, "fill_gaps", "fill_gaps")
     _timed_sync(matrix, "to_batch", "to_batch")
     _timed(app.Bot, "handle", "process batch (one transaction)")
+    # Inside the batch, up to the answer's send.
+    _timed(collectives, "ensure", "  collective (locked read)")
+    _timed(collectives, "known_users", "  members read")
+    _timed(events, "first_time", "  processed-event insert")
+    _timed(processor, "dispatch", "  command (savepoint, handler)")
     _timed(app.Bot, "_tell_unread", "tell unread")
     _timed(matrix, "housekeeping", "e2ee housekeeping")
 
