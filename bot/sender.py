@@ -164,8 +164,11 @@ class Sender:
         a client whose callbacks send does: a sync request reaching the homeserver while
         it stores an answer delays that answer's delivery to the members (README,
         Performance)."""
-        if self._flying:
-            await asyncio.wait(set(self._flying), timeout=timeout)
+        # Each send is waited for once: one held up by rate limits or timeouts must not
+        # hold up every sync after it (it goes on all the same).
+        flying, self._flying = self._flying, set()
+        if flying:
+            await asyncio.wait(flying, timeout=timeout)
 
     async def _send_now(self, row: Queued) -> bool:
         try:

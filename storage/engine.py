@@ -201,7 +201,8 @@ async def upgrade(engine: AsyncEngine) -> None:
 def newest_migration() -> str:
     """The head revision, from the migrations' file names (`0012_accounts.py` holds
     revision "0012"; a test holds this to Alembic's own answer), without loading them."""
-    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    names = (MIGRATIONS / "versions").glob("[0-9]*_*.py")
+    return max((p.name.split("_", 1)[0] for p in names), default="")
 
 
 async def _stored_revision(engine: AsyncEngine) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,13 @@ class GatedTransport(RecordingTransport):
     ) -> SendOutcome:
         await self.gate.wait()
         return await super().send(room_id, event_type, content, txn_id)
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen() -> Iterator[None]:
+    """The loop freezes what start-up built for the collector; not the test run's."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
@@ -293,8 +300,5 @@ async def test_what_start_up_built_is_not_scanned_by_the_collector_again(
     monkeypatch.setattr(bot, "_sync", sync)
     monkeypatch.setattr(bot, "_first_synced", synced)
     gc.unfreeze()
-    try:
-        await asyncio.wait_for(bot._loop(), timeout=10)
-        assert gc.get_freeze_count() > 10_000  # the modules and their objects
-    finally:
-        gc.unfreeze()
+    await asyncio.wait_for(bot._loop(), timeout=10)
+    assert gc.get_freeze_count() > 10_000  # the modules and their objects

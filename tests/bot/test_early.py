@@ -340,6 +340,10 @@ async def test_early_landed_waits_for_the_answer_in_flight_and_no_longer(
     started = asyncio.get_running_loop().time()
     await early.sender.early_landed(0.1)
     assert 0.09 <= asyncio.get_running_loop().time() - started < 1
+    # Still held: the next sync does not wait for the same send again.
+    started = asyncio.get_running_loop().time()
+    await early.sender.early_landed(5)
+    assert asyncio.get_running_loop().time() - started < 0.5
     gate.set()
     await early.sender.drain()
     await early.sender.idle()

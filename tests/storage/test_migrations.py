@@ -66,7 +66,7 @@ def test_the_newest_migration_read_from_file_names_is_alembics_head() -> None:
     assert newest_migration() == head_revision()
 
 
-async def test_a_database_behind_is_upgraded_though_the_check_at_start_is_one_query(
+async def test_a_database_behind_the_newest_revision_is_still_upgraded_at_start(
     db: Database,
 ) -> None:
     async with migration_connection(db.engine) as conn:
