@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.fairness import Candidate, assign, notional_last
 from handlers.timeparse import duration
 from storage import checkins, collectives, entry, roles
-from storage.models import Role
+from storage.models import Member, Role
 
 DEFAULT_SCOPES = {
     "facilitation": "runs meetings: agenda order, the speaking stack, time",
@@ -49,19 +49,26 @@ async def resting(ctx: Context, at: datetime) -> set[str]:
     return out
 
 
-async def candidates(ctx: Context, role: Role, at: datetime, busy: set[str]) -> list[Candidate]:
-    """Everyone who could take the role at `at`: joined, not away, not in an entry sprint,
-    not resting after a campaign; with their history."""
+async def available(ctx: Context, at: datetime) -> list[Member]:
+    """Who could take a role at `at`: joined, not away, not in an entry sprint, not resting
+    after a campaign (read once for all the roles of one rotation)."""
+    left_out = await resting(ctx, at)
+    return [
+        m
+        for m in await collectives.members(ctx.session, ctx.collective_id)
+        if not (m.away_until is not None and m.away_until > at) and m.user_id not in left_out
+    ]
+
+
+async def candidates(
+    ctx: Context, role: Role, at: datetime, busy: set[str], people: list[Member]
+) -> list[Candidate]:
+    """The `available` people as candidates for the role at `at`, with their history."""
     window_start = at - duration(ctx.settings.fairness_window)
     held = await roles.history(ctx.session, role.id, window_start)
     began = await roles.first_start(ctx.session, role.id)
     out = []
-    left_out = await resting(ctx, at)
-    for m in await collectives.members(ctx.session, ctx.collective_id):
-        if m.away_until is not None and m.away_until > at:
-            continue
-        if m.user_id in left_out:
-            continue
+    for m in people:
         count, last = held.get(m.user_id, (0, None))
         newcomer = began is not None and m.first_seen_at > began and count == 0
         entry = None
@@ -79,12 +86,13 @@ async def next_in_line(ctx: Context, all_roles: list[Role]) -> dict[int, str]:
     """Who the rotation would pick for each role if it ran now: the same joint assignment
     (distinct holders where the pool allows), with ties shown as the draw they would be."""
     pools = []
+    people = await available(ctx, ctx.now())
     for role in all_roles:
         last = await roles.current_term(ctx.session, role.id) or await roles.last_term(
             ctx.session, role.id
         )
         pools.append(
-            (await candidates(ctx, role, ctx.now(), set()), last.user_id if last else None)
+            (await candidates(ctx, role, ctx.now(), set(), people), last.user_id if last else None)
         )
     names = await ctx.quiet_names()
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 from handlers.context import Context, Mention, Rows
 from handlers.fairness import assign
 from handlers.registry import Practice
-from handlers.rotation import candidates, ensure_roles, term_end
+from handlers.rotation import available, candidates, ensure_roles, term_end
 from handlers.settings import CollectiveSettings
 from storage import checkins, roles
 from storage.checkins import REST_WEEK
@@ -52,7 +52,8 @@ async def rotate(ctx: Context) -> None:
     rotating = [r for r in all_roles if r.id not in continuing]
     previous = {r.id: current[r.id] or await roles.last_term(ctx.session, r.id) for r in rotating}
     outgoing = {rid: t.user_id if t else None for rid, t in previous.items()}
-    pools = [(await candidates(ctx, r, due, busy), outgoing[r.id]) for r in rotating]
+    people = await available(ctx, due) if rotating else []
+    pools = [(await candidates(ctx, r, due, busy, people), outgoing[r.id]) for r in rotating]
     chosen = dict(zip([r.id for r in rotating], assign(pools, rng), strict=True))
     rows = []
     for role in all_roles:
