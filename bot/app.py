@@ -92,6 +92,8 @@ class Bot:
         self._current_room: str | None = None
         # The device id on record in the database once this run has compared it.
         self._device_recorded: str | None = None
+        # Unreadable messages not yet told because the database refused the writes.
+        self._untold: list[Unread] = []
 
     def runtime(self, room_id: str) -> Runtime:
         return Runtime(
@@ -303,7 +305,10 @@ class Bot:
             self.sender.kick()  # (again) for what was queued since: unreadable messages, ...
 
     async def _tell_unread(self, unread: list[Unread]) -> None:
-        """Tell each member, once, that the bot could not read their encrypted message."""
+        """Tell each member, once, that the bot could not read their encrypted message.
+        Refused writes keep the notices for the next try (their transaction ids are the
+        same, so one already queued is not queued twice)."""
+        unread, self._untold = [*self._untold, *unread], []
         if not unread:
             return
         try:
@@ -334,7 +339,7 @@ class Bot:
                         )
                     )
         except WritesRefused:
-            pass  # said once by the database; like any failure here, not tried again
+            self._untold = unread  # said once by the database; told when writes return
         except Exception:
             log.exception("could not tell members about unreadable messages")
 

@@ -21,7 +21,7 @@ from bot.config import Config, parse, with_database
 from bot.matrix import SendOutcome
 from storage import sync_state
 from storage.models import Collective, Occurrence, OutboxMessage
-from tests.harness import BASE_CONFIG, BOT, ROOM, FakeClock, Harness, RecordingTransport
+from tests.harness import ALICE, BASE_CONFIG, BOT, ROOM, FakeClock, Harness, RecordingTransport
 
 
 @dataclass
@@ -302,3 +302,29 @@ async def test_what_start_up_built_is_not_scanned_by_the_collector_again(
     gc.unfreeze()
     await asyncio.wait_for(bot._loop(), timeout=10)
     assert gc.get_freeze_count() > 10_000  # the modules and their objects
+
+
+async def test_unreadable_messages_are_still_told_after_the_database_refused_the_writes(
+    bot: Bot, config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.undecrypted import Unread
+    from storage.engine import WritesRefused
+
+    member_side = Harness(bot.db, config, clock)
+    await member_side.start()  # the bot serves ROOM
+    before = len(await _outbox(bot))
+    real = bot.db.transaction
+    refusals = [WritesRefused("read-only")]
+
+    def refusing() -> Any:
+        if refusals:
+            raise refusals.pop()
+        return real()
+
+    monkeypatch.setattr(bot.db, "transaction", refusing)
+    await bot._tell_unread([Unread(ROOM, ALICE, "$unreadable")])
+    assert len(await _outbox(bot)) == before  # refused: nothing queued, nothing lost
+    await bot._tell_unread([])  # the next round, writes work again
+    await bot._tell_unread([])  # and it is told once only
+    told = (await _outbox(bot))[before:]
+    assert len(told) == 1 and "could not read your encrypted message" in told[0].content
