@@ -194,16 +194,22 @@ async def test_order_is_kept_behind_a_reply_queued_earlier_in_the_same_batch(
     assert len(bodies) == 3 and bodies[1].startswith("pong") and bodies[2].startswith("pong")
 
 
-async def test_order_is_kept_behind_an_early_send_still_in_flight(early: Harness) -> None:
-    gate = asyncio.Event()
-    transport = early.transport
+def held_at(gate: asyncio.Event, bot: Harness) -> RecordingTransport:
+    """The bot's homeserver answers each send only once `gate` is set."""
+    transport = bot.transport
     plain_send = transport.send
 
-    async def slow(room_id: str, event_type: str, content: dict[str, Any], txn: str) -> Any:
+    async def held(room_id: str, event_type: str, content: dict[str, Any], txn: str) -> Any:
         await gate.wait()
         return await plain_send(room_id, event_type, content, txn)
 
-    transport.send = slow  # type: ignore[method-assign]
+    transport.send = held  # type: ignore[method-assign]
+    return transport
+
+
+async def test_order_is_kept_behind_an_early_send_still_in_flight(early: Harness) -> None:
+    gate = asyncio.Event()
+    transport = held_at(gate, early)
     await early.processor.process(commands(early, "!ping"))
     assert len(early.sender._early) == 1
     # The first answer is still on its way (its row not yet taken by a pass): the second
@@ -317,14 +323,7 @@ async def test_early_landed_waits_for_the_answer_in_flight_and_no_longer(
     a homeserver that never answers holds it up for the timeout only, and the send is
     not given up (nor the drain pass that takes the row, even after the wait)."""
     gate = asyncio.Event()
-    transport = early.transport
-    plain_send = transport.send
-
-    async def held(room_id: str, event_type: str, content: dict[str, Any], txn: str) -> Any:
-        await gate.wait()
-        return await plain_send(room_id, event_type, content, txn)
-
-    transport.send = held  # type: ignore[method-assign]
+    transport = held_at(gate, early)
     before, attempts = len(transport.sent), transport.attempts
     await early.processor.process(commands(early, "!ping"))
     waiting = asyncio.create_task(early.sender.early_landed(5))
