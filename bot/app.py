@@ -291,13 +291,13 @@ class Bot:
             if first:
                 first = False
                 await self._first_synced()
+                log.info("synced; Flattening %s is running as %s", __version__, account)
                 # What start-up built (modules, the schema, nio's rooms) lives as long as
                 # the process: the collector need not scan it again. A full collection
                 # took 105 ms with it, 1.7 ms without (README, Performance). Garbage is
                 # collected first, or frozen cycles would never be.
                 gc.collect()
                 gc.freeze()
-                log.info("synced; Flattening %s is running as %s", __version__, account)
             try:
                 await matrix.housekeeping(self.client)
             except Exception as exc:
