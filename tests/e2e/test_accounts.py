@@ -49,6 +49,7 @@ def _bot(hs: Homeserver, inviter: RegisteredUser, url: str, directory: Path) -> 
     return BotProcess(directory, hs, account, inviter.user_id, url, extra=EVERY_MINUTE)
 
 
+@pytest.mark.slow
 async def test_two_accounts_share_one_postgresql_and_each_serves_only_its_rooms(
     homeserver: Homeserver,
     member: Member,

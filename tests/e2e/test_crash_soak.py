@@ -162,6 +162,7 @@ def kill_times(rng: random.Random, start: float, duration: float) -> list[float]
     return sorted(times)
 
 
+@pytest.mark.slow
 async def test_random_kills_lose_nothing_and_repeat_nothing(
     homeserver: Homeserver,
     member: Member,

@@ -102,6 +102,7 @@ def postgres_direct(postgres_server: str) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 async def test_the_database_going_away_and_coming_back_loses_nothing(
     homeserver: Homeserver,
     member: Member,
@@ -147,6 +148,7 @@ async def _token(url: str, account: str) -> str | None:
         await engine.dispose()
 
 
+@pytest.mark.slow
 async def test_a_database_refusing_writes_is_said_once_and_loses_nothing(
     homeserver: Homeserver,
     member: Member,
@@ -200,6 +202,7 @@ async def test_a_database_refusing_writes_is_said_once_and_loses_nothing(
         bot.stop()
 
 
+@pytest.mark.slow
 async def test_homeserver_500s_and_timeouts_are_waited_out(
     homeserver: Homeserver,
     member: Member,

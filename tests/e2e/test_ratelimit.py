@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 COMMANDS = 13  # plus the introduction: 14 messages against a burst of 10
 
 
+@pytest.mark.slow
 async def test_bot_waits_out_http_429(
     homeserver: Homeserver, member: Member, member_account: RegisteredUser, tmp_path: Path
 ) -> None:

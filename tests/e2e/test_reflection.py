@@ -48,6 +48,7 @@ def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql))
 
 
+@pytest.mark.slow
 async def test_a_round_in_encrypted_direct_chats_is_unlinkable(
     homeserver: Homeserver, member: Member, member_account: RegisteredUser, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from tests.e2e.member import Member
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.slow
 async def test_rotation_is_announced_by_itself_and_notifies(
     homeserver: Homeserver,
     member: Member,
