@@ -34,9 +34,10 @@ MAX_NOTES = 2000
 async def list_roles(ctx: Context) -> None:
     rows = []
     all_roles = await ensure_roles(ctx)
-    upcoming = await next_in_line(ctx, all_roles)
+    current = await roles.current_terms(ctx.session, [r.id for r in all_roles])
+    upcoming = await next_in_line(ctx, all_roles, current)
     for role in all_roles:
-        term = await roles.current_term(ctx.session, role.id)
+        term = current.get(role.id)
         state = "Vacant"
         if term is not None:
             state = f"Held by {(await ctx.mention(term.user_id, ping=False)).label} until "

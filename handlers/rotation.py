@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.fairness import Candidate, assign, notional_last
 from handlers.timeparse import duration
 from storage import checkins, collectives, entry, roles
-from storage.models import Member, Role
+from storage.models import Member, Role, RoleTerm
 
 DEFAULT_SCOPES = {
     "facilitation": "runs meetings: agenda order, the speaking stack, time",
@@ -82,15 +82,16 @@ async def candidates(
     return out
 
 
-async def next_in_line(ctx: Context, all_roles: list[Role]) -> dict[int, str]:
+async def next_in_line(
+    ctx: Context, all_roles: list[Role], current: dict[int, RoleTerm]
+) -> dict[int, str]:
     """Who the rotation would pick for each role if it ran now: the same joint assignment
-    (distinct holders where the pool allows), with ties shown as the draw they would be."""
+    (distinct holders where the pool allows), with ties shown as the draw they would be.
+    `current`: each role's open term, as `roles.current_terms` reads them."""
     pools = []
     people = await available(ctx, ctx.now())
     for role in all_roles:
-        last = await roles.current_term(ctx.session, role.id) or await roles.last_term(
-            ctx.session, role.id
-        )
+        last = current.get(role.id) or await roles.last_term(ctx.session, role.id)
         pools.append(
             (await candidates(ctx, role, ctx.now(), set(), people), last.user_id if last else None)
         )

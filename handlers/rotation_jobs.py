@@ -38,7 +38,8 @@ async def rotate(ctx: Context) -> None:
     due = ctx.due_at or ctx.now()
     rng = random.SystemRandom()  # a real draw; who was tied goes into the audit log
     all_roles = await ensure_roles(ctx)
-    current = {r.id: await roles.current_term(ctx.session, r.id) for r in all_roles}
+    found = await roles.current_terms(ctx.session, [r.id for r in all_roles])
+    current = {r.id: found.get(r.id) for r in all_roles}
     continuing = {r.id for r in all_roles if (t := current[r.id]) and t.ends_at > due + SLACK}
     busy = {
         t.user_id

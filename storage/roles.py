@@ -56,6 +56,19 @@ async def current_term(session: AsyncSession, role_id: int) -> RoleTerm | None:
     return result.scalar_one_or_none()
 
 
+async def current_terms(session: AsyncSession, role_ids: list[int]) -> dict[int, RoleTerm]:
+    """Each role's open term (as `current_term` picks it) in one statement: `!roles` and
+    the rotation read all of a collective's roles at once."""
+    if not role_ids:
+        return {}
+    result = await session.execute(
+        select(RoleTerm)
+        .where(RoleTerm.role_id.in_(role_ids), RoleTerm.ended_at.is_(None))
+        .order_by(RoleTerm.started_at, RoleTerm.id)
+    )
+    return {term.role_id: term for term in result.scalars()}  # the latest one wins
+
+
 async def last_term(session: AsyncSession, role_id: int) -> RoleTerm | None:
     result = await session.execute(
         select(RoleTerm)
