@@ -404,8 +404,10 @@ def start_homeserver(
     relaxed_ratelimits: bool = False,
     python: Path | None = None,
     log: Callable[[str], None] | None = None,
+    timeout: float = 60.0,
 ) -> Homeserver:
-    """Start Synapse in `directory`, generating its config only the first time.
+    """Start Synapse in `directory`, generating its config only the first time; `timeout`:
+    seconds it may take to answer.
 
     Reusing an existing directory keeps its users and rooms, so the demo can be
     stopped and resumed; the stored port is reused while it is still free.
@@ -416,5 +418,5 @@ def start_homeserver(
     server = Homeserver(directory, port, python)
     if log:
         log(f"Starting Synapse at {server.base_url} (data in {directory})")
-    server.start()
+    server.start(timeout)
     return server

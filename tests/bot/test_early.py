@@ -342,7 +342,7 @@ async def test_early_landed_waits_for_the_answer_in_flight_and_no_longer(
     # Still held: the next sync does not wait for the same send again.
     started = asyncio.get_running_loop().time()
     await early.sender.early_landed(5)
-    assert asyncio.get_running_loop().time() - started < 0.5
+    assert asyncio.get_running_loop().time() - started < 2  # not the 5 s again
     gate.set()
     await early.sender.drain()
     await early.sender.idle()

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="session")
 def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """One Synapse for the session, default message rate limits kept on."""
-    hs = start_homeserver(tmp_path_factory.mktemp("synapse"), log=print)
+    """One Synapse for each test process, default message rate limits kept on. The
+    workers start theirs at the same time, on two cores: a generous timeout."""
+    hs = start_homeserver(tmp_path_factory.mktemp("synapse"), log=print, timeout=180)
     try:
         yield hs
     finally:
@@ -66,7 +67,7 @@ timezone = "Europe/Berlin"
 """
         )
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 120) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLATTENING_")}
         env["PYTHONPATH"] = str(ROOT)
         self._offset = self.log.stat().st_size if self.log.exists() else 0

@@ -27,15 +27,20 @@ async def test_current_terms_picks_what_current_term_picks_for_each_role(db: Dat
         await roles.start_term(session, agenda.id, ALICE, T0, T0 + WEEK, "rotation")
         await roles.start_term(session, agenda.id, CAROL, T0 + WEEK, T0 + 2 * WEEK, "swap")
         await roles.start_term(session, elsewhere.id, CAROL, T0, T0 + WEEK, "rotation")
+        # Two open terms starting at the same moment: the later row is current.
+        tied = await roles.add_role(session, here, "facilitation", "1w", "", ALICE, T0)
+        await roles.start_term(session, tied.id, BOB, T0 + WEEK, T0 + 2 * WEEK, "rotation")
+        await roles.start_term(session, tied.id, ALICE, T0 + WEEK, T0 + 2 * WEEK, "swap")
         await session.flush()
 
-        ids = [notes.id, agenda.id, vacant.id]
+        ids = [notes.id, agenda.id, vacant.id, tied.id]
         found = await roles.current_terms(session, ids)
         for role_id in ids:
             one = await roles.current_term(session, role_id)
             assert found.get(role_id) is one
         assert found[notes.id].user_id == BOB
         assert found[agenda.id].user_id == CAROL
+        assert found[tied.id].user_id == ALICE
         assert vacant.id not in found
         assert elsewhere.id not in found  # only the roles asked for
         assert await roles.current_terms(session, []) == {}
