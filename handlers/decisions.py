@@ -24,96 +24,37 @@ needs an answer from someone other than the proposer: nobody else has had a say 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from handlers import decision_views as views
 from handlers.arguments import Number, Text, normalise
 from handlers.context import Context, Rows
+from handlers.decision_rules import (
+    ANSWER_HELP,
+    ANSWERING,
+    RULES,
+    closing_time,
+    counts,
+    short,
+    verdict,
+)
 from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from storage import decisions
-from storage.decisions import PROPOSAL, Tally
-from storage.models import Decision, DecisionAnswer
+from storage.decisions import PROPOSAL
+from storage.models import Decision
 
 practice = Practice(
     "Decisions",
     "Proposals answered by everyone and closed under the group's rule; a log with dissent.",
 )
 
-RULES = {
-    "consent": "consent (adopted unless someone blocks)",
-    "majority": "majority (adopted when more agree than object)",
-    "unanimity": "unanimity (adopted only when everyone who answered agrees)",
-}
-# The answers, in the order they are listed, with how a sentence says them.
-VERBS = {"agree": "agrees", "abstain": "abstains", "object": "objects", "block": "blocks"}
-ANSWERING = {
-    "agree": "agrees to",
-    "abstain": "stands aside from",
-    "object": "objects to",
-    "block": "blocks",
-}
 REMIND_AHEAD = timedelta(days=1)
 LIST_LIMIT = 20
 SEARCH_LIMIT = 500  # read this many to say how many more matched than are listed
-SHORT = 200  # characters of a decision's text shown in lists and requests
 HOURLY = "0 * * * *"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the rule makes of a tally, and why, in words."""
-
-    adopted: bool
-    why: str
-
-
-def verdict(rule: str, t: Tally) -> Verdict:
-    """The rule applied to the answers (the names of blockers are added by the caller)."""
-    if t.blocked:
-        return Verdict(False, "blocked")
-    if rule == "majority":
-        if not t.total:
-            return Verdict(False, "nobody answered, and a majority needs answers")
-        if t.agreed > t.objected:
-            return Verdict(True, f"more agree than object ({t.agreed} to {t.objected})")
-        if t.agreed == t.objected:
-            return Verdict(False, f"a tie ({t.agreed} agree, {t.objected} object) is no majority")
-        return Verdict(False, f"more object than agree ({t.objected} to {t.agreed})")
-    if rule == "unanimity":
-        if not t.total:
-            return Verdict(False, "nobody answered, and unanimity needs agreement")
-        if t.agreed == t.total:
-            return Verdict(True, "everyone who answered agrees")
-        return Verdict(
-            False,
-            f"not everyone who answered agrees ({t.abstained} abstain, {t.objected} object; "
-            "under unanimity an abstention counts as not agreeing)",
-        )
-    if not t.total:
-        return Verdict(True, "nobody blocked (nobody answered: silence is consent)")
-    return Verdict(True, "nobody blocked")
-
-
-def counts(t: Tally) -> str:
-    return f"{t.agreed} agree, {t.abstained} abstain, {t.objected} object, {t.blocked} block"
-
-
-def closing_time(now: datetime, days: int, zone: ZoneInfo) -> datetime:
-    """`days` ahead on the collective's wall clock, rounded up to the full hour, when the
-    hourly job runs: the closing time shown is when the result is posted."""
-    end = now.astimezone(zone) + timedelta(days=days)
-    hour = end.replace(minute=0, second=0, microsecond=0)
-    if hour != end:
-        hour += timedelta(hours=1)
-    return hour.astimezone(UTC)
-
-
-def short(text: str, limit: int = SHORT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _said(text: str, what: str) -> str:
@@ -121,158 +62,6 @@ def _said(text: str, what: str) -> str:
     if not normalise(text):
         raise UsageError(f"Missing {what}.")
     return text
-
-
-def _rule(ctx: Context, decision: Decision) -> str:
-    return decision.rule or ctx.settings.decision_rule
-
-
-ANSWER_HELP = (
-    "`{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` or `{p}block {n} <reason>`"
-)
-
-
-async def _blockers(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
-    return Rows(
-        "- {who}: {reason}",
-        [
-            {
-                "who": await ctx.mention(a.user_id, ping=False),
-                "reason": a.reason or "(no reason kept)",
-            }
-            for a in answers
-            if a.answer == "block"
-        ],
-    )
-
-
-async def _answer_rows(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
-    """Who answered what, grouped by answer, by name within each, every reason verbatim."""
-    order = list(VERBS)
-    keyed = []
-    for a in answers:
-        who = await ctx.mention(a.user_id, ping=False)
-        row = {
-            "who": who,
-            "verb": VERBS.get(a.answer, a.answer),
-            "reason": f": {a.reason}" if a.reason else "",
-        }
-        rank = order.index(a.answer) if a.answer in order else len(order)
-        keyed.append(((rank, who.label.casefold()), row))
-    keyed.sort(key=lambda pair: pair[0])
-    return Rows("- {who} {verb}{reason}", [row for _, row in keyed])
-
-
-def _state(ctx: Context, d: Decision) -> str:
-    """One phrase for where a decision stands."""
-    if d.status == "open":
-        closes = ctx.time(d.closes_at) if d.closes_at else "no closing time"
-        return f"open until {closes}"
-    if d.status == "withdrawn":
-        return f"withdrawn {ctx.date(d.withdrawn_at or d.closed_at or d.opened_at)}"
-    if d.kind != PROPOSAL:
-        return f"recorded {ctx.date(d.opened_at)}"
-    return f"{d.status} {ctx.date(d.closed_at or d.opened_at)}"
-
-
-async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
-    """A proposal or decision in full: counts only while open; names and reasons after."""
-    values: dict[str, object] = {
-        "n": d.number,
-        "text": d.text,
-        "author": await ctx.mention(d.author, ping=False),
-        "p": ctx.prefix,
-    }
-    lines: list[str] = []
-    dissent = await decisions.dissents(ctx.session, d.id)
-    if d.kind != PROPOSAL:
-        values["when"] = ctx.time(d.opened_at)
-        lines.append("**Decision #{n}**, taken elsewhere, recorded by {author} on {when}:")
-        lines.append("{text}")
-        if d.status == "withdrawn":
-            values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
-            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
-    elif d.status == "open":
-        t = await decisions.tally(ctx.session, d.id)
-        rule = _rule(ctx, d)
-        standing = verdict(rule, t)
-        values.update(
-            closes=ctx.time(d.closes_at) if d.closes_at else "no closing time",
-            rule=RULES.get(rule, rule),
-            counts=counts(t),
-            would="be adopted" if standing.adopted else "not be adopted",
-            why=standing.why,
-        )
-        lines.append("**Proposal #{n}** from {author}, open until {closes}, under {rule}:")
-        lines.append("{text}")
-        lines.append("Counts so far: {counts}. As things stand it would {would}: {why}.")
-        lines.append("Who answered what is shown once it closes. Answer with " + ANSWER_HELP + ".")
-    else:
-        lines += await _closed(ctx, d, values)
-    if dissent and d.status == "open":
-        values["dissent_n"] = len(dissent)
-        lines.append("Dissent on record: {dissent_n} (names and reasons once it closes).")
-    elif dissent:
-        values["dissent"] = Rows(
-            "- {who} ({when}): {reason}",
-            [
-                {
-                    "who": await ctx.mention(x.user_id, ping=False),
-                    "when": ctx.date(x.at),
-                    "reason": x.reason,
-                }
-                for x in dissent
-            ],
-        )
-        lines.append("Dissent on record:\n{dissent}")
-    return "\n".join(lines), values
-
-
-async def _closed(ctx: Context, d: Decision, values: dict[str, object]) -> list[str]:
-    """The lines of a proposal that stopped being open: outcome, tally, who said what."""
-    answers = await decisions.answers(ctx.session, d.id)
-    t = decisions.snapshot(d) or await decisions.tally(ctx.session, d.id)
-    rule = _rule(ctx, d)
-    values.update(rule=RULES.get(rule, rule), counts=counts(t))
-    lines = []
-    if d.status == "withdrawn" and d.adopted_at is None:
-        values["when"] = ctx.time(d.withdrawn_at or d.closed_at or d.opened_at)
-        lines.append("**Proposal #{n}** from {author}, withdrawn on {when} while open:")
-        lines.append("{text}")
-    else:
-        judged = verdict(rule, t)
-        why = judged.why
-        if t.blocked:
-            blockers = [
-                await ctx.mention(a.user_id, ping=False) for a in answers if a.answer == "block"
-            ]
-            why = "blocked by " + ", ".join(sorted((b.label for b in blockers), key=str.casefold))
-        how = "at its closing time"
-        if d.closed_by is not None or d.closed_early:
-            how = "decided early" if d.closed_early else "decided"
-            if d.closed_by is not None:
-                values["closer"] = await ctx.mention(d.closed_by, ping=False)
-                how += " by {closer}"
-        adopted = d.adopted_at is not None
-        values.update(
-            status="adopted" if adopted else "rejected",
-            when=ctx.time(d.closed_at or d.opened_at),
-            why=why,
-        )
-        lines.append("**Proposal #{n}** from {author}: **{status}** on {when}, " + how + ".")
-        lines.append("{text}")
-        lines.append("Under {rule}: {why}.")
-        if d.outcome and (d.outcome != d.text or not adopted):
-            values["outcome"] = d.outcome
-            lines.append("Outcome: {outcome}")
-        if d.status == "withdrawn":
-            values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
-            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
-    lines.append("Tally: {counts}.")
-    if answers:
-        values["answers"] = await _answer_rows(ctx, answers)
-        lines.append("{answers}")
-    return lines
 
 
 async def _proposal(ctx: Context, number: int) -> Decision | None:
@@ -296,7 +85,7 @@ async def _proposal(ctx: Context, number: int) -> Decision | None:
             "Proposal #{n} is closed ({state}) and takes no more answers. "
             "`{p}dissent {n} <reason>` puts disagreement on record; `{p}proposal {n}` shows it.",
             n=number,
-            state=_state(ctx, found),
+            state=views.state(ctx, found),
             p=ctx.prefix,
         )
         return None
@@ -356,7 +145,7 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
     elif previous is not None:
         change = f" (changed from {previous}; only the new answer counts)"
     notes = ""
-    rule = _rule(ctx, found)
+    rule = views.rule_of(ctx, found)
     if answer == "block":
         notes = " A block stops the proposal under every rule while it stands."
     elif answer == "abstain" and rule == "unanimity":
@@ -430,7 +219,7 @@ async def show(ctx: Context, number: int) -> None:
             p=ctx.prefix,
         )
         return
-    text, values = await describe(ctx, found)
+    text, values = await views.describe(ctx, found)
     await ctx.reply(text, **values)
 
 
@@ -454,12 +243,12 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
             "`{p}proposal {n}` shows it.",
             n=proposal,
             kind="a proposal" if found.kind == PROPOSAL else "a decision taken elsewhere",
-            state=_state(ctx, found),
+            state=views.state(ctx, found),
             p=ctx.prefix,
         )
         return
     now = ctx.now()
-    rule = _rule(ctx, found)
+    rule = views.rule_of(ctx, found)
     t = await decisions.tally(ctx.session, found.id)
     answers = await decisions.answers(ctx.session, found.id)
     if t.blocked:  # under every rule: nobody decides over a standing block, not even its author
@@ -470,7 +259,7 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
             "`{p}object {n} <reason>`); still standing at the closing time ({closes}), it "
             "rejects the proposal.",
             n=proposal,
-            blockers=await _blockers(ctx, answers),
+            blockers=await views.blockers(ctx, answers),
             p=ctx.prefix,
             closes=ctx.time(found.closes_at) if found.closes_at else "none set",
         )
@@ -499,7 +288,7 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
         outcome=outcome if outcome is not None else (found.text if adopted else None),
     )
     await ctx.audit("decided", f"proposal #{proposal}: {status} ({counts(t)})")
-    text, values = await describe(ctx, found)
+    text, values = await views.describe(ctx, found)
     await ctx.reply(text, **values)
 
 
@@ -554,7 +343,7 @@ async def dissent(ctx: Context, decision: int, reason: str) -> None:
         who=await ctx.mention(ctx.author, ping=False),
         kind=kind,
         n=decision,
-        state=_state(ctx, found),
+        state=views.state(ctx, found),
         reason=reason,
         p=ctx.prefix,
     )
@@ -586,7 +375,7 @@ async def log(ctx: Context, words: str | None) -> None:
             {
                 "n": d.number,
                 "kind": "proposal" if d.kind == PROPOSAL else "decision",
-                "state": _state(ctx, d),
+                "state": views.state(ctx, d),
                 "who": await ctx.mention(d.author, ping=False),
                 "text": short(d.text),
                 "dissent": f" ({n} dissent{'s' if n != 1 else ''})" if n else "",
@@ -625,7 +414,7 @@ async def withdraw(ctx: Context, decision: int) -> None:
         await ctx.reply(
             "#{n} is {state}: there is nothing to withdraw.",
             n=decision,
-            state=_state(ctx, found),
+            state=views.state(ctx, found),
         )
         return
     await ask_second(
@@ -641,7 +430,7 @@ async def carry_out_withdrawal(ctx: Context, payload: dict[str, Any]) -> str:
     number = int(payload["number"])
     found = await decisions.by_number(ctx.session, ctx.collective_id, number)
     if found is None or found.status not in ("open", "adopted"):
-        state = _state(ctx, found) if found else "gone"
+        state = views.state(ctx, found) if found else "gone"
         raise UsageError(f"#{number} can no longer be withdrawn: it is {state}.")
     await decisions.withdraw(ctx.session, found, ctx.now(), by=ctx.author)
     await ctx.audit("withdrew decision", f"#{number}")
@@ -655,11 +444,11 @@ async def close_due(ctx: Context) -> None:
     for d in await decisions.due_to_close(ctx.session, ctx.now(), ctx.collective_id):
         closes = d.closes_at or ctx.now()
         t = await decisions.tally(ctx.session, d.id)
-        adopted = verdict(_rule(ctx, d), t).adopted
+        adopted = verdict(views.rule_of(ctx, d), t).adopted
         status = "adopted" if adopted else "rejected"
         await decisions.close(ctx.session, d, status, closes, outcome=d.text if adopted else None)
         await ctx.audit("closed proposal", f"#{d.number}: {status} ({counts(t)})", actor="the bot")
-        text, values = await describe(ctx, d)
+        text, values = await views.describe(ctx, d)
         if ctx.late_by:
             text += "\n(Posted late: the bot was offline at the closing time.)"
         await ctx.say(text, **values)
@@ -675,7 +464,7 @@ async def remind(ctx: Context) -> None:
             continue
         await decisions.mark_reminded(ctx.session, d, now)
         t = await decisions.tally(ctx.session, d.id)
-        rule = _rule(ctx, d)
+        rule = views.rule_of(ctx, d)
         await ctx.say(
             "**Proposal #{n}** from {author} closes {closes}, under {rule}:\n{text}\n"
             "Counts so far: {counts}. Not answered yet? " + ANSWER_HELP + ".",

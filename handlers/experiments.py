@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from handlers.arguments import KeywordDuration, Text, normalise
 from handlers.context import Context, Rows
-from handlers.decisions import ANSWER_HELP, RULES, closing_time, short
+from handlers.decision_rules import ANSWER_HELP, RULES, closing_time, short
 from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.timeparse import Interval, interval, longer
