@@ -84,7 +84,7 @@ def _timed_sync(owner: Any, name: str, step: str) -> None:
 def install() -> None:
     from nio import AsyncClient
 
-    from bot import app, gaps, matrix, processor, sender
+    from bot import app, gaps, incoming, matrix, processor, sender
     from storage import collectives, events, outbox, sqlite_inline
 
     # The raw HTTP answer to a /sync: the origin of the record.
@@ -112,7 +112,7 @@ def install() -> None:
     _timed(AsyncClient, "receive_response", "nio receive_response")
     _timed(AsyncClient, "_handle_joined_rooms", "nio handle joined rooms")
     _timed(gaps, "fill_gaps", "fill_gaps")
-    _timed_sync(matrix, "to_batch", "to_batch")
+    _timed_sync(incoming, "to_batch", "to_batch")
     _timed(app.Bot, "handle", "process batch (one transaction)")
     # Inside the batch, up to the answer's send.
     _timed(collectives, "ensure", "  collective (locked read)")

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
 from sqlalchemy.engine import make_url
 
-from bot import __version__, gaps, matrix
+from bot import __version__, gaps, incoming, matrix
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
@@ -253,7 +253,7 @@ class Bot:
             for room_id, evs in late.items():
                 missed[room_id] = [*evs, *missed.get(room_id, [])]
             try:
-                batch = matrix.to_batch(
+                batch = incoming.to_batch(
                     self.client, resp, missed, received_at=self.clock.now(), paged=paged
                 )
                 await self.handle(batch, initial=token is None, isolate=failures >= ISOLATE_AFTER)

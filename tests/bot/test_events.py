@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.database import Database
 from bot.events import Batch, Invite, JoinedRoom, RoomEvent, clean_text
-from bot.matrix import to_batch
+from bot.incoming import to_batch
 from storage import sync_state
 from storage.models import AirtimeDay, Collective, Knowledge, Member
 from tests.harness import ALICE, BOB, BOT, ROOM, FakeClock, Harness, make_config
@@ -201,7 +201,7 @@ async def test_an_absurd_timestamp_does_not_fail_the_batch(
 def test_a_timestamp_nio_cannot_type_is_not_trusted_either() -> None:
     from types import SimpleNamespace
 
-    from bot.matrix import _event
+    from bot.incoming import _event
 
     odd = SimpleNamespace(
         event_id="$odd",

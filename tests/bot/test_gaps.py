@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from nio import RoomMessagesResponse
 
-from bot import gaps, matrix
+from bot import gaps, incoming, matrix
 
 
 class Pages:
@@ -102,9 +102,9 @@ def test_a_limited_timeline_is_said_unseen_only_when_its_gap_was_not_paged_back(
         {"next_batch": "s1", "rooms": {"join": rooms, "invite": {}, "leave": {}}}
     )
     client = SimpleNamespace(rooms={}, user_id="@bot:test.org")
-    with caplog.at_level("INFO", logger="bot.matrix"):
+    with caplog.at_level("INFO", logger="bot.incoming"):
         # "!b" has late-decrypted events to add, but its gap was not paged back
-        matrix.to_batch(client, resp, {"!a": [], "!b": []}, paged={"!a"})  # type: ignore[arg-type]
+        incoming.to_batch(client, resp, {"!a": [], "!b": []}, paged={"!a"})  # type: ignore[arg-type]
     unseen = [
         r.getMessage() for r in caplog.records if "earlier events are not seen" in r.getMessage()
     ]
