@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_DEPTH = 32  # content nested deeper than this is dropped, not walked
-# Event times (ms) believed from a homeserver: 2000-01-01 .. 2100-01-01 UTC. bot/matrix.py
+# Event times (ms) believed from a homeserver: 2000-01-01 .. 2100-01-01 UTC. bot/incoming.py
 # puts the receive time in place of anything else; here, as a last guard, 0 (unknown).
 EARLIEST_MS = 946_684_800_000
 LATEST_MS = 4_102_444_800_000

@@ -126,10 +126,10 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
         judged = verdict(rule, t)
         why = judged.why
         if t.blocked:
-            blockers = [
+            names = [
                 await ctx.mention(a.user_id, ping=False) for a in answers if a.answer == "block"
             ]
-            why = "blocked by " + ", ".join(sorted((b.label for b in blockers), key=str.casefold))
+            why = "blocked by " + ", ".join(sorted((b.label for b in names), key=str.casefold))
         how = "at its closing time"
         if d.closed_by is not None or d.closed_early:
             how = "decided early" if d.closed_early else "decided"
