@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -42,6 +43,7 @@ from bench.common import (
     FlatteningBot,
     airtime_counts,
     bot_config,
+    cpu_s,
     create_room,
     homeserver,
     join,
@@ -128,14 +130,29 @@ def where_the_time_went(output: str, started: datetime) -> tuple[float, float]:
     )
 
 
-def bare_catch_up(hs: Homeserver, account: RegisteredUser, token: str, expect: int) -> float:
+@dataclass
+class Took:
+    """A phase's wall time, and the CPU time the homeserver and the client spent in it."""
+
+    wall: float
+    homeserver_cpu: float
+    client_cpu: float
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def bare_catch_up(hs: Homeserver, account: RegisteredUser, token: str, expect: int) -> Took:
+    hs_cpu, client_cpu = cpu_s(hs.pid), _children_cpu()
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "bench.echo", hs.base_url, account.user_id, account.device_id,
          account.access_token, "--catch-up", token],
         cwd=ROOT, env=BENCH_ENV, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
-    took = time.monotonic() - start
+    took = Took(time.monotonic() - start, cpu_s(hs.pid) - hs_cpu, _children_cpu() - client_cpu)
     counted = [line for line in done.stdout.splitlines() if line.startswith("caught up")]
     if not counted:
         raise RuntimeError(f"the bare client failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
@@ -172,7 +189,7 @@ def answers(hs: Homeserver, member: RegisteredUser, bot: str, rooms: list[str]) 
     return replies
 
 
-def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[str]) -> float:
+def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[str]) -> Took:
     """How long the homeserver itself takes to accept as many messages as the bot answered,
     in the same rooms, posted by a bare client the way the bot's sender posts them (each
     room in order, `SEND_LANES` rooms at once, one kept-alive connection per lane, a notice
@@ -201,10 +218,10 @@ def answer_floor(hs: Homeserver, sender: RegisteredUser, rooms_of_answers: list[
             if reply.status != 200:
                 raise RuntimeError(f"the homeserver refused a floor message: {reply.status}")
 
-    started = time.monotonic()
+    hs_cpu, started = cpu_s(hs.pid), time.monotonic()
     with ThreadPoolExecutor(max_workers=SEND_LANES) as pool:
         list(pool.map(one_room, by_room))
-    return time.monotonic() - started
+    return Took(time.monotonic() - started, cpu_s(hs.pid) - hs_cpu, 0.0)
 
 
 async def main(n: int, room_count: int, keep: bool) -> None:
@@ -259,13 +276,14 @@ async def main(n: int, room_count: int, keep: bool) -> None:
             f"messages to count, {len(backlog.commands)} commands"
         )
 
-        bare_times = [bare_catch_up(hs, bare, token, n)]
-        print(f"bare nio client: {bare_times[0]:.2f} s")
+        bare_runs = [bare_catch_up(hs, bare, token, n)]
+        print(f"bare nio client: {bare_runs[0].wall:.2f} s")
 
         expected_messages = sum(backlog.messages.values())
         expected_words = sum(backlog.words.values())
         commands = set(backlog.commands)
         wall_start = datetime.now()
+        hs_cpu = cpu_s(hs.pid)
         bot.start()
         state = (0, 0, 0, {})
         while True:
@@ -277,9 +295,11 @@ async def main(n: int, room_count: int, keep: bool) -> None:
                 raise RuntimeError(f"the bot did not catch up within 10 minutes: {state}")
             time.sleep(0.05)
         bot_time = time.monotonic() - bot.started
+        bot_run = Took(bot_time, cpu_s(hs.pid) - hs_cpu, cpu_s(bot.pid))
         print(f"Flattening: {bot_time:.2f} s")
-        bare_times.append(bare_catch_up(hs, bare, token, n))
-        print(f"bare nio client again: {bare_times[1]:.2f} s")
+        bare_runs.append(bare_catch_up(hs, bare, token, n))
+        print(f"bare nio client again: {bare_runs[1].wall:.2f} s")
+        bare_times = [run.wall for run in bare_runs]
 
         time.sleep(1)
         messages, words, handled, extra = _bot_state(db, commands)
@@ -289,7 +309,8 @@ async def main(n: int, room_count: int, keep: bool) -> None:
         once = sum(1 for e in commands if replies.get(e) == 1)
         twice = sum(1 for e in commands if replies.get(e, 0) > 1)
 
-        floor = answer_floor(hs, bare, list(backlog.commands.values()))
+        floor_run = answer_floor(hs, bare, list(backlog.commands.values()))
+        floor = floor_run.wall
         base = statistics.median(bare_times)
         bot_rate, bare_rate = n / bot_time, n / base
         print(f"\n{n} events in {room_count} rooms, {len(commands)} of them commands, one run")
@@ -325,12 +346,38 @@ async def main(n: int, room_count: int, keep: bool) -> None:
             f"{floor:.2f} s; the bot's time less that floor: {bot_time - floor:.2f} s "
             f"(ratio {base / max(bot_time - floor, 0.01):4.2f}x of the bare parse)"
         )
+        # Synapse is one Python process: its work for one client's requests does not
+        # overlap its work for another's by much, so its CPU time is a floor on the wall time.
+        parse_cpu = statistics.median(run.homeserver_cpu for run in bare_runs)
+        needed = parse_cpu + floor_run.homeserver_cpu
+        print(
+            f"  the homeserver's CPU time: {parse_cpu:.2f} s while the bare client parsed "
+            f"(median; {', '.join(f'{r.homeserver_cpu:.2f}' for r in bare_runs)} s), "
+            f"{floor_run.homeserver_cpu:.2f} s accepting the floor's answers, "
+            f"{bot_run.homeserver_cpu:.2f} s during the bot's catch-up; the clients' own: the "
+            f"bare client {statistics.median(r.client_cpu for r in bare_runs):.2f} s, the bot "
+            f"{bot_run.client_cpu:.2f} s (from its start)"
+        )
+        print(
+            f"  a client that reads this backlog and answers its commands keeps the homeserver "
+            f"busy for at least {needed:.2f} s of CPU: at best {base / max(needed, 0.01):4.2f}x "
+            f"of the bare parse on this homeserver (goal {GOAL}x)"
+        )
         print(
             json.dumps(
                 {
                     "bot_s": round(bot_time, 2),
                     "bare_s": [round(t, 2) for t in bare_times],
                     "answer_floor_s": round(floor, 2),
+                    "homeserver_cpu_s": {
+                        "bare_parse": [round(r.homeserver_cpu, 2) for r in bare_runs],
+                        "answer_floor": round(floor_run.homeserver_cpu, 2),
+                        "bot": round(bot_run.homeserver_cpu, 2),
+                    },
+                    "client_cpu_s": {
+                        "bare": [round(r.client_cpu, 2) for r in bare_runs],
+                        "bot": round(bot_run.client_cpu, 2),
+                    },
                 }
             )
         )

@@ -93,6 +93,17 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int | None) -> float:
+    """CPU seconds (user and system, every thread) a process has used so far; 0 if gone."""
+    if pid is None:
+        return 0.0
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        # Fields after the command's closing parenthesis: utime and stime are 12th and 13th.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def pct(xs: list[float], p: float) -> float:
     """The p-th percentile, nearest rank (p in 0..100)."""
     if not xs:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from typing import Any
 
 from nio import (
@@ -58,6 +59,7 @@ async def echo(args: argparse.Namespace) -> None:
         if event.sender == client.user_id:
             return
         if event.body.startswith("echo") or event.body.startswith("!ping"):
+            woke = time.time() * 1000 - event.server_timestamp
             await client.room_send(
                 room.room_id,
                 "m.room.message",
@@ -68,6 +70,8 @@ async def echo(args: argparse.Namespace) -> None:
                 },
                 ignore_unverified_devices=True,
             )
+            if args.trace:  # after the answer: the tracing costs the round trip nothing
+                print(f"woke {room.room_id} {woke:.1f}", flush=True)
 
     for room_id in args.rooms:
         await client.join(room_id)
@@ -130,6 +134,11 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="E2EE store folder (encrypted rooms)")
     parser.add_argument("--print-token", action="store_true")
     parser.add_argument("--catch-up", default=None, metavar="TOKEN")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="print, after each answer, ms from the command stored to its callback starting",
+    )
     args = parser.parse_args()
     if args.print_token:
         asyncio.run(print_token(args))

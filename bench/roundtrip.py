@@ -45,6 +45,7 @@ from bot.synapse import Homeserver, RegisteredUser
 MEMBERS = 5
 GOAL_P50 = 1.05
 GOAL_P95 = 1.10
+TWIN = "bare nio twin"  # `--twin`: a second bare client, the bench's own noise against bare
 
 
 @dataclass
@@ -118,6 +119,19 @@ def report(contenders: list[Contender], kinds: list[str], rounds: int) -> list[s
             o50 = median(other.samples[kind])
             verdict.append(f"{'not slower' if f50 <= o50 else 'SLOWER'} than matrix-reminder-bot")
         lines.append("  goals: " + "; ".join(verdict))
+        # The same round's two answers met the same moment of the machine's load: the
+        # median of their ratio moves less from run to run than the ratio of two medians.
+        for c in contenders:
+            pairs = list(zip(c.samples.get(kind, []), bare.samples[kind], strict=False))
+            if c is bare or not pairs or c.name not in (flat.name, TWIN):
+                continue
+            faster = sum(1 for f, b in pairs if f < b)
+            lines.append(
+                f"  paired by round, {c.name}: median of its time / bare's "
+                f"{median([f / b for f, b in pairs]):4.2f}x, median difference "
+                f"{median([f - b for f, b in pairs]):+5.1f} ms; faster in {faster} "
+                f"of {len(pairs)} rounds"
+            )
         lines.append(
             "  split on the homeserver's clock (p50, ms): command stored -> answer stored; "
             "answer stored -> seen by the member"
@@ -132,7 +146,7 @@ def report(contenders: list[Contender], kinds: list[str], rounds: int) -> list[s
     return lines
 
 
-async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None:
+async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="flattening-roundtrip-"))
     hs = homeserver(work)
     procs: list[FlatteningBot | BareBot | reminder.ReminderBot] = []
@@ -154,6 +168,9 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None
 
         bare_account = register(hs, "bare")
         contenders.append(Contender("bare nio", bare_account.user_id, "!ping", True))
+        twin_account = register(hs, "twin") if twin else None
+        if twin_account is not None:
+            contenders.append(Contender(TWIN, twin_account.user_id, "!ping", True))
 
         mrb: reminder.ReminderBot | None = None
         try:
@@ -176,9 +193,20 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None
             c.turn = {kind: [] for kind in kinds}
             c.delivery = {kind: [] for kind in kinds}
         bare = next(c for c in contenders if c.name == "bare nio")
-        echo = BareBot(hs, bare_account, list(bare.rooms.values()), store=work / "bare-store")
+        echo = BareBot(
+            hs,
+            bare_account,
+            list(bare.rooms.values()),
+            store=work / "bare-store",
+            extra=["--trace"] if profile else [],
+        )
         procs.append(echo)
         echo.wait_ready()
+        if twin_account is not None:
+            same = next(c for c in contenders if c.name == TWIN)
+            other = BareBot(hs, twin_account, list(same.rooms.values()), store=work / "twin-store")
+            procs.append(other)
+            other.wait_ready()
 
         members = [BenchMember(hs, a, work / f"m{i}") for i, a in enumerate(accounts)]
         for m in members:
@@ -214,6 +242,19 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool) -> None
             print()
             for line in summarise(flat.log):
                 print(line)
+            echo.stop()  # what it printed after each answer: when its callback started
+            assert echo.proc.stdout is not None
+            woke: dict[str, list[float]] = {}
+            for line in echo.proc.stdout.read().decode(errors="replace").splitlines():
+                if line.startswith("woke "):
+                    _, room, ms = line.split()
+                    woke.setdefault(room, []).append(float(ms))
+            for kind, room in bare.rooms.items():
+                if woke.get(room):
+                    print(
+                        f"  bare nio, {kind} rooms: its callback started {median(woke[room]):.1f} "
+                        f"ms after the command was stored (median of {len(woke[room])})"
+                    )
         if flat.tracebacks():
             print(f"\nWARNING: the bot logged {flat.tracebacks()} traceback(s); see {flat.log}")
     finally:
@@ -234,5 +275,10 @@ if __name__ == "__main__":
     parser.add_argument("--kinds", default="plain,encrypted", help="plain,encrypted")
     parser.add_argument("--profile", action="store_true", help="trace where the bot's time goes")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument(
+        "--twin",
+        action="store_true",
+        help="time a second bare client too: how far two identical clients differ in a run",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.rounds, args.kinds.split(","), args.profile, args.keep))
+    asyncio.run(main(args.rounds, args.kinds.split(","), args.profile, args.keep, args.twin))

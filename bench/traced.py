@@ -27,6 +27,7 @@ class Record:
         self.origin = origin
         self.steps: list[tuple[str, float, float]] = []
         self.sent = False
+        self.wall_ms = 0.0  # the wall clock at `origin`, against the homeserver's timestamps
 
     def add(self, name: str, start: float, end: float) -> None:
         self.steps.append((name, (start - self.origin) * 1000, (end - self.origin) * 1000))
@@ -97,6 +98,7 @@ def install() -> None:
         end = time.perf_counter()
         if "/sync" in path:
             TRACER.current = Record(end)
+            TRACER.current.wall_ms = time.time() * 1000
             TRACER.current.add("sync http (long poll)", start, end)
         else:
             target = TRACER.delivering or TRACER.current
@@ -113,6 +115,26 @@ def install() -> None:
     _timed(AsyncClient, "_handle_joined_rooms", "nio handle joined rooms")
     _timed(gaps, "fill_gaps", "fill_gaps")
     _timed_sync(incoming, "to_batch", "to_batch")
+    built = incoming.to_batch
+
+    @functools.wraps(built)
+    def to_batch(*args: Any, **kwargs: Any) -> Any:
+        batch = built(*args, **kwargs)
+        record = TRACER.current
+        stamps = [
+            e.timestamp_ms
+            for room in batch.joined
+            for e in room.events
+            if e.type in ("m.room.message", "m.room.encrypted") and e.timestamp_ms
+        ]
+        if record is not None and record.wall_ms and stamps:
+            # On the wall clock (the homeserver's is the same machine's): how long after the
+            # newest message was stored its sync's answer arrived.
+            before = record.wall_ms - max(stamps)
+            record.steps.append(("command stored -> sync answer arrives", -before, 0.0))
+        return batch
+
+    incoming.to_batch = to_batch  # type: ignore[assignment]
     _timed(app.Bot, "handle", "process batch (one transaction)")
     # Inside the batch, up to the answer's send.
     _timed(collectives, "ensure", "  collective (locked read)")

@@ -300,6 +300,11 @@ class Homeserver:
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The running Synapse's process id (benchmarks read its CPU time)."""
+        return self._process.pid if self.is_running() and self._process else None
+
     def start(self, timeout: float = 60.0) -> None:
         """(Re)start Synapse on the same port and data, returning once it answers."""
         if self.is_running():
