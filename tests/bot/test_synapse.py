@@ -2,9 +2,10 @@
 
 import json
 import socket
+import sys
 from pathlib import Path
 
-from bot.synapse import free_port, override_config, registration_mac
+from bot.synapse import Homeserver, free_port, override_config, registration_mac
 
 
 def test_registration_mac_matches_hand_computed_values() -> None:
@@ -50,3 +51,7 @@ def test_override_binds_loopback_only_and_keeps_message_limit() -> None:
 
 def test_relaxed_override_lifts_message_limit() -> None:
     assert json.loads(_render(relaxed=True))["rc_message"]["burst_count"] >= 1000
+
+
+def test_a_homeserver_not_started_has_no_process_id(tmp_path: Path) -> None:
+    assert Homeserver(tmp_path, free_port(), Path(sys.executable)).pid is None
