@@ -60,15 +60,19 @@ async def echo(args: argparse.Namespace) -> None:
             return
         if event.body.startswith("echo") or event.body.startswith("!ping"):
             woke = time.time() * 1000 - event.server_timestamp
+            content: dict[str, Any] = {
+                "msgtype": "m.notice",
+                "body": "pong" if event.body.startswith("!") else "echo",
+                "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
+            }
+            if args.like_bot:  # the shape of Flattening's answer to `!ping`, field for field
+                text = "pong (Flattening 0.1.0, up 5 minutes)"
+                content.update(
+                    {"format": "org.matrix.custom.html", "body": text, "formatted_body": text}
+                )
+                content["m.mentions"] = {}
             await client.room_send(
-                room.room_id,
-                "m.room.message",
-                {
-                    "msgtype": "m.notice",
-                    "body": "pong" if event.body.startswith("!") else "echo",
-                    "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
-                },
-                ignore_unverified_devices=True,
+                room.room_id, "m.room.message", content, ignore_unverified_devices=True
             )
             if args.trace:  # after the answer: the tracing costs the round trip nothing
                 print(f"woke {room.room_id} {woke:.1f}", flush=True)
@@ -134,6 +138,11 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="E2EE store folder (encrypted rooms)")
     parser.add_argument("--print-token", action="store_true")
     parser.add_argument("--catch-up", default=None, metavar="TOKEN")
+    parser.add_argument(
+        "--like-bot",
+        action="store_true",
+        help="answer `!ping` with content shaped as Flattening's (formatted, m.mentions)",
+    )
     parser.add_argument(
         "--trace",
         action="store_true",

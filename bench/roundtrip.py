@@ -146,7 +146,7 @@ def report(contenders: list[Contender], kinds: list[str], rounds: int) -> list[s
     return lines
 
 
-async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: bool) -> None:
+async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: str) -> None:
     work = Path(tempfile.mkdtemp(prefix="flattening-roundtrip-"))
     hs = homeserver(work)
     procs: list[FlatteningBot | BareBot | reminder.ReminderBot] = []
@@ -204,7 +204,13 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: b
         echo.wait_ready()
         if twin_account is not None:
             same = next(c for c in contenders if c.name == TWIN)
-            other = BareBot(hs, twin_account, list(same.rooms.values()), store=work / "twin-store")
+            other = BareBot(
+                hs,
+                twin_account,
+                list(same.rooms.values()),
+                store=work / "twin-store",
+                extra=["--like-bot"] if twin == "like-bot" else [],
+            )
             procs.append(other)
             other.wait_ready()
 
@@ -277,8 +283,12 @@ if __name__ == "__main__":
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
     parser.add_argument(
         "--twin",
-        action="store_true",
-        help="time a second bare client too: how far two identical clients differ in a run",
+        nargs="?",
+        const="same",
+        default="",
+        choices=["same", "like-bot"],
+        help="time a second bare client too: how far two identical clients differ in a run "
+        "(`--twin like-bot`: the twin answers with content shaped as Flattening's)",
     )
     args = parser.parse_args()
     asyncio.run(main(args.rounds, args.kinds.split(","), args.profile, args.keep, args.twin))
