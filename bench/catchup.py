@@ -43,13 +43,13 @@ from bench.common import (
     FlatteningBot,
     airtime_counts,
     bot_config,
-    cpu_s,
     create_room,
     homeserver,
     join,
     register,
     send_text,
 )
+from bench.proc import cpu_s
 from bot.sender import ROOMS_AT_ONCE
 from bot.synapse import Homeserver, RegisteredUser
 

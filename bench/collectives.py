@@ -38,29 +38,14 @@ from bench.common import (
     homeserver,
     join,
     register,
-    rss_mb,
 )
+from bench.proc import loaded, peak_mb, rss_mb
 from bot.synapse import Homeserver, RegisteredUser
 
 MEMBERS = 3
 SETTLE = 3.0  # seconds after start-up before memory is read
 GOAL_MB = 150
 GOAL_S = 3.0
-
-
-def peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def loaded(pid: int, needle: str) -> bool:
-    """Whether a file of `needle` (a package) is mapped into the process."""
-    try:
-        return f"/{needle}/" in Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False
 
 
 def import_cost() -> tuple[float, float]:

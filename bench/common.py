@@ -33,6 +33,7 @@ from nio import (
     SyncResponse,
 )
 
+from bench.proc import rss_mb
 from bot.synapse import Homeserver, RegisteredUser, start_homeserver
 
 ROOT = Path(__file__).parents[1]
@@ -83,25 +84,6 @@ def send_text(hs: Homeserver, user: RegisteredUser, room_id: str, body: str) -> 
     path = f"/_matrix/client/v3/rooms/{urllib.parse.quote(room_id)}/send/m.room.message/{txn}"
     reply = hs.request("PUT", path, {"msgtype": "m.text", "body": body}, token=user.access_token)
     return str(reply["event_id"])
-
-
-def rss_mb(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_s(pid: int | None) -> float:
-    """CPU seconds (user and system, every thread) a process has used so far; 0 if gone."""
-    if pid is None:
-        return 0.0
-    with contextlib.suppress(OSError, IndexError, ValueError):
-        # Fields after the command's closing parenthesis: utime and stime are 12th and 13th.
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
 
 
 def pct(xs: list[float], p: float) -> float:

@@ -38,8 +38,8 @@ from bench.common import (
     median,
     pct,
     register,
-    rss_mb,
 )
+from bench.proc import rss_mb
 from bot.synapse import RegisteredUser
 
 MEMBERS = 5

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.proc import rss_mb
 from bot.synapse import Homeserver, start_homeserver
 from tests.e2e.member import Member
 
@@ -72,13 +73,6 @@ class BotProcess:
     def rss_mb(self) -> float:
         assert self.proc is not None
         return rss_mb(self.proc.pid)
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def backfill(db: Path, room_id: str, users: list[str], seed: int = 1) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import cpu_s
+from bench.proc import cpu_s
 
 
 def test_cpu_time_is_read_from_proc_and_grows_with_work() -> None:
