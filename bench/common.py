@@ -15,6 +15,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import uuid
@@ -222,9 +223,11 @@ class BareBot:
             args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=BENCH_ENV
         )
         self.started = time.monotonic()
+        self._after_ready: list[str] = []
 
     def wait_ready(self, timeout: float = 120) -> str:
-        """Wait for its "ready" line; returns everything it printed before."""
+        """Wait for its "ready" line; returns everything it printed before. From then on
+        its output is read by a thread (`lines()`), so a full pipe never blocks it."""
         assert self.proc.stdout is not None
         seen = []
         deadline = time.monotonic() + timeout
@@ -233,13 +236,19 @@ class BareBot:
             if not line:
                 raise RuntimeError("the bare bot exited:\n" + "".join(seen))
             if line.startswith("ready"):
+                threading.Thread(target=self._read_on, daemon=True).start()
                 return "".join(seen)
             seen.append(line)
         raise RuntimeError("the bare bot never got ready")
 
-    def readline(self) -> str:
+    def _read_on(self) -> None:
         assert self.proc.stdout is not None
-        return self.proc.stdout.readline().decode(errors="replace")
+        for raw in self.proc.stdout:
+            self._after_ready.append(raw.decode(errors="replace").rstrip("\n"))
+
+    def lines(self) -> list[str]:
+        """What it printed after "ready", so far."""
+        return list(self._after_ready)
 
     @property
     def pid(self) -> int:

@@ -8,13 +8,17 @@ given a `--store`), doing nothing else: no database, no parsing beyond the prefi
     ... --print-token                  sync once, print the `next_batch` token, exit
     ... --catch-up TOKEN --expect N    sync from TOKEN as the bot does after downtime (same
                                        filter; a limited timeline paged back to TOKEN), count
-                                       the room messages, print "caught up N", exit
+                                       the room messages, print "caught up N" and the CPU
+                                       seconds it used ("cpu S"), exit
+    ... --trace                        after each answer, print when its callback started
+    ... --like-bot                     answer `!ping` with content shaped as Flattening's
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import time
 from typing import Any
 
@@ -65,8 +69,9 @@ async def echo(args: argparse.Namespace) -> None:
                 "body": "pong" if event.body.startswith("!") else "echo",
                 "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
             }
-            if args.like_bot:  # the shape of Flattening's answer to `!ping`, field for field
-                text = "pong (Flattening 0.1.0, up 5 minutes)"
+            if args.like_bot and event.body.startswith("!"):
+                # Flattening's answer to `!ping`, field for field, with a body of its form.
+                text = "pong (Flattening 0.1.0, up 5m 12s)"
                 content.update(
                     {"format": "org.matrix.custom.html", "body": text, "formatted_body": text}
                 )
@@ -124,7 +129,9 @@ async def catch_up(args: argparse.Namespace) -> None:
         if info.timeline.limited and info.timeline.prev_batch:
             gaps.append(page_back(room_id, info.timeline.prev_batch))
     count += sum(await asyncio.gather(*gaps))
+    used = resource.getrusage(resource.RUSAGE_SELF)
     print(f"caught up {count}", flush=True)
+    print(f"cpu {used.ru_utime + used.ru_stime:.3f}", flush=True)
     await client.close()
 
 

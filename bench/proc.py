@@ -8,20 +8,23 @@ from pathlib import Path
 
 
 def _status_mb(pid: int, field: str) -> float:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
+    """A memory figure of /proc/PID/status in MB (OSError if the process is gone)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
     return 0.0
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory now, in MB; 0 if the process is gone."""
-    return _status_mb(pid, "VmRSS")
+    """Resident memory now, in MB; 0 if the process is gone (sampled while things run)."""
+    with contextlib.suppress(OSError):
+        return _status_mb(pid, "VmRSS")
+    return 0.0
 
 
 def peak_mb(pid: int) -> float:
-    """The highest resident memory the process has had, in MB."""
+    """The highest resident memory the process has had, in MB: a goal is judged on it, so
+    a process gone is an error, not 0 MB."""
     return _status_mb(pid, "VmHWM")
 
 

@@ -8,13 +8,15 @@ with the same five members:
 - matrix-reminder-bot from the package registry, answering `!help` (it has no `!ping`).
 
 Each round, one member (they take turns) sends to every bot in turn, the order rotating
-from round to round, so the machine's noise hits all three alike. Prints p50 and p95 per
-bot and room kind, and the ratios to the bare client.
+from round to round, so the machine's noise hits all of them alike. Prints p50 and p95 per
+bot and room kind, the ratios to the bare client, and the ratio paired by round.
 
-    .venv/bin/python -m bench.roundtrip [--rounds 40] [--profile]
+    .venv/bin/python -m bench.roundtrip [--rounds 40] [--profile] [--twin [like-bot]] [--keep]
 
 `--profile` runs Flattening under bench/traced.py, which logs how long each step between
-receiving a sync and sending the reply took, and prints a summary of them.
+receiving a sync and sending the reply took, and prints a summary of them. `--twin` adds a
+second bare client, identical to the first (the bench's own noise); `--twin like-bot`
+makes its answers shaped as Flattening's.
 """
 
 from __future__ import annotations
@@ -119,12 +121,12 @@ def report(contenders: list[Contender], kinds: list[str], rounds: int) -> list[s
             o50 = median(other.samples[kind])
             verdict.append(f"{'not slower' if f50 <= o50 else 'SLOWER'} than matrix-reminder-bot")
         lines.append("  goals: " + "; ".join(verdict))
-        # The same round's two answers met the same moment of the machine's load: the
-        # median of their ratio moves less from run to run than the ratio of two medians.
+        # Each pair was timed in the same round (a few round trips apart), so under much the
+        # same load of the machine; the median of their ratios is a second reading.
         for c in contenders:
-            pairs = list(zip(c.samples.get(kind, []), bare.samples[kind], strict=False))
-            if c is bare or not pairs or c.name not in (flat.name, TWIN):
+            if c.name not in (flat.name, TWIN) or not c.samples.get(kind):
                 continue
+            pairs = list(zip(c.samples[kind], bare.samples[kind], strict=True))
             faster = sum(1 for f, b in pairs if f < b)
             lines.append(
                 f"  paired by round, {c.name}: median of its time / bare's "
@@ -209,7 +211,8 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: s
                 twin_account,
                 list(same.rooms.values()),
                 store=work / "twin-store",
-                extra=["--like-bot"] if twin == "like-bot" else [],
+                extra=(["--like-bot"] if twin == "like-bot" else [])
+                + (["--trace"] if profile else []),  # traced alike, or not identical
             )
             procs.append(other)
             other.wait_ready()
@@ -248,10 +251,8 @@ async def main(rounds: int, kinds: list[str], profile: bool, keep: bool, twin: s
             print()
             for line in summarise(flat.log):
                 print(line)
-            echo.stop()  # what it printed after each answer: when its callback started
-            assert echo.proc.stdout is not None
             woke: dict[str, list[float]] = {}
-            for line in echo.proc.stdout.read().decode(errors="replace").splitlines():
+            for line in echo.lines():  # what it printed after each answer
                 if line.startswith("woke "):
                     _, room, ms = line.split()
                     woke.setdefault(room, []).append(float(ms))
