@@ -39,7 +39,6 @@ from pathlib import Path
 from bench.common import (
     BENCH_ENV,
     ROOT,
-    FlatteningBot,
     airtime_counts,
     bot_config,
     create_room,
@@ -48,6 +47,7 @@ from bench.common import (
     register,
     send_text,
 )
+from bench.contenders import FlatteningBot
 from bench.proc import cpu_s
 from bot.sender import ROOMS_AT_ONCE
 from bot.synapse import Homeserver, RegisteredUser

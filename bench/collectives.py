@@ -31,14 +31,13 @@ from pathlib import Path
 
 from bench.common import (
     BENCH_ENV,
-    BareBot,
-    FlatteningBot,
     bot_config,
     create_room,
     homeserver,
     join,
     register,
 )
+from bench.contenders import BareBot, FlatteningBot
 from bench.proc import loaded, peak_mb, rss_mb
 from bot.synapse import Homeserver, RegisteredUser
 

@@ -27,9 +27,7 @@ from pathlib import Path
 from aiohttp import ClientSession, ClientTimeout
 
 from bench.common import (
-    BareBot,
     BenchMember,
-    FlatteningBot,
     airtime_counts,
     bot_config,
     create_room,
@@ -39,6 +37,7 @@ from bench.common import (
     pct,
     register,
 )
+from bench.contenders import BareBot, FlatteningBot
 from bench.proc import rss_mb
 from bot.synapse import RegisteredUser
 

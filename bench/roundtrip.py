@@ -31,9 +31,7 @@ from pathlib import Path
 
 from bench import reminder
 from bench.common import (
-    BareBot,
     BenchMember,
-    FlatteningBot,
     bot_config,
     create_room,
     homeserver,
@@ -42,6 +40,7 @@ from bench.common import (
     pct,
     register,
 )
+from bench.contenders import BareBot, FlatteningBot
 from bot.synapse import Homeserver, RegisteredUser
 
 MEMBERS = 5
