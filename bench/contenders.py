@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bench.common import BENCH_ENV, ROOT
-from bench.proc import rss_mb
+from bench.proc import rss_mb, stop
 from bot.synapse import Homeserver, RegisteredUser
 
 
@@ -78,14 +78,8 @@ class FlatteningBot:
         return rss_mb(self.pid)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            stop(self.proc, sig, grace=20)
 
     def tracebacks(self) -> int:
         return self.log.read_text(errors="replace").count("Traceback")
@@ -118,7 +112,7 @@ class BareBot:
         """Wait for its "ready" line; returns everything it printed before. From then on
         its output is read by a thread (`lines()`), so a full pipe never blocks it."""
         assert self.proc.stdout is not None
-        seen = []
+        seen: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline().decode(errors="replace")
@@ -144,10 +138,4 @@ class BareBot:
         return self.proc.pid
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.proc import stop
 from bot.synapse import Homeserver, RegisteredUser, cache_dir
 
 VERSION = "0.4.0"
@@ -131,10 +132,4 @@ class ReminderBot:
         raise Unavailable(f"it never logged {text!r}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop(self.proc)

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bench.proc import cpu_s, peak_mb, rss_mb
+from bench.proc import cpu_s, peak_mb, rss_mb, stop
 
 
 def test_cpu_time_is_read_from_proc_and_grows_with_work() -> None:
@@ -34,3 +34,19 @@ def test_memory_of_a_gone_process_is_zero_when_sampled_and_an_error_when_judged(
     with pytest.raises(OSError):
         peak_mb(gone.pid)
     assert peak_mb(os.getpid()) >= rss_mb(os.getpid()) > 10
+
+
+def test_stop_asks_first_and_kills_what_does_not_listen() -> None:
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stop(polite)
+    assert polite.returncode == -15  # SIGTERM was enough
+    deaf = subprocess.Popen(
+        [sys.executable, "-c",
+         "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+         "print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert deaf.stdout is not None and deaf.stdout.readline() == b"ready\n"
+    stop(deaf, grace=0.5)
+    assert deaf.returncode == -9  # killed after the grace period
+    stop(deaf)  # already gone: nothing to do
