@@ -56,6 +56,20 @@ def _client(args: argparse.Namespace) -> AsyncClient:
     return client
 
 
+def like_bot(reply_to: str) -> dict[str, Any]:
+    """Flattening's answer to `!ping`, field for field, with a body of its form (a copy:
+    this client must not import the bot; a test holds it to the bot's formatter)."""
+    text = "pong (Flattening 0.1.0, up 5m 12s)"
+    return {
+        "msgtype": "m.notice",
+        "format": "org.matrix.custom.html",
+        "m.relates_to": {"m.in_reply_to": {"event_id": reply_to}},
+        "body": text,
+        "formatted_body": text,
+        "m.mentions": {},
+    }
+
+
 async def echo(args: argparse.Namespace) -> None:
     client = _client(args)
 
@@ -70,12 +84,7 @@ async def echo(args: argparse.Namespace) -> None:
                 "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
             }
             if args.like_bot and event.body.startswith("!"):
-                # Flattening's answer to `!ping`, field for field, with a body of its form.
-                text = "pong (Flattening 0.1.0, up 5m 12s)"
-                content.update(
-                    {"format": "org.matrix.custom.html", "body": text, "formatted_body": text}
-                )
-                content["m.mentions"] = {}
+                content = like_bot(event.event_id)
             await client.room_send(
                 room.room_id, "m.room.message", content, ignore_unverified_devices=True
             )

@@ -303,7 +303,8 @@ class Homeserver:
     @property
     def pid(self) -> int | None:
         """The running Synapse's process id (benchmarks read its CPU time)."""
-        return self._process.pid if self.is_running() and self._process else None
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
 
     def start(self, timeout: float = 60.0) -> None:
         """(Re)start Synapse on the same port and data, returning once it answers."""
