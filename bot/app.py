@@ -24,11 +24,13 @@ from bot.scheduler import Rituals
 from bot.sender import Sender
 from bot.undecrypted import Undecrypted, Unread
 from handlers.context import Clock, Mention, Message, Runtime
+from handlers.names import shown
 from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
 from storage import collectives, sync_state
 from storage.engine import StorageError, WritesRefused
+from storage.sealing import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class Bot:
         self.started_at = self.clock.now()
         self.registry = Registry(practices())
         self.db = Database(config.database_url)
+        # Reflection answers are sealed with a key beside the E2EE store, never in the database.
+        self.sealer = Sealer.in_store(config.matrix.store_path)
         self.client = matrix.new_client(config.matrix)
         self.sender = Sender(
             self.db,
@@ -104,6 +108,7 @@ class Bot:
             next_runs=self.rituals.next_runs(room_id),
             next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
             problems=[*self.rituals.problems(room_id), *self.sender.problems(room_id)],
+            sealer=self.sealer,
         )
 
     async def handle(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
@@ -320,7 +325,7 @@ class Bot:
                     if not collectives.serves(collective, self.config.matrix.user_id):
                         continue
                     members = await collectives.members(session, collective.id, bots=True)
-                    names = {m.user_id: m.display_name for m in members}
+                    names = shown((m.user_id, m.display_name) for m in members)
                     outgoing = QueuedOutgoing(
                         session,
                         self.clock,

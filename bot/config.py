@@ -143,9 +143,28 @@ def _rule(value: str) -> None:
         raise ValueError(f"must be one of {', '.join(RULES)}")
 
 
-def _at_least_one(value: int) -> None:
-    if value < 1:
-        raise ValueError("must be at least 1")
+# Fewer answers than this would let members guess who wrote what in a reflection round.
+MIN_ANSWERS = 3
+# What `budget_entries.currency` holds: long enough for a unit such as "time credits".
+MAX_CURRENCY = 16
+
+
+def _min_answers(value: int) -> None:
+    if value < MIN_ANSWERS:
+        raise ValueError(
+            f"must be at least {MIN_ANSWERS}: with fewer answers, members could guess who "
+            "wrote what, and the round would not be anonymous"
+        )
+
+
+def _currency(value: str) -> None:
+    if not value.strip():
+        raise ValueError("must name the currency or unit, such as 'EUR' or 'time credits'")
+    if len(value) > MAX_CURRENCY:
+        raise ValueError(
+            f"is {len(value)} characters long; at most {MAX_CURRENCY} are kept "
+            "(such as 'EUR' or 'time credits')"
+        )
 
 
 def _days(lowest: int) -> Callable[[int], None]:
@@ -213,7 +232,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "rituals": {
         "reflection_open_days": Key(int, 7, check=_days(1)),
-        "reflection_min_answers": Key(int, 3, check=_at_least_one),
+        "reflection_min_answers": Key(int, 3, check=_min_answers),
         "reflection_prompts": Key(list, list(DEFAULT_PROMPTS), item=str, check=_prompts),
         "checkin_after_days": Key(int, 3, check=_days(0)),
         "entry_sprint_days": Key(int, 14, check=_days(0)),
@@ -233,7 +252,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "care": Key(list, list(DEFAULT_CARE), item=str),
     },
     "budget": {
-        "currency": Key(str, "EUR"),
+        "currency": Key(str, "EUR", check=_currency),
     },
 }
 # Sections a collective may override; the connection and storage are the host's alone,

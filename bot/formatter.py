@@ -104,13 +104,18 @@ def _inline_html(text: str) -> str:
 
 
 _DIRECTIONAL = frozenset({"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"})
+# Embeddings, overrides and isolates: inside an isolate they could still close it early
+# (a stray U+2069) or keep it open past its end (an unclosed U+2067), and nobody needs them
+# in a name or a line quoted back.
+_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def isolate(text: str) -> str:
     """Text that could turn the rest of the line around (right-to-left letters, bidi
-    controls such as U+202E) is isolated, as clients isolate display names."""
+    controls such as U+202E) is isolated, as clients isolate display names; its own
+    embedding, override and isolate controls are dropped, so it cannot leave its isolate."""
     if any(unicodedata.bidirectional(ch) in _DIRECTIONAL for ch in text):
-        return "\u2068" + text + "\u2069"
+        return "\u2068" + _CONTROLS.sub("", text) + "\u2069"
     return text
 
 

@@ -310,9 +310,11 @@ class Processor:
         replying = isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict)
         text = (strip_reply_fallback(body) if replying else body).strip()
         is_command = msgtype == "m.text" and text.startswith(settings.command_prefix)
-        if not collective.is_direct and await collectives.is_bot(
+        line = text[len(settings.command_prefix) :] if is_command else ""
+        from_bot = not collective.is_direct and await collectives.is_bot(
             session, collective.id, event.sender
-        ):
+        )
+        if from_bot and not self._heard_from_bots(line):
             return  # another bot: neither a member's talk nor a member's command
         ctx = self._context(
             session, collective, event.sender, event.event_id, event.event_id, mentioned(content)
@@ -321,11 +323,20 @@ class Processor:
         if collective.is_direct:
             await self._direct(ctx, text, is_command=is_command, private=private)
             return
+        if from_bot:  # one taken for a bot may still say it is a person: not talk, though
+            await dispatch(ctx, self.registry, line)
+            return
         said = Said(event.event_id, event.sender, len(text.split()), _when(event), is_command)
         for listener in self.registry.message_listeners:
             await listener(ctx, said)
         if is_command:
-            await dispatch(ctx, self.registry, text[len(settings.command_prefix) :])
+            await dispatch(ctx, self.registry, line)
+
+    def _heard_from_bots(self, line: str) -> bool:
+        """Whether a command line is one a user taken for a bot may still use (`!notbot`,
+        so a member marked as a bot can always undo it)."""
+        command = self.registry.find(line).command if line else None
+        return command is not None and command.from_bots
 
     async def _reaction(
         self, session: AsyncSession, collective: Collective, event: RoomEvent

@@ -23,7 +23,7 @@ from bot.database import Database
 from bot.outgoing import QueuedOutgoing
 from handlers.context import TIME_FORMAT, Clock, Context, Message, Runtime
 from handlers.registry import Job, Registry
-from storage import airtime, collectives, events, occurrences
+from storage import airtime, collectives, events, left_rooms, occurrences
 from storage.engine import WritesRefused
 from storage.models import Collective
 
@@ -273,7 +273,8 @@ class Rituals:
 
     async def housekeeping(self) -> None:
         """Forget event ids, counted-message keys and past occurrences of scheduled jobs
-        (all but the latest of each) older than RETENTION.
+        (all but the latest of each) older than RETENTION; close and prune the rituals of
+        rooms the bot has left (`storage/left_rooms.py`), whose own jobs no longer run.
 
         Not a practice's ritual: nothing is posted, and running it twice does no harm."""
         try:
@@ -284,6 +285,14 @@ class Rituals:
                 await occurrences.prune(session, cutoff)
         except Exception:
             log.exception("pruning old event ids failed; will retry tomorrow")
+        try:
+            async with self.db.transaction() as session:
+                closed = await left_rooms.close_rituals(session, self.clock.now())
+            done = ", ".join(f"{n} {what}" for what, n in closed.items() if n)
+            if done:
+                log.info("in rooms the bot has left: %s", done)
+        except Exception:
+            log.exception("closing the rituals of rooms the bot left failed; will retry tomorrow")
 
     def next_fire(self, job_name: str, room_id: str, after: datetime) -> datetime | None:
         """The first due time of the job at or after `after`, in this collective's schedule."""

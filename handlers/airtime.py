@@ -15,7 +15,7 @@ from handlers.arguments import Word
 from handlers.context import Context, Mention, Rows
 from handlers.registry import Practice, Said
 from handlers.stats import gini, percent, top_fifth
-from storage import airtime, collectives
+from storage import airtime
 
 practice = Practice("Airtime", "A mirror of who talks in the room, and who does not.")
 
@@ -102,12 +102,9 @@ class Airtime:
 
 async def measure(ctx: Context, first: date, last: date) -> Airtime:
     counts = await airtime.totals(ctx.session, ctx.collective_id, first, last)
-    members = await collectives.members(ctx.session, ctx.collective_id)
+    members = await ctx.quiet_names()  # alike names told apart by their user ids
     shares = sorted(
-        (
-            Share(Mention(m.user_id, m.display_name, ping=False), *counts.get(m.user_id, (0, 0)))
-            for m in members
-        ),
+        (Share(m, *counts.get(user_id, (0, 0))) for user_id, m in members.items()),
         key=lambda s: s.member.label.casefold(),
     )
     words = [s.words for s in shares]

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from handlers import names
 from handlers.context import Context, Mention
 from handlers.errors import Mismatch, UsageError
 from handlers.rotation import ensure_roles
@@ -37,11 +37,6 @@ def normalise(text: str) -> str:
     """Names of tasks, roles and areas: invisible characters dropped, trimmed, lower-cased,
     inner white space folded."""
     return " ".join(_INVISIBLE.sub("", text).split()).casefold()
-
-
-def fold_name(name: str) -> str:
-    """A display name or user id as compared when a member names someone."""
-    return normalise(unicodedata.normalize("NFKC", name))
 
 
 @dataclass(frozen=True)
@@ -306,7 +301,7 @@ class Member(Param):
 
 
 def _localpart(user_id: str) -> str:
-    return user_id[1:].split(":", 1)[0].casefold()
+    return names.fold(user_id[1:].split(":", 1)[0])
 
 
 def _who(mentions: list[Mention]) -> str:
@@ -321,13 +316,16 @@ async def find_member(ctx: Context, text: str, *, bots: bool = False) -> Mention
     shown = await ctx.quiet_names()  # as replies show them: alike names with their user ids
     members = {u: m for u, m in everyone.items() if bots or u in shown}
 
+    told = names.shown((u, m.name) for u, m in everyone.items())  # for other bots
+
     def found_one(m: Mention) -> Mention:
-        return shown.get(m.user_id, m)
+        """As replies show it: alike names (`handlers.names`) with their user ids."""
+        return shown.get(m.user_id) or Mention(m.user_id, told.get(m.user_id), ping=False)
 
     if wanted in members:
         return found_one(members[wanted])
-    folded = fold_name(wanted.removeprefix("@"))
-    by_name = [m for m in members.values() if fold_name(m.name or "") == folded]
+    folded = names.fold(wanted.removeprefix("@"))
+    by_name = [m for m in members.values() if folded and names.fold(m.name or "") == folded]
     by_local = [m for m in members.values() if _localpart(m.user_id) == folded]
     for found in (by_name, by_local):
         pilled = [m for m in found if m.user_id in ctx.mentions]
@@ -337,7 +335,7 @@ async def find_member(ctx: Context, text: str, *, bots: bool = False) -> Mention
             raise UsageError(
                 f"`{wanted[:60]}` could be any of {_who(found)}: write the user id instead."
             )
-    labels = {fold_name(m.name or ""): m for m in members.values() if m.name}
+    labels = {names.fold(m.name): m for m in members.values() if m.name and names.fold(m.name)}
     labels.update({_localpart(m.user_id): m for m in members.values()})
     close = difflib.get_close_matches(folded, list(labels), n=1, cutoff=0.5)
     hint = f" Did you mean {labels[close[0]].label} ({labels[close[0]].user_id})?" if close else ""

@@ -3,10 +3,13 @@
 `!campaign start <name>` / `!campaign end` mark an intense campaign. `checkin_after_days`
 after it ends (or at once with `!checkin`), the bot posts a check-in and asks each
 member by direct message how much capacity they have: green, yellow or red. The room
-sees only the counts, when the check-in closes (`OPEN_FOR` later). The week after a
-campaign ends is for rest: the rotation in it says so and skips anyone who answered red
-(`handlers/rotation.py`). Each person's answer is kept with their name (rotation needs
-it) until `KEEP_ANSWERS` after the check-in closed; then only the counts stay.
+sees only the counts, when the check-in closes (`OPEN_FOR` later), and only when at
+least `reflection_min_answers` members answered: with fewer, counts could tell whose
+answer was which. The week after a campaign ends is for rest: the rotation in it says
+so, and leaves out anyone who answered red silently, as it leaves out someone away
+(`handlers/rotation.py`); nothing in the room ties anyone's absence from it to their
+answer. Each person's answer is kept with their name (rotation needs it) until
+`KEEP_ANSWERS` after the check-in closed; then only the counts stay.
 """
 
 from __future__ import annotations
@@ -68,9 +71,10 @@ async def start_checkin(ctx: Context, campaign: Campaign | None) -> Checkin:
             "- green: I have energy to spare\n- yellow: I am managing, but stretched\n"
             "- red: I need rest\n"
             "Answer here with one word, until {closes}; answer again to change it. The group "
-            "sees only how many gave each answer. Your answer is kept with your name until "
-            "two weeks after the check-in, so that rotation can skip a red answer in the week "
-            "after a campaign; then only the counts stay.",
+            "sees only how many gave each answer, and only when enough answered that nobody's "
+            "can be told. Your answer is kept with your name until two weeks after the "
+            "check-in, so that in the week after a campaign rotation can leave you out if you "
+            "answer red (without saying why); then only the counts stay.",
             group=_group(ctx),
             after=after,
             closes=ctx.time(found.closes_at),
@@ -103,7 +107,7 @@ async def campaign_start(ctx: Context, name: str) -> None:
         )
         return
     await checkins.start_campaign(ctx.session, ctx.collective_id, name, ctx.now())
-    await ctx.audit("started a campaign", name)
+    await ctx.audit("campaign.started", name=name)
     await ctx.reply(
         "{who} started the campaign **{name}**. `{p}campaign end` when it is over: "
         "{days} days later I ask everyone how they are.",
@@ -126,11 +130,11 @@ async def campaign_end(ctx: Context) -> None:
         return
     now = ctx.now()
     current.ended_at = now
-    await ctx.audit("ended a campaign", current.name)
+    await ctx.audit("campaign.ended", name=current.name)
     days = ctx.settings.checkin_after_days
     await ctx.reply(
         "{who} ended the campaign **{name}**. The week until {rest} is for rest: the role "
-        "rotation in it says so and skips anyone who answered red at the check-in. "
+        "rotation in it says so. "
         + ("The check-in starts now." if days == 0 else "The check-in comes on {when}."),
         who=await ctx.mention(ctx.author, ping=False),
         name=current.name,
@@ -148,7 +152,7 @@ async def _campaign_checkin(ctx: Context, campaign: Campaign) -> None:
             already.campaign_id = campaign.id  # the open check-in serves for this one too
         return
     await start_checkin(ctx, campaign)
-    await ctx.audit("started a check-in", f"after the campaign {campaign.name}", actor="the bot")
+    await ctx.audit("checkin.after_campaign", automatic=True, name=campaign.name)
 
 
 @practice.command(
@@ -164,7 +168,7 @@ async def checkin(ctx: Context) -> None:
             closes=ctx.time(found.closes_at),
         )
         return
-    await ctx.audit("started a check-in", "")
+    await ctx.audit("checkin.started")
     await start_checkin(ctx, None)
 
 
@@ -181,19 +185,26 @@ async def tick(ctx: Context) -> None:
         counts = await checkins.close(ctx.session, found, now)
         campaign = await checkins.campaign(ctx.session, found.campaign_id)
         rest = await checkins.rest_week(ctx.session, ctx.collective_id, now)
+        fewest = ctx.settings.reflection_min_answers
+        answered = counts.green + counts.yellow + counts.red
+        shown = (
+            "{green} green, {yellow} yellow, {red} red; {none} did not answer. Counts only: "
+            "nobody's answer is shown."
+            if answered >= fewest
+            # With so few, the counts could tell whose answer was which.
+            else "fewer than {fewest} members answered, too few to show the counts without "
+            "revealing someone's answer."
+        )
         await ctx.announce(
-            "**Check-in**{after} closed: {green} green, {yellow} yellow, {red} red; {none} "
-            "did not answer. Counts only: nobody's answer is shown.{rest}",
+            "**Check-in**{after} closed: " + shown + "{rest}",
             after=_after(campaign),
             green=counts.green,
             yellow=counts.yellow,
             red=counts.red,
             none=counts.unanswered,
+            fewest=fewest,
             rest=(
-                f" Until {ctx.time(rest.ended_at + REST_WEEK)} is a week for rest: the rotation "
-                "in it skips anyone who answered red."
-                if rest
-                else ""
+                f" Until {ctx.time(rest.ended_at + REST_WEEK)} is a week for rest." if rest else ""
             ),
         )
     await checkins.prune(ctx.session, ctx.collective_id, now - KEEP_ANSWERS)

@@ -4,7 +4,6 @@ to answer. `bot/` provides it; handlers never touch Matrix objects."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,9 +11,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import names
 from handlers.settings import CollectiveSettings
 from storage import audit, collectives
 from storage.models import Collective
+from storage.sealing import Sealer
 
 if TYPE_CHECKING:
     from handlers.registry import Registry
@@ -137,6 +138,9 @@ class Runtime:
     next_fire: Callable[[str, datetime], datetime | None] = lambda job, after: None
     # What went wrong here since the bot started: rituals that failed, messages not delivered.
     problems: Sequence[str] = ()
+    # Seals reflection answers while their round is open, with the key kept outside the
+    # database (in `store_path`); None where nothing may be sealed (then none is taken).
+    sealer: Sealer | None = None
 
 
 @dataclass
@@ -185,10 +189,28 @@ class Context:
         """A moment as members see it: Mon 02 Nov 2026 10:00, in the collective's zone."""
         return self.local(when).strftime(TIME_FORMAT)
 
-    async def audit(self, action: str, detail: str, *, actor: str | None = None) -> None:
-        """Record a state change: by the member who asked, or by `actor` (a scheduled job)."""
-        who = actor or self.author or "the bot"
-        await audit.record(self.session, self.collective_id, who, action, detail, self.now())
+    async def audit(
+        self,
+        action: str,
+        /,
+        *,
+        automatic: bool = False,
+        members: Mapping[str, str | None] | None = None,
+        **params: audit.Param,
+    ) -> None:
+        """Record a state change by the member who asked (or by the bot on its own, when
+        `automatic` or when no member asked): an action key of `handlers.audit_actions`,
+        the members it concerns by role and user id, and plain parameters. Never names."""
+        await audit.record(
+            self.session,
+            self.collective_id,
+            self.author or None,
+            action,
+            self.now(),
+            automatic=automatic or not self.author,
+            members=members,
+            params=params,
+        )
 
     async def reply(self, template: str, /, **values: object) -> None:
         """Answer the command that caused this context, as a reply to it (in its thread)."""
@@ -266,17 +288,13 @@ class Context:
         """Every current member by display name, for lists that should notify nobody.
         Read once per command: membership does not change while one runs."""
         if self._names is None:
-            members = await collectives.members(self.session, self.collective_id)
-            shown = Counter((m.display_name or "").casefold() for m in members)
+            # Names that fold alike (`handlers.names`), other bots' included, are told
+            # apart by their user ids; a name with nothing visible shows the user id.
+            joined = await collectives.members(self.session, self.collective_id, bots=True)
+            labels = names.shown((m.user_id, m.display_name) for m in joined)
             self._names = {
-                m.user_id: Mention(
-                    m.user_id,
-                    # Two members with one name are told apart by their user ids.
-                    f"{m.display_name} ({m.user_id})"
-                    if m.display_name and shown[m.display_name.casefold()] > 1
-                    else m.display_name,
-                    ping=False,
-                )
-                for m in members
+                m.user_id: Mention(m.user_id, labels[m.user_id], ping=False)
+                for m in joined
+                if not m.is_bot
             }
         return dict(self._names)

@@ -43,7 +43,7 @@ from handlers.errors import UsageError
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from storage import decisions
-from storage.decisions import PROPOSAL
+from storage.decisions import PROPOSAL, Tally
 from storage.models import Decision
 
 practice = Practice(
@@ -55,6 +55,20 @@ REMIND_AHEAD = timedelta(days=1)
 LIST_LIMIT = 20
 SEARCH_LIMIT = 500  # read this many to say how many more matched than are listed
 HOURLY = "0 * * * *"
+
+
+async def _audit_close(ctx: Context, action: str, number: int, status: str, t: Tally) -> None:
+    """A closed proposal in the audit log: its tally as numbers, worded when read."""
+    await ctx.audit(
+        action,
+        automatic=action == "proposal.closed",
+        number=number,
+        status=status,
+        agree=t.agreed,
+        abstain=t.abstained,
+        object=t.objected,
+        block=t.blocked,
+    )
 
 
 def _said(text: str, what: str) -> str:
@@ -106,7 +120,7 @@ async def propose(ctx: Context, text: str) -> None:
     made = await decisions.propose(
         ctx.session, ctx.collective_id, text, ctx.author, now, closes_at=closes, rule=rule
     )
-    await ctx.audit("proposed", f"#{made.number}: {short(text)}")
+    await ctx.audit("proposal.opened", number=made.number)
     await ctx.reply(
         "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
         "Answer with " + ANSWER_HELP + "; `{p}proposal {n}` shows the counts so far.",
@@ -137,7 +151,7 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
         else:
             _said(reason, "reason")
     previous = await decisions.set_answer(ctx.session, found, ctx.author, answer, reason, ctx.now())
-    await ctx.audit("answered", f"proposal #{number}")  # not what: that stays private while open
+    await ctx.audit("proposal.answered", number=number)  # not what: that stays private while open
     t = await decisions.tally(ctx.session, found.id)
     change = ""
     if previous == answer:
@@ -287,7 +301,7 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
         by=ctx.author,
         outcome=outcome if outcome is not None else (found.text if adopted else None),
     )
-    await ctx.audit("decided", f"proposal #{proposal}: {status} ({counts(t)})")
+    await _audit_close(ctx, "proposal.decided", proposal, status, t)
     text, values = await views.describe(ctx, found)
     await ctx.reply(text, **values)
 
@@ -301,7 +315,7 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
 async def record(ctx: Context, text: str) -> None:
     text = _said(text, "text")
     made = await decisions.record(ctx.session, ctx.collective_id, text, ctx.author, ctx.now())
-    await ctx.audit("recorded decision", f"#{made.number}: {short(text)}")
+    await ctx.audit("decision.recorded", number=made.number)
     await ctx.reply(
         "Recorded decision **#{n}** from {who}, taken elsewhere: {text}\n"
         "It has no answers or tally here; `{p}dissent {n} <reason>` puts disagreement on record.",
@@ -330,7 +344,7 @@ async def dissent(ctx: Context, decision: int, reason: str) -> None:
         return
     reason = _said(reason, "reason")
     await decisions.add_dissent(ctx.session, found.id, ctx.author, reason, ctx.now())
-    await ctx.audit("dissented", f"#{decision}")
+    await ctx.audit("decision.dissent", number=decision)
     kind = "proposal" if found.kind == PROPOSAL else "decision"
     extra = ""
     if found.status == "open":
@@ -433,7 +447,7 @@ async def carry_out_withdrawal(ctx: Context, payload: dict[str, Any]) -> str:
         state = views.state(ctx, found) if found else "gone"
         raise UsageError(f"#{number} can no longer be withdrawn: it is {state}.")
     await decisions.withdraw(ctx.session, found, ctx.now(), by=ctx.author)
-    await ctx.audit("withdrew decision", f"#{number}")
+    await ctx.audit("decision.withdrawn", number=number)
     return f"#{number} is withdrawn and no longer applies: {short(found.text)}"
 
 
@@ -447,7 +461,7 @@ async def close_due(ctx: Context) -> None:
         adopted = verdict(views.rule_of(ctx, d), t).adopted
         status = "adopted" if adopted else "rejected"
         await decisions.close(ctx.session, d, status, closes, outcome=d.text if adopted else None)
-        await ctx.audit("closed proposal", f"#{d.number}: {status} ({counts(t)})", actor="the bot")
+        await _audit_close(ctx, "proposal.closed", d.number, status, t)
         text, values = await views.describe(ctx, d)
         if ctx.late_by:
             text += "\n(Posted late: the bot was offline at the closing time.)"

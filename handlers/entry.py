@@ -50,7 +50,7 @@ async def welcome(ctx: Context, user_id: str) -> None:
             "`{p}task done <name>`) and say what you are learning (`{p}learning <area>`). "
             "On {end} we look back together at what you did, and at fit and commitment."
         )
-        await ctx.audit("started an entry sprint", user_id, actor="the bot")
+        await ctx.audit("entry.started", automatic=True, members={"newcomer": user_id})
     await ctx.announce(text, **values)
 
 
@@ -114,7 +114,7 @@ async def make_member(ctx: Context, member: Mention) -> None:
     sprint = await entry.current(ctx.session, ctx.collective_id, member.user_id)
     assert sprint is not None
     sprint.ended_at = ctx.now()
-    await ctx.audit("ended an entry sprint", f"{member.user_id}: a full member")
+    await ctx.audit("entry.ended", members={"newcomer": member.user_id})
     await ctx.call(
         "{who} welcomed {m} as a full member: in role rotation from the next one on.",
         who=await ctx.mention(ctx.author, ping=False),
@@ -139,7 +139,7 @@ async def extend(ctx: Context, member: Mention, duration: Interval) -> None:
     assert sprint is not None
     sprint.ends_at = max(sprint.ends_at, ctx.now()) + duration.step
     sprint.reviewed_at = None  # the group looks back again at the new end
-    await ctx.audit("extended an entry sprint", f"{member.user_id} by {duration}")
+    await ctx.audit("entry.extended", members={"newcomer": member.user_id}, duration=duration.text)
     await ctx.call(
         "{who} extended the entry sprint of {m} by {d}: until {end}, still a collaborator "
         "and not yet in role rotation.",

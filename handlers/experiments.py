@@ -58,7 +58,7 @@ async def experiment(ctx: Context, change: str, duration: Interval | None) -> No
     made = await experiments.start(
         ctx.session, ctx.collective_id, change, cycle.text, ctx.author, now, now + cycle.step
     )
-    await ctx.audit("started an experiment", f"#{made.number}: {short(change)} for {cycle}")
+    await ctx.audit("experiment.started", number=made.number, cycle=cycle.text)
     await ctx.reply(
         "Experiment **#{n}** from {who}: {change}\nIt runs for {d}, until {end}. Then I open a "
         "proposal to keep, change or drop it, decided under the group's rule. "
@@ -144,11 +144,7 @@ async def review(ctx: Context) -> None:
             rule=rule,
         )
         e.review_number, e.reviewed_at = made.number, now
-        await ctx.audit(
-            "opened an experiment review",
-            f"experiment #{e.number}: proposal #{made.number}",
-            actor="the bot",
-        )
+        await ctx.audit("experiment.review", automatic=True, number=e.number, proposal=made.number)
         await ctx.announce(
             "**Experiment #{e}** has run its course ({start} to {end}): {change}\n"
             "Proposal **#{n}**: keep, change or drop it? Open until {closes}, decided by "
@@ -171,9 +167,11 @@ async def review(ctx: Context) -> None:
         e.result = found.status
         e.decided_at = found.closed_at or found.withdrawn_at or now
         await ctx.audit(
-            "recorded an experiment's review",
-            f"experiment #{e.number}: proposal #{found.number} {found.status}",
-            actor="the bot",
+            "experiment.reviewed",
+            automatic=True,
+            number=e.number,
+            proposal=found.number,
+            status=found.status,
         )
         outcome = ""
         if found.outcome and found.outcome != found.text:

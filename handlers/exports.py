@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import names
 from handlers.context import DATE_FORMAT, FORMER, TIME_FORMAT, defuse
 from handlers.settings import CollectiveSettings
 from storage import budget, collectives, decisions, labour, notes
@@ -141,19 +142,11 @@ class _Writer:
 
 
 def _labels(members: Iterable[Member]) -> dict[str, str]:
-    """Display names, with the user id added where two people share one."""
-    everyone = list(members)
-    counts = Counter((m.display_name or "").casefold() for m in everyone if m.display_name)
-    labels = {}
-    for m in everyone:
-        name = m.display_name
-        if not name or not name.strip():
-            labels[m.user_id] = inline(m.user_id)
-        elif counts[name.casefold()] > 1:
-            labels[m.user_id] = f"{inline(name)} ({inline(m.user_id)})"
-        else:
-            labels[m.user_id] = inline(name)
-    return labels
+    """Display names, with the user id added where two people's names look alike (after
+    the folding that finds members, `handlers.names`); the user id where a name shows
+    nothing."""
+    shown = names.shown((m.user_id, m.display_name) for m in members)
+    return {user_id: inline(name or user_id) for user_id, name in shown.items()}
 
 
 def _tally(t: Tally) -> str:

@@ -259,11 +259,7 @@ async def start_walk(ctx: Context, minutes: int, period: Period, *, scheduled: b
         ends_at=ends_at(now, minutes),
         patterns=found,
     )
-    await ctx.audit(
-        "started a gallery walk",
-        f"until {ctx.time(walk.ends_at)}, {len(rows)} patterns",
-        actor="the bot" if scheduled else None,
-    )
+    await ctx.audit("gallery.started", automatic=scheduled, until=walk.ends_at, patterns=len(rows))
     intro = (
         "**Circle of shadows: a silent gallery walk** until {end}, through the patterns of "
         "{period} ({first} to {last}).{late}\n"
@@ -376,7 +372,7 @@ async def gallery_end(ctx: Context) -> None:
         await ctx.reply("No gallery walk is open. `{p}gallery [minutes]` starts one.", p=ctx.prefix)
         return
     found = await gallery.close(ctx.session, walk, ctx.now(), by=ctx.author)
-    await ctx.audit("ended a gallery walk", f"early, {walk.reactors} members put dots")
+    await ctx.audit("gallery.ended_early", reactors=walk.reactors)
     await _tally(ctx, walk, found, f"closed early with `{ctx.prefix}gallery end`")
 
 
@@ -402,10 +398,7 @@ async def close_due(ctx: Context) -> None:
     """Every five minutes: a walk whose time is up ends and its tally is posted, once."""
     for walk in await gallery.due(ctx.session, ctx.collective_id, ctx.now()):
         found = await gallery.close(ctx.session, walk, ctx.now())
-        await ctx.audit(
-            "ended a gallery walk", f"at its time, {walk.reactors} members put dots",
-            actor="the bot",
-        )  # fmt: skip
+        await ctx.audit("gallery.ended", automatic=True, reactors=walk.reactors)
         late = ctx.now() - walk.ends_at > timedelta(minutes=TICK)
         how = "late: the bot was offline when it ended" if late else "at its end"
         await _tally(ctx, walk, found, how)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from handlers import audit_actions
 from handlers.arguments import Number, Text
 from handlers.context import Context, File, Rows
-from handlers.personal import SHORT, document
+from handlers.personal import SHORT, declared, document
 from handlers.registry import Command, Practice
 from storage import audit, collectives, direct, outbox, personal
 
@@ -36,10 +37,17 @@ KEPT = {
     "decisions": "proposals and decisions: number, text, author, rule, dates, outcome, tally",
     "decision_answers": "answers to proposals: who, which answer, the reason given, when",
     "dissents": "dissent attached to decisions: who, the reason, when",
-    "notes": "meeting notes: number, text, author, meeting, when (and when deleted)",
-    "budget_entries": "budget entries: amount, currency, what for, who, when (and when deleted)",
+    "notes": "meeting notes: number, text, author, meeting, when; an erased note keeps only "
+    "its number, author and time, who erased it and when (its text is blanked)",
+    "budget_entries": "budget entries: amount, currency, what for, who, when; an erased entry "
+    "keeps only its number, kind, author and date, who erased it and when (its amount and "
+    "description are blanked)",
     "second_requests": "requests waiting for a second member: what, who asked, who seconded, when",
-    "audit_log": "a log of who changed what, and when",
+    "audit_log": "a log of who changed which shared record, and when: the member's user "
+    "id, what was done as a key (never a sentence with names in it) and its numbers or the "
+    "name of the thing changed, worded with today's display names when read",
+    "audit_members": "the user ids of the members an audit log entry concerns (whom a "
+    "role went to, whose request was seconded)",
     "outbox": "the bot's own messages until the homeserver has accepted them (for a direct "
     "message: to whom)",
     "sync_tokens": "where the bot is in the room's history",
@@ -53,7 +61,9 @@ KEPT = {
     "reflection_asked": "while a round is open: who was asked and how many answers each "
     "gave, never which; deleted when the round closes",
     "reflection_answers": "reflection answers: the text and its round, with no name, no "
-    "time and no order; deleted unread when a round has too few",
+    "time and no order; while the round is open the text is sealed (encrypted with a key "
+    "kept outside the database, padded to one length); deleted unread when a round has "
+    "too few",
     "campaigns": "campaigns: name, when they started and ended",
     "checkins": "check-ins: when, after which campaign, and the counts of each answer",
     "checkin_answers": "who was asked at a check-in and their answer (green, yellow or "
@@ -254,19 +264,11 @@ async def audit_log(ctx: Context, count: int | None) -> None:
     if not entries:
         await ctx.reply("The audit log is empty: nothing shared has been changed yet.")
         return
-    rows = [
-        {
-            "at": ctx.time(entry.at),
-            "who": await ctx.mention(entry.actor, ping=False),
-            "action": entry.action,
-            "detail": entry.detail,
-        }
-        for entry in entries
-    ]
+    rows = [await audit_actions.row(ctx, entry) for entry in entries]
     await ctx.reply(
         "**Latest {n} changes**\n{rows}",
         n=len(entries),
-        rows=Rows("- {at}: {who} {action} {detail}", rows),
+        rows=Rows("- {at}: {who} {action}", rows),
     )
 
 
@@ -280,7 +282,7 @@ FORGET_WINDOW = timedelta(minutes=10)
     direct_ok=True,
 )
 async def mydata(ctx: Context) -> None:
-    doc = document(ctx, await personal.about(ctx.session, ctx.author))
+    doc = await document(ctx, await personal.about(ctx.session, ctx.author))
     here = ctx.is_direct
     if len(doc) <= SHORT:
         if here:
@@ -312,18 +314,11 @@ async def forgetme(ctx: Context) -> None:
     until = ctx.now() + FORGET_WINDOW
     await personal.ask_to_forget(ctx.session, ctx.author, until)
     await ctx.reply(
-        "This erases what I keep about you in every group I serve: your airtime counts, "
-        "knowledge, place on speaking stacks, swap requests, check-in answers, entry "
-        "sprints in rooms you have left, your dots in an open gallery walk, which room is "
-        "our direct chat (noted again if we write there again), and your membership of "
-        "rooms you have left (a room you are in shows you, so your user id and name stay "
-        "while you are there). Shared records keep their text with you shown as a former "
-        "member: decisions, answers and dissent, notes, budget entries, the labour ledger, "
-        "tasks, role terms, meetings, experiments, trust audit sprints, gallery walks, "
-        "requests for a second member (yours still waiting are cancelled) and the audit "
-        "log. A role you hold is released. Your reflection answers cannot be found or "
-        "deleted: nothing links them to you. To go ahead, answer `{p}forgetme confirm` "
-        "before {until}.",
+        "This erases what I keep about you in the groups you are or were in, and our "
+        "direct chat:\n{declared}\nYour reflection answers cannot be found or deleted: "
+        "nothing links them to you. Nothing is ever found by your name, only by your user "
+        "id. To go ahead, answer `{p}forgetme confirm` before {until}.",
+        declared=declared(),
         p=ctx.prefix,
         until=ctx.time(until),
     )

@@ -33,7 +33,7 @@ async def knows(ctx: Context, area: list[str]) -> None:
     now = ctx.now()
     for name in area:
         await knowledge.declare(ctx.session, ctx.collective_id, ctx.author, name, "knows", now)
-        await ctx.audit("declared knowledge", name)
+        await ctx.audit("knowledge.declared", area=name)
     await ctx.reply(
         "Noted: {who} knows {areas}. `{p}whohas <area>` shows everyone who does.",
         who=await ctx.mention(ctx.author, ping=False),
@@ -54,7 +54,7 @@ async def unknows(ctx: Context, area: str) -> None:
     if previous is None:
         await ctx.reply("{who} had not declared **{area}**; nothing changed.", who=who, area=area)
         return
-    await ctx.audit("withdrew knowledge", area)
+    await ctx.audit("knowledge.withdrawn", area=area)
     await ctx.reply("Removed: {who} no longer listed for **{area}**.", who=who, area=area)
 
 
@@ -77,7 +77,7 @@ async def learning(ctx: Context, area: str) -> None:
         )
         return
     await knowledge.declare(ctx.session, ctx.collective_id, ctx.author, area, "learning", ctx.now())
-    await ctx.audit("learning", area)
+    await ctx.audit("knowledge.learning", area=area)
     holders = [
         d
         for d in await knowledge.for_area(ctx.session, ctx.collective_id, area)

@@ -75,7 +75,7 @@ async def note(ctx: Context, text: str) -> None:
         ctx.now(),
         meeting_id=meeting.id if meeting else None,
     )
-    await ctx.audit("added note", f"#{kept.number}")
+    await ctx.audit("note.added", number=kept.number)
     where = " It belongs to the meeting started {started}." if meeting else ""
     await ctx.reply(
         "Note **#{n}** kept for {who}." + where + " `{p}notes` lists the notes.",
@@ -138,9 +138,9 @@ async def note_delete(ctx: Context, note: int) -> None:
 @practice.overwrite(DELETE_NOTE)
 async def erase_note(ctx: Context, payload: dict[str, Any]) -> str:
     found = await notes.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
-    if found is None or not await notes.delete(ctx.session, found, ctx.now()):
+    if found is None or not await notes.delete(ctx.session, found, ctx.now(), by=ctx.author):
         return f"note #{payload['number']} was erased already, so nothing changed"
-    await ctx.audit("erased note", f"#{found.number}")
+    await ctx.audit("note.erased", number=found.number)
     return f"note #{found.number} is erased"
 
 
@@ -192,7 +192,7 @@ async def _record(ctx: Context, kind: str, amount: Decimal, what: str) -> None:
         ctx.session, ctx.collective_id, kind, amount, currency, what, ctx.author, ctx.now()
     )
     shown = money(entry.amount, currency)
-    await ctx.audit(f"recorded {KIND_WORDS[kind]}", f"#{entry.number}: {shown}, {what}")
+    await ctx.audit(f"budget.{kind}", number=entry.number)  # no amount: erasable
     balance = await budget.balance(ctx.session, ctx.collective_id, currency)
     await ctx.reply(
         "Recorded **#{n}**: {kind} of **{amount}** by {who}: {what}. Balance: {balance}.",
@@ -302,10 +302,11 @@ async def budget_delete(ctx: Context, entry: int) -> None:
 @practice.overwrite(DELETE_ENTRY)
 async def remove_entry(ctx: Context, payload: dict[str, Any]) -> str:
     found = await budget.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
-    if found is None or not await budget.delete(ctx.session, found, ctx.now()):
+    # Shown in the room as it was: erasing blanks the amount in the database.
+    shown = money(found.amount, found.currency) if found is not None else ""
+    if found is None or not await budget.delete(ctx.session, found, ctx.now(), by=ctx.author):
         return f"budget entry #{payload['number']} was removed already, so nothing changed"
-    shown = money(found.amount, found.currency)
-    await ctx.audit("removed budget entry", f"#{found.number}: {shown}, {found.what}")
+    await ctx.audit("budget.removed", number=found.number)
     balance = await budget.balance(ctx.session, ctx.collective_id, ctx.settings.currency)
     return (
         f"budget entry #{found.number} ({shown}) is removed; the balance is now "

@@ -59,7 +59,7 @@ async def _meeting(ctx: Context, create: bool) -> tuple[Meeting | None, bool]:
     found = await meetings.running(ctx.session, ctx.collective_id)
     if found is None and create:
         started = await meetings.start(ctx.session, ctx.collective_id, ctx.author, ctx.now())
-        await ctx.audit("started", "a meeting")
+        await ctx.audit("meeting.started")
         return started, True
     return found, False
 
@@ -123,7 +123,7 @@ async def meeting_end(ctx: Context) -> None:
     entries = await meetings.entries(ctx.session, meeting.id)
     waiting, turns, _ = _state(entries)
     minutes = int((now - meeting.started_at).total_seconds() // 60)
-    await ctx.audit("ended", f"the meeting started {ctx.time(meeting.started_at)} ({minutes} min)")
+    await ctx.audit("meeting.ended", started=meeting.started_at, minutes=minutes)
     members = await collectives.members(ctx.session, ctx.collective_id)
     names = await ctx.quiet_names()
     values: dict[str, object] = {
@@ -173,7 +173,7 @@ async def stack(ctx: Context) -> None:
     already = any(e.user_id == ctx.author and e.called_at is None for e in entries)
     if not already:
         await meetings.push(ctx.session, meeting.id, ctx.author, ctx.now())
-        await ctx.audit("joined", "the speaking stack")
+        await ctx.audit("stack.joined")
     who = await ctx.mention(ctx.author, ping=False)
     lead = "{who} is already on the stack." if already else "{who} is on the stack."
     if created:
@@ -212,7 +212,7 @@ async def next_speaker(ctx: Context) -> None:
         return
     chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
     chosen.called_at = ctx.now()
-    await ctx.audit("gave the floor to", order[0])
+    await ctx.audit("stack.called", members={"speaker": order[0]})
     speaker = await ctx.mention(order[0])
     who = await ctx.mention(ctx.author, ping=False)
     await _render_stack(
@@ -228,8 +228,8 @@ async def next_speaker(ctx: Context) -> None:
     "round", summary="A random order for a go-round of every member.", examples=("!round",)
 )
 async def go_round(ctx: Context) -> None:
-    members = await collectives.members(ctx.session, ctx.collective_id)
-    order = [Mention(m.user_id, m.display_name, ping=False) for m in members]
+    names = await ctx.quiet_names()
+    order = [names[user_id] for user_id in sorted(names)]
     random.Random(ctx.event_id or ctx.now().isoformat()).shuffle(order)
     await ctx.reply(
         "**Go-round order** (drawn at random):\n{order}",

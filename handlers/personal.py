@@ -1,13 +1,19 @@
 """`!mydata` as a document: everything the bot keeps about one person, in plain words,
-as Markdown (member text escaped as in exports)."""
+as Markdown (member text escaped as in exports). Built from the rows the declaration in
+`storage.personal_data` finds; a table with no wording of its own here still shows, with
+the declaration's words and a count, so nothing declared is ever left out."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from handlers.context import Context
+from handlers import audit_actions
+from handlers.context import Context, Rows
 from handlers.exports import inline
 from storage.personal import InCollective, Personal
+from storage.personal_data import DECLARED, Forget
 
 SHORT = 2500  # characters a direct message holds before the document goes as a file
 
@@ -16,7 +22,151 @@ def _at(ctx: Context, when: datetime | None) -> str:
     return ctx.time(when) if when else "-"
 
 
-def _section(ctx: Context, here: InCollective) -> list[str]:
+def _text(text: str | None) -> str:
+    return inline(text) if text else "(erased)"
+
+
+Line = Callable[[Context, str, Any, tuple[Any, ...]], str]
+
+# How a row of each table reads, for the person it is about (`me` is their user id).
+LINES: dict[str, Line] = {
+    "airtime_days": lambda ctx, me, r, p: (
+        f"Airtime on {r.day}: {r.messages} messages, {r.words} words (counts only)."
+    ),
+    "counted_messages": lambda ctx, me, r, p: (
+        f"The id of a message of yours from {r.day} ({r.words} words), kept 30 days so a "
+        "deleted one can be uncounted; never its text."
+    ),
+    "knowledge": lambda ctx, me, r, p: (
+        f"Knowledge: {inline(r.area)} ({r.level}) since {_at(ctx, r.since)}."
+    ),
+    "tasks": lambda ctx, me, r, p: (
+        f"Task on the list: {inline(r.name)} ({r.kind}, {r.status})"
+        + (", added by you" if r.created_by == me else "")
+        + (", claimed by you" if r.claimed_by == me else "")
+        + "."
+    ),
+    "task_completions": lambda ctx, me, r, p: (
+        f"Work logged: {_at(ctx, r.done_at)}, {inline(r.name)} ({r.kind})."
+    ),
+    "roles": lambda ctx, me, r, p: f"You defined the role {inline(r.name)}.",
+    "role_terms": lambda ctx, me, r, p: (
+        f"Role {inline(p[0].name) if p else '?'}: from {_at(ctx, r.started_at)} to "
+        f"{_at(ctx, r.ended_at or r.ends_at)} ({r.how})"
+        + (f"; handover notes: {inline(r.handover_notes)}" if r.handover_notes else "")
+        + "."
+    ),
+    "role_swaps": lambda ctx, me, r, p: (
+        f"Swap request for {inline(p[0].name) if p else '?'}, {_at(ctx, r.asked_at)}."
+    ),
+    "meetings": lambda ctx, me, r, p: f"You started a meeting on {_at(ctx, r.started_at)}.",
+    "stack_entries": lambda ctx, me, r, p: (
+        f"On the speaking stack in the meeting of {_at(ctx, p[0].started_at if p else None)}"
+        + (", given the floor." if r.called_at else ".")
+    ),
+    "decisions": lambda ctx, me, r, p: (
+        f"Decision #{r.number} ({r.kind}, {r.status}): {inline(r.text)}"
+        + (" You made it." if r.author == me else "")
+        + (" You closed it." if r.closed_by == me else "")
+    ),
+    "decision_answers": lambda ctx, me, r, p: (
+        f"Your answer to #{p[0].number if p else '?'}: {r.answer}"
+        + (f": {inline(r.reason)}" if r.reason else "")
+    ),
+    "dissents": lambda ctx, me, r, p: (
+        f"Your dissent on #{p[0].number if p else '?'}: {inline(r.reason)}"
+    ),
+    "notes": lambda ctx, me, r, p: (
+        f"Note #{r.number}, {_at(ctx, r.at)}: "
+        + (f"erased {_at(ctx, r.deleted_at)}" if r.deleted_at else _text(r.text))
+        + (" (you erased it)" if getattr(r, "deleted_by", None) == me else "")
+    ),
+    "budget_entries": lambda ctx, me, r, p: (
+        f"Budget entry #{r.number}, {_at(ctx, r.at)}: "
+        + (
+            f"removed {_at(ctx, r.deleted_at)}"
+            if r.deleted_at
+            else f"{r.kind} {r.amount} {inline(r.currency)}, {_text(r.what)}"
+        )
+        + (" (you removed it)" if getattr(r, "deleted_by", None) == me else "")
+    ),
+    "second_requests": lambda ctx, me, r, p: (
+        f"Request #{r.number} for a second member: {inline(r.action)}"
+        + (" (you asked)" if r.requested_by == me else " (you seconded it)")
+        + "."
+    ),
+    "reflection_asked": lambda ctx, me, r, p: (
+        f"Reflection round open until {_at(ctx, p[0].closes_at if p else None)}: you were "
+        "asked"
+        + (f" and gave {r.parts} answers" if r.parts else "")
+        + ". What you wrote is sealed and kept with no link to you, so it is not here."
+    ),
+    "checkin_answers": lambda ctx, me, r, p: (
+        f"Check-in of {_at(ctx, p[0].opened_at if p else None)}: "
+        + (f"you answered {r.answer}." if r.answer else "asked, not answered.")
+    ),
+    "entry_sprints": lambda ctx, me, r, p: (
+        f"Entry sprint from {_at(ctx, r.started_at)} to {_at(ctx, r.ends_at)}"
+        + (", ended." if r.ended_at else ", running.")
+    ),
+    "gallery_marks": lambda ctx, me, r, p: (
+        f"A {r.colour} dot you put in the gallery walk open until "
+        f"{_at(ctx, p[1].ends_at if len(p) > 1 else None)}; when it ends only the counts "
+        "stay, without you."
+    ),
+    "gallery_walks": lambda ctx, me, r, p: (
+        f"A gallery walk of {_at(ctx, r.started_at)}: you started or ended it."
+    ),
+    "experiments": lambda ctx, me, r, p: (
+        f"You started experiment #{r.number} on {_at(ctx, r.started_at)}: {inline(r.change)}"
+    ),
+    "trust_sprints": lambda ctx, me, r, p: (
+        f"Trust audit sprint {inline(r.name)}, from {_at(ctx, r.started_at)}"
+        + (f" to {_at(ctx, r.ended_at)}" if r.ended_at else ", running")
+        + ": you started or ended it."
+    ),
+}
+
+# Tables read in bulk, shown as one summary line instead of a line per row.
+SUMMARIES: dict[str, Callable[[list[Any]], str]] = {
+    "airtime_days": lambda rows: (
+        f"Airtime: {sum(r.messages for r in rows)} messages and {sum(r.words for r in rows)} "
+        f"words on {len(rows)} days, from {min(r.day for r in rows)} to "
+        f"{max(r.day for r in rows)} (counts only, never what you wrote)."
+    ),
+    "counted_messages": lambda rows: (
+        f"The ids of {len(rows)} of your messages from the last 30 days, with their day and "
+        "word count, so a deleted one can be uncounted (never their text)."
+    ),
+}
+
+
+def declared() -> Rows:
+    """What is kept about a member and what `!forgetme` does to it, one line per kind of
+    effect, straight from the declaration (for `!privacy` and `!forgetme`)."""
+    groups: dict[Forget, list[str]] = {}
+    for holds in DECLARED:
+        said = holds.what.replace("`", "") + (f" ({holds.kept})" if holds.kept else "")
+        if said not in groups.setdefault(holds.forget, []):
+            groups[holds.forget].append(said)
+    heads = {
+        Forget.DELETE: "Erased",
+        Forget.NULL: "Kept as shared records, with you shown as a former member",
+        Forget.ROOM: "Kept while you are in the room (the room shows it), erased for rooms "
+        "you have left",
+        Forget.OWN: "Changed by its own rule",
+    }
+    return Rows(
+        "- {head}: {items}.",
+        [{"head": heads[kind], "items": "; ".join(items)} for kind, items in groups.items()],
+    )
+
+
+def _what(table: str) -> str:
+    return next((h.what for h in DECLARED if h.model.__tablename__ == table), table)
+
+
+async def _section(ctx: Context, data: Personal, here: InCollective) -> list[str]:
     c = here.collective
     lines = [f"## {inline(c.name or c.room_id)} ({inline(c.room_id)})", ""]
     m = here.member
@@ -29,98 +179,21 @@ def _section(ctx: Context, here: InCollective) -> list[str]:
             + (", marked as a bot" if m.is_bot else "")
             + "."
         )
-    a = here.airtime
-    if a.days:
-        lines.append(
-            f"- Airtime: {a.messages} messages and {a.words} words on {a.days} days, "
-            f"from {a.first} to {a.last} (counts only, never what you wrote)."
-        )
-    if here.counted_messages:
-        lines.append(
-            f"- The ids of {here.counted_messages} of your messages from the last 30 days, "
-            "with their day and word count, so a deleted one can be uncounted."
-        )
-    for k in here.knowledge:
-        lines.append(f"- Knowledge: {inline(k.area)} ({k.level}) since {_at(ctx, k.since)}.")
-    for t in here.tasks:
-        lines.append(f"- Task on the list: {inline(t.name)} ({t.kind}, {t.status}).")
-    for done in here.completions:
-        lines.append(f"- Work logged: {_at(ctx, done.done_at)}, {inline(done.name)} ({done.kind}).")
-    for name, term in here.terms:
-        lines.append(
-            f"- Role {inline(name)}: from {_at(ctx, term.started_at)} to "
-            f"{_at(ctx, term.ended_at or term.ends_at)} ({term.how})"
-            + (f"; handover notes: {inline(term.handover_notes)}" if term.handover_notes else "")
-            + "."
-        )
-    for role in here.roles_created:
-        lines.append(f"- You defined the role {inline(role.name)}.")
-    for name, swap in here.swaps:
-        lines.append(f"- Swap request for {inline(name)}, {_at(ctx, swap.asked_at)}.")
-    for meeting in here.meetings:
-        lines.append(f"- You started a meeting on {_at(ctx, meeting.started_at)}.")
-    if here.stack_entries:
-        lines.append(f"- You were on the speaking stack {here.stack_entries} times.")
-    for d in here.decisions:
-        lines.append(f"- Decision #{d.number} ({d.kind}, {d.status}): {inline(d.text)}")
-    for n, given in here.answers:
-        reason = f": {inline(given.reason)}" if given.reason else ""
-        lines.append(f"- Your answer to #{n}: {given.answer}{reason}")
-    for n, dissent in here.dissents:
-        lines.append(f"- Your dissent on #{n}: {inline(dissent.reason)}")
-    for note in here.notes:
-        lines.append(f"- Note #{note.number}, {_at(ctx, note.at)}: {inline(note.text)}")
-    for b in here.budget:
-        lines.append(
-            f"- Budget entry #{b.number}, {_at(ctx, b.at)}: {b.kind} {b.amount} {b.currency}, "
-            f"{inline(b.what)}"
-        )
-    for r in here.requests:
-        lines.append(f"- Request #{r.number} for a second member: {inline(r.action)}.")
+    for table, rows in here.rows.items():
+        if table in SUMMARIES:
+            lines.append("- " + SUMMARIES[table]([r for r, _ in rows]))
+        elif table in LINES:
+            lines += ["- " + LINES[table](ctx, data.user_id, r, p) for r, p in rows]
+        else:
+            lines.append(f"- {inline(_what(table))}: {len(rows)} records.")
     for e in here.audit:
-        lines.append(f"- Audit log, {_at(ctx, e.at)}: {inline(e.action)} {inline(e.detail)}")
-    for checkin, answer in here.checkins:
-        lines.append(
-            f"- Check-in of {_at(ctx, checkin.opened_at)}: "
-            + (f"you answered {answer}." if answer else "asked, not answered.")
-        )
-    for sprint in here.sprints:
-        lines.append(
-            f"- Entry sprint from {_at(ctx, sprint.started_at)} to {_at(ctx, sprint.ends_at)}"
-            + (", ended" if sprint.ended_at else ", running")
-            + "."
-        )
-    for trial in here.experiments:
-        lines.append(
-            f"- You started experiment #{trial.number} on {_at(ctx, trial.started_at)}: "
-            + inline(trial.change)
-        )
-    for audit_sprint in here.trust_sprints:
-        lines.append(
-            f"- Trust audit sprint {inline(audit_sprint.name)}, from "
-            f"{_at(ctx, audit_sprint.started_at)}"
-            + (f" to {_at(ctx, audit_sprint.ended_at)}" if audit_sprint.ended_at else ", running")
-            + ": you started or ended it."
-        )
-    for walk in here.walks:
-        lines.append(f"- You started a gallery walk on {_at(ctx, walk.started_at)}.")
-    for walk, n in here.dots:
-        lines.append(
-            f"- In the gallery walk open until {_at(ctx, walk.ends_at)}: "
-            + (f"{n} dots (reactions)" if n != 1 else "1 dot (a reaction)")
-            + " you put, kept until it ends; then only the counts stay, without you."
-        )
-    for found, parts in here.rounds:
-        lines.append(
-            f"- Reflection round open until {_at(ctx, found.closes_at)}: you were asked"
-            + (f" and gave {parts} answers" if parts else "")
-            + ". What you wrote is kept with no link to you, so it is not here."
-        )
+        said = await audit_actions.sentence(ctx, e, inline)
+        lines.append(f"- Audit log, {_at(ctx, e.at)}: {said}")
     lines.append("")
     return lines
 
 
-def document(ctx: Context, data: Personal) -> str:
+async def document(ctx: Context, data: Personal) -> str:
     """The whole of it, as Markdown."""
     lines = [
         f"# What Flattening keeps about {inline(data.user_id)}",
@@ -131,13 +204,15 @@ def document(ctx: Context, data: Personal) -> str:
     for chat in data.chats:
         if chat.room_id:
             lines += [f"- Our direct chat: {inline(chat.room_id)}.", ""]
+    if data.undelivered:
+        lines += [f"- Direct messages to you not yet delivered: {data.undelivered}.", ""]
     if data.forget_pending is not None:
         lines += [
             f"- You asked to be forgotten; confirm before {ctx.time(data.forget_pending)}.",
             "",
         ]
     for here in data.collectives:
-        lines += _section(ctx, here)
+        lines += await _section(ctx, data, here)
     if not data.collectives:
         lines += ["Nothing about you in any group's records.", ""]
     lines += [

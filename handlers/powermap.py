@@ -17,7 +17,7 @@ from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.tasks import KINDS, tasks_count
 from handlers.timeparse import Month, month_of
-from storage import collectives, decisions, knowledge, labour, roles
+from storage import decisions, knowledge, labour, roles
 
 practice = Practice(
     "Power map", "The monthly mirror of airtime, labour, roles, decisions, knowledge and power."
@@ -157,10 +157,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
         lines.append("No tasks were logged this month (`{p}task done <name>` logs one).")
 
     held = await roles.terms_between(ctx.session, ctx.collective_id, start, end)
-    names = {
-        m.user_id: m.display_name or m.user_id
-        for m in await collectives.members(ctx.session, ctx.collective_id)
-    }
+    names = {u: m.label for u, m in (await ctx.quiet_names()).items()}
     values["members_n"], values["p"] = len(names), ctx.prefix
     by_role: dict[str, list[str]] = {}
     for role, user in held:

@@ -12,13 +12,20 @@ transaction as the post, by the hourly job (exactly-once by its occurrence key) 
 
 A member may send up to `MAX_PARTS` messages in a round; each is kept as its own
 answer, since nothing could tell the bot which earlier answer was theirs to add to.
+
+While the round is open the answers are sealed (`storage/sealing.py`) with a key kept
+outside the database, in `store_path`, which `bot/` hands over as `ctx.runtime.sealer`;
+they are opened only to be posted. If that key is gone at the close, the round closes
+saying its answers could not be opened, and they are deleted unread.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import random
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,12 +35,17 @@ from handlers.seconds import ask_second
 from storage import reflection
 from storage.models import ReflectionRound
 from storage.reflection import MAX_PARTS
+from storage.sealing import CAPACITY, Sealer, Unopenable
+
+log = logging.getLogger(__name__)
 
 practice = Practice(
     "Reflection", "Anonymous reflection rounds, answered in a direct message with the bot."
 )
 
 MAX_ANSWER = 2000  # characters in one answer; longer ones are sent as two
+# Every answer is sealed padded to one size: the longest one must fit.
+assert MAX_ANSWER * 4 <= CAPACITY  # bytes of UTF-8, at most 4 a character
 # Bytes of answers per published message, counted as sent (JSON escapes in the plain and
 # the HTML body), so that with encryption's growth no message is ever cut: one answer of
 # MAX_ANSWER characters weighs at most 24,000.
@@ -96,9 +108,7 @@ async def scheduled_round(ctx: Context) -> None:
     found = await open_round(ctx)
     if found is None:
         return  # the open round goes on; one round at a time
-    await ctx.audit(
-        "opened a reflection round", f"until {ctx.time(found.closes_at)}", actor="the bot"
-    )
+    await ctx.audit("reflection.opened", automatic=True, until=found.closes_at)
     late = ""
     if ctx.late_by and ctx.due_at is not None:
         late = f" (late: it was due {ctx.time(ctx.due_at)}, while the bot was offline)"
@@ -128,7 +138,7 @@ async def reflect(ctx: Context) -> None:
         return
     found = await open_round(ctx)
     assert found is not None
-    await ctx.audit("opened a reflection round", f"until {ctx.time(found.closes_at)}")
+    await ctx.audit("reflection.opened", until=found.closes_at)
     await ctx.call(
         _opened_text(),
         late="",
@@ -174,13 +184,6 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
     now = ctx.now()
     answered = await reflection.answered(ctx.session, found.id)
     publish = answered >= ctx.settings.reflection_min_answers
-    texts = await reflection.answers(ctx.session, found.id) if publish else []
-    await reflection.close(ctx.session, found, now, publish=publish)
-    await ctx.audit(
-        "closed a reflection round",
-        "answers posted" if publish else "too few answers, deleted unread",
-        actor=ctx.author or "the bot",
-    )
     late = ""
     if now - found.closes_at > LATE:
         late = f" It was due to close {ctx.time(found.closes_at)}, while the bot was offline."
@@ -192,6 +195,16 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
         "late": late,
         "p": ctx.prefix,
     }
+    texts: list[str] = []
+    if publish:
+        try:
+            texts = await reflection.answers(ctx.session, found.id, _sealer(ctx))
+        except Unopenable as exc:
+            await _unopenable(ctx, found, now, values, exc)
+            return False
+        random.SystemRandom().shuffle(texts)  # kept, and posted, in this order
+    await reflection.close(ctx.session, found, now, published=texts if publish else None)
+    await ctx.audit("reflection.published" if publish else "reflection.discarded")
     if not publish:
         await ctx.announce(
             "**Reflection round** of {opened} to {closed} closed.{late} Fewer than {min} "
@@ -200,7 +213,6 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
             **values,
         )
         return False
-    random.SystemRandom().shuffle(texts)
     await ctx.announce(
         "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered. "
         "Here is everything they wrote, in random order and without names:\nPrompts:\n"
@@ -217,6 +229,46 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
             answers=Rows("- {item}", chunk),
         )
     return True
+
+
+async def _unopenable(
+    ctx: Context,
+    found: ReflectionRound,
+    now: datetime,
+    values: dict[str, object],
+    exc: Unopenable,
+) -> None:
+    """The answers are sealed with a key the host no longer has (or replaced): nobody can
+    read them, so they go, and the room is told why it gets none."""
+    log.warning(
+        "reflection round %s closes without its answers, which could not be opened (%s); "
+        "they are deleted unread",
+        found.id,
+        exc,
+    )
+    await reflection.close(ctx.session, found, now, published=None, outcome="unopenable")
+    await ctx.announce(
+        "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered, "
+        "but **their answers could not be opened**: the key that sealed them, which the bot "
+        "keeps outside its database, is missing or was replaced on the server that runs it. "
+        "So they were deleted unread; nobody can read them. `{p}reflect` starts a new round.",
+        **values,
+    )
+
+
+def _sealer(ctx: Context) -> Sealer:
+    if ctx.runtime.sealer is None:
+        raise RuntimeError("no sealer: reflection answers cannot be kept or opened here")
+    return ctx.runtime.sealer
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """The answer as the database and the room can hold it: a NUL, or half of a UTF-16
+    pair, becomes U+FFFD (the same length, so the limit reads the same)."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def _weight(text: str) -> int:
@@ -269,6 +321,7 @@ async def _waiting(ctx: Context) -> bool:
 
 @practice.answers("the reflection round", waiting=_waiting)
 async def take_answer(ctx: Context, text: str) -> None:
+    text = storable(text)
     if len(text) > MAX_ANSWER or _weight(text) > PACK:  # emoji weigh more than letters
         await ctx.reply(
             "That is {n} characters; an answer holds at most {max} (fewer with emoji). I kept "
@@ -281,7 +334,7 @@ async def take_answer(ctx: Context, text: str) -> None:
     assert found is not None
     asked = await reflection.asked(ctx.session, found.id, ctx.author)
     assert asked is not None
-    await reflection.add_answer(ctx.session, asked, text, random.SystemRandom())
+    await reflection.add_answer(ctx.session, asked, text, _sealer(ctx), random.SystemRandom())
     left = MAX_PARTS - asked.parts
     more = "You may send {left} more." if left else "That was your last one for this round."
     await ctx.reply(

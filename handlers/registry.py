@@ -108,6 +108,9 @@ class Command:
     # Changes nothing (no row written, no audit entry): its answer may be sent before the
     # batch that carries the command commits.
     read_only: bool = False
+    # Heard from a user the room takes for a bot too (whose other commands are ignored):
+    # the handler decides what such a user may do with it (`!notbot` about themselves).
+    from_bots: bool = False
 
     def usage(self, prefix: str) -> str:
         parts = [f"{prefix}{self.name}", *(p.usage() for p in self.params)]
@@ -314,9 +317,11 @@ class Practice:
         examples: Sequence[str] = (),
         direct_ok: bool = False,
         read_only: bool = False,
+        from_bots: bool = False,
     ) -> Callable[[Handler], Handler]:
         """`read_only`: the handler writes nothing at all (no row, no audit entry), so its
-        answer may go out before the batch commits (`bot/sender.py`)."""
+        answer may go out before the batch commits (`bot/sender.py`). `from_bots`: also
+        run for a user taken for a bot, whose other commands are ignored."""
 
         def register(func: Handler) -> Handler:
             self.commands.append(
@@ -329,6 +334,7 @@ class Practice:
                     examples=tuple(examples),
                     direct_ok=direct_ok,
                     read_only=read_only,
+                    from_bots=from_bots,
                 )
             )
             return func

@@ -83,7 +83,7 @@ async def define(ctx: Context, role: str, term: Interval, scope: str | None) -> 
     await roles.add_role(
         ctx.session, ctx.collective_id, role, term.text, scope or "", ctx.author, ctx.now()
     )
-    await ctx.audit("defined role", f"{role} ({term})")
+    await ctx.audit("role.defined", role=role, term=term.text)
     await ctx.reply(
         "Defined role **{name}**, term {term}, for {who}: {scope}",
         name=role,
@@ -99,7 +99,7 @@ async def redefine(ctx: Context, change: dict[str, Any]) -> str:
     if found is None:
         raise UsageError(f"The role `{change['role']}` no longer exists.")
     found.term, found.scope = change["term"], change["scope"] or found.scope
-    await ctx.audit("redefined role", f"{found.name} ({found.term})")
+    await ctx.audit("role.redefined", role=found.name, term=found.term)
     return f"role {found.name} now has a term of {found.term}: {found.scope or '(no scope)'}"
 
 
@@ -133,7 +133,7 @@ async def claim(ctx: Context, role: RoleRecord) -> None:
     new = await roles.start_term(
         ctx.session, role.id, ctx.author, now, term_end(ctx, now, role.term), "claim"
     )
-    await ctx.audit("claimed role", role.name)
+    await ctx.audit("role.claimed", role=role.name)
     await ctx.reply(
         "{who} holds **{r}** until {e}.{notes}",
         who=who,
@@ -169,7 +169,7 @@ async def release(ctx: Context, role: RoleRecord, notes: str | None) -> None:
     term.ended_at = ctx.now()
     if notes:
         term.handover_notes = notes
-    await ctx.audit("released role", role.name)
+    await ctx.audit("role.released", role=role.name)
     await ctx.reply(
         "{who} released **{r}**. It is vacant until the next rotation, or until someone "
         "`{p}role claim {r}`.{n}",
@@ -193,7 +193,7 @@ async def handover(ctx: Context, role: RoleRecord, notes: str) -> None:
         await ctx.reply("Only the holder of **{r}** leaves its handover notes.", r=role.name)
         return
     term.handover_notes = notes
-    await ctx.audit("wrote handover", role.name)
+    await ctx.audit("role.handover", role=role.name)
     await ctx.reply(
         "Handover notes for **{r}** saved, from {who}; they go out with the next rotation.",
         r=role.name,
@@ -224,7 +224,7 @@ async def swap(ctx: Context, role: RoleRecord, member: Mention) -> None:
         if pending.asked_by == ctx.author:
             pending.resolved_at = ctx.now()  # a newer request replaces yours
     await roles.add_swap(ctx.session, role.id, giver, taker, ctx.author, ctx.now())
-    await ctx.audit("asked swap", role.name)
+    await ctx.audit("role.swap_asked", role=role.name)
     await ctx.call(
         "{o}: {who} asks " + wording + ". Answer `{p}accept` to agree.",
         o=Mention(member.user_id, member.name),
@@ -264,7 +264,7 @@ async def accept(ctx: Context, role: RoleRecord | None) -> None:
         return
     term.ended_at = now
     await roles.start_term(ctx.session, target.id, request.to_user, now, term.ends_at, "swap")
-    await ctx.audit("accepted swap", target.name)
+    await ctx.audit("role.swap_accepted", role=target.name)
     await ctx.reply(
         "Swap done: {taker} holds **{r}** until {e}, instead of {giver}.{notes}",
         notes=await _notes(ctx, target.id, request.to_user),
@@ -290,7 +290,7 @@ async def away(ctx: Context, until: datetime) -> None:
     if member is None:
         raise UsageError("Only members of this room can be away from it.")
     member.away_until = until
-    await ctx.audit("away", ctx.time(until))
+    await ctx.audit("member.away", until=until)
     held = [
         t for t in await roles.open_terms(ctx.session, ctx.collective_id) if t.user_id == ctx.author
     ]
@@ -317,5 +317,5 @@ async def back(ctx: Context) -> None:
         await ctx.reply("{who} was not marked away; nothing changed.", who=who)
         return
     member.away_until = None
-    await ctx.audit("back", "")
+    await ctx.audit("member.back")
     await ctx.reply("Welcome back, {who}: rotation counts you in again.", who=who)

@@ -41,7 +41,9 @@ async def ensure_roles(ctx: Context) -> list[Role]:
 
 async def resting(ctx: Context, at: datetime) -> set[str]:
     """Who rotation leaves out at `at` besides the away: newcomers in an entry sprint,
-    and, in the week after a campaign ended, whoever answered red at its check-in."""
+    and, in the week after a campaign ended, whoever answered red at its check-in. The
+    latter are left out silently, like someone away: no announcement or list says why,
+    so nobody's absence from the rotation tells their answer."""
     out = await entry.collaborators(ctx.session, ctx.collective_id)
     rest = await checkins.rest_week(ctx.session, ctx.collective_id, at)
     if rest is not None:

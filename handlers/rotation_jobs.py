@@ -104,9 +104,12 @@ async def rotate(ctx: Context) -> None:
         elif out and out != choice.user_id:
             text += " No handover notes were left."
         row["how"] = text
-        drawn = f" (drawn among {', '.join(choice.tied)})" if choice.draw else ""
+        among = {f"tied.{i}": user_id for i, user_id in enumerate(choice.tied)}
         await ctx.audit(
-            "assigned role", f"{role.name} to {choice.user_id}{drawn}", actor="rotation"
+            "role.drawn" if choice.draw else "role.assigned",
+            automatic=True,
+            members={"holder": choice.user_id, **(among if choice.draw else {})},
+            role=role.name,
         )
     # Each row's wording differs, so each row is a list of one with its own template.
     lines = Rows(
@@ -116,9 +119,9 @@ async def rotate(ctx: Context) -> None:
     await ctx.announce(
         "**Role rotation** for the term starting {start}{late}\n"
         + (
+            # Never why someone is left out: that would tie it to a check-in answer.
             "This is the week after the campaign **{campaign}** ended, until {rest_end}: a "
-            "week for rest. Take it easy on each other; anyone who answered red at the "
-            "check-in is skipped.\n"
+            "week for rest. Take it easy on each other.\n"
             if rest
             else ""
         )

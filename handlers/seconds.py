@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.arguments import Number
-from handlers.context import FORMER, Context
+from handlers.context import Context
 from handlers.registry import Practice
 from storage import seconds
 
@@ -20,14 +20,29 @@ practice = Practice(
 )
 
 
-async def ask_second(ctx: Context, action: str, payload: dict[str, Any], what: str) -> None:
-    """Record the request and tell the room how a second member confirms it."""
+async def ask_second(
+    ctx: Context,
+    action: str,
+    payload: dict[str, Any],
+    what: str,
+    *,
+    about: str | None = None,
+    template: str | None = None,
+) -> None:
+    """Record the request and tell the room how a second member confirms it.
+
+    `about`: the member the request acts against, who cannot be its second member either.
+    `template`: the reply, when the usual one does not say why; it gets the same values
+    (`n`, `who`, `what`, `p`, `until`)."""
+    if about is not None:
+        payload = {**payload, seconds.ABOUT: about}
     request = await seconds.create(
         ctx.session, ctx.collective_id, action, payload, ctx.author, ctx.now()
     )
-    await ctx.audit("asked", f"request #{request.number}: {what}")
+    await ctx.audit("second.asked", number=request.number, request=action)
     await ctx.reply(
-        "Request **#{n}** from {who}: {what}. It changes a shared record, so it waits for a "
+        template
+        or "Request **#{n}** from {who}: {what}. It changes a shared record, so it waits for a "
         "second member: `{p}second {n}` before {until}.",
         n=request.number,
         who=await ctx.mention(ctx.author, ping=False),
@@ -64,12 +79,20 @@ async def second(ctx: Context, request: int) -> None:
             n=request,
         )
         return
+    if seconds.payload(found).get(seconds.ABOUT) == ctx.author:
+        await ctx.reply(
+            "Request #{n} is about {who}, so a member other than {who} and the one who asked "
+            "has to second it.",
+            who=await ctx.mention(ctx.author, ping=False),
+            n=request,
+        )
+        return
     carry = ctx.runtime.registry.overwrites[found.action]
     await seconds.mark_seconded(ctx.session, found, ctx.author, ctx.now())
     done = await carry(ctx, seconds.payload(found))
     await seconds.mark_carried_out(ctx.session, found, ctx.now())
     asker = found.requested_by
-    await ctx.audit("seconded", f"request #{request} from {asker or FORMER}: {done}")
+    await ctx.audit("second.done", members={"asker": asker}, number=request, request=found.action)
     await ctx.reply(
         "{who} seconded request #{n} from {asker}: {done}.",
         who=await ctx.mention(ctx.author, ping=False),
@@ -84,7 +107,9 @@ async def announce_lapsed(ctx: Context) -> None:
     """Hourly: each request whose 24 hours ran out unseconded is announced once."""
     for request in await seconds.lapsed_unannounced(ctx.session, ctx.now(), ctx.collective_id):
         await seconds.mark_lapsed(ctx.session, request, ctx.now())
-        await ctx.audit("lapsed", f"request #{request.number} ({request.action})", actor="the bot")
+        await ctx.audit(
+            "second.lapsed", automatic=True, number=request.number, request=request.action
+        )
         await ctx.say(
             "Request #{n} ({what}) lapsed: nobody seconded it within 24 hours, so nothing "
             "changed. Ask again if it is still wanted.",

@@ -234,7 +234,7 @@ async def sprint_start(ctx: Context, name: str) -> None:
         )
         return
     await sprints.start(ctx.session, ctx.collective_id, name, ctx.author, ctx.now())
-    await ctx.audit("started a trust audit sprint", name)
+    await ctx.audit("sprint.started", name=name)
     await ctx.reply(
         "{who} started the trust audit sprint **{name}**: a cycle of deliberately widened "
         "participation. `{p}sprint end` compares it with the same length of time before it: "
@@ -261,7 +261,7 @@ async def sprint_end(ctx: Context) -> None:
         return
     now = ctx.now()
     running.ended_at, running.ended_by = now, ctx.author
-    await ctx.audit("ended a trust audit sprint", running.name)
+    await ctx.audit("sprint.ended", name=running.name)
     zone = ctx.settings.timezone
     start = running.started_at
     length = now - start

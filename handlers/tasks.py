@@ -82,7 +82,7 @@ async def task_add(ctx: Context, name: str, kind: str | None) -> None:
     else:
         await labour.add_task(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
         verb = "Added"
-    await ctx.audit("added task", name)
+    await ctx.audit("task.added", task=name)
     await ctx.reply(
         verb + " task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`.{stray}",
         name=name,
@@ -120,7 +120,7 @@ async def task_claim(ctx: Context, name: str) -> None:
             ctx.session, ctx.collective_id, name, classify(name, ctx.settings), ctx.author, now
         )
     found.status, found.claimed_by, found.updated_at = "claimed", ctx.author, now
-    await ctx.audit("claimed task", name)
+    await ctx.audit("task.claimed", task=name)
     await ctx.reply(
         "{who} claimed **{name}** ({kind}). Log it with `{p}task done {name}` when it is done.",
         who=who,
@@ -158,7 +158,7 @@ async def task_drop(ctx: Context, name: str) -> None:
         )
         return
     found.status, found.claimed_by, found.updated_at = "open", None, ctx.now()
-    await ctx.audit("dropped task", name)
+    await ctx.audit("task.dropped", task=name)
     await ctx.reply(
         "{who} dropped **{name}**; it is back on the list, unclaimed.", who=who, name=name
     )
@@ -182,7 +182,7 @@ async def task_done(ctx: Context, name: str, kind: str | None) -> None:
     if found is not None and found.status != "done":
         found.status, found.claimed_by, found.updated_at = "done", None, now
     await labour.complete(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
-    await ctx.audit("logged task", f"{name} ({kind})")
+    await ctx.audit("task.logged", task=name, kind=kind)
     start = month_start(now, ctx.settings.timezone)
     mine = await labour.counts_by_kind(ctx.session, ctx.collective_id, start, ctx.author)
     everyone = await labour.counts_by_kind(ctx.session, ctx.collective_id, start)

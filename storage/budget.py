@@ -3,8 +3,9 @@
 Amounts go in and come out as `Decimal` with two places. They are stored as whole
 cents in a BIGINT, because SQLite keeps NUMERIC values as binary floating point and
 its sums would round; integer sums are exact on both databases. Entries are numbered
-#N per collective; deleting one (through the two-member rule) keeps its row with
-`deleted_at` set, and deleted entries count nowhere. Every function is async and
+#N per collective; deleting one (through the two-member rule) blanks it (amount 0, no
+description) and keeps a tombstone, its row with `deleted_at` and `deleted_by` set;
+deleted entries count nowhere. Every function is async and
 takes the session first, except the two conversions.
 """
 
@@ -182,17 +183,28 @@ async def log(
     return list((await session.execute(query)).scalars())
 
 
-async def delete(session: AsyncSession, entry: BudgetEntry, now: datetime) -> bool:
-    """Mark the entry deleted (its row stays, it counts nowhere); False if it already was."""
+async def delete(
+    session: AsyncSession, entry: BudgetEntry, now: datetime, *, by: str | None
+) -> bool:
+    """Erase the entry: its amount becomes 0 and its description empty, a tombstone
+    (number, who erased it, when) stays, and it counts nowhere. False if it was erased
+    already."""
     if entry.deleted_at is not None:
         return False
+    entry.amount_cents = 0
+    entry.what = ""
     entry.deleted_at = now
+    entry.deleted_by = by
     await session.flush()
     return True
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
-    """`!forgetme`: entries stay, their author becomes "a former member"."""
-    return await forget_in(
-        session, BudgetEntry.author, user_id, BudgetEntry.collective_id, collective_id
-    )
+    """`!forgetme`: entries stay, their author (and whoever erased one) becomes "a former
+    member"."""
+    changed = 0
+    for column in (BudgetEntry.author, BudgetEntry.deleted_by):
+        changed += await forget_in(
+            session, column, user_id, BudgetEntry.collective_id, collective_id
+        )
+    return changed

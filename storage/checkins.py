@@ -3,7 +3,7 @@ answered (green, yellow or red), the counts the room sees, and the rest week."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -196,3 +196,31 @@ async def answers_of(session: AsyncSession, user_id: str) -> list[tuple[Checkin,
 async def forget(session: AsyncSession, user_id: str) -> int:
     result = await session.execute(delete(CheckinAnswer).where(CheckinAnswer.user_id == user_id))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def close_in_left_rooms(
+    session: AsyncSession, collective_ids: Sequence[int], now: datetime
+) -> int:
+    """Rooms the bot has left: each open check-in closes when its time is up, as anywhere
+    else, keeping its counts (never posted: a left room cannot be posted to); who answered
+    what goes at once, as no rotation there will need it. Returns the check-ins closed."""
+    if not collective_ids:
+        return 0
+    result = await session.execute(
+        select(Checkin)
+        .where(
+            Checkin.collective_id.in_(collective_ids),
+            Checkin.closed_at.is_(None),
+            Checkin.closes_at <= now,
+        )
+        .order_by(Checkin.opened_at)
+    )
+    found = list(result.scalars())
+    for checkin in found:
+        await close(session, checkin, now)
+    closed = select(Checkin.id).where(
+        Checkin.collective_id.in_(collective_ids), Checkin.closed_at.is_not(None)
+    )
+    await session.execute(delete(CheckinAnswer).where(CheckinAnswer.checkin_id.in_(closed)))
+    await session.flush()
+    return len(found)

@@ -9,11 +9,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import bulk
-from storage.models import Collective, Member
+from storage.models import Base, Collective, Member
 
 _ROSTER = "collectives.roster"  # session.info: collective id -> {user id: Member}, as read
 ROOMS_CHANGED = "collectives.rooms_changed"  # session.info: a room was left or joined again
@@ -69,7 +69,9 @@ async def joined(session: AsyncSession, account: str | None = None) -> list[Coll
 async def remember_invite(
     session: AsyncSession, room_id: str, is_direct: bool, now: datetime, account: str
 ) -> None:
-    """Note an accepted invitation, so whether it is a direct chat survives a restart."""
+    """Note an accepted invitation, so whether it is a direct chat survives a restart. A
+    room known as a collective (`known_collective`) stays one, whatever a later invitation
+    says: re-inviting the bot with `is_direct` does not make its members strangers."""
     found = await by_room(session, room_id)
     if found is None:
         session.add(
@@ -78,8 +80,36 @@ async def remember_invite(
             )
         )
         await session.flush()
-    elif not found.joined:
-        found.is_direct = is_direct
+    elif not found.joined and found.is_direct != is_direct:
+        if not (is_direct and await known_collective(session, found)):
+            found.is_direct = is_direct
+
+
+# Bookkeeping every room the bot served gets, which says nothing about how it was used.
+_NOT_RECORDS = frozenset({"members", "job_anchors", "occurrences"})
+
+
+async def known_collective(session: AsyncSession, collective: Collective) -> bool:
+    """Whether the database knows the room as a collective: not a direct chat, and more
+    than two people were seen in it (the bot and two members or more) or something was
+    recorded for it (a task, a decision, talk counted, an audit entry...). Stored facts, so
+    a replayed batch decides alike."""
+    if collective.is_direct:
+        return False
+    people = await session.scalar(
+        select(func.count(Member.id)).where(Member.collective_id == collective.id)
+    )
+    if people and people >= 2:
+        return True
+    tables = [
+        t
+        for t in Base.metadata.sorted_tables
+        if "collective_id" in t.c and t.name not in _NOT_RECORDS
+    ]
+    found = await session.scalar(
+        select(or_(*(exists().where(t.c.collective_id == collective.id) for t in tables)))
+    )
+    return bool(found)
 
 
 @dataclass(frozen=True)
@@ -245,6 +275,16 @@ async def is_bot(session: AsyncSession, collective_id: int, user_id: str) -> boo
         select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
     )
     return found is not None and found.is_bot
+
+
+async def member(session: AsyncSession, collective_id: int, user_id: str) -> Member | None:
+    """The room's row for a user, joined or gone (None: never seen there)."""
+    found = _kept(session, collective_id, user_id)
+    if found is not None:
+        return found
+    return await session.scalar(
+        select(Member).where(Member.collective_id == collective_id, Member.user_id == user_id)
+    )
 
 
 async def is_member(session: AsyncSession, collective_id: int, user_id: str) -> bool:

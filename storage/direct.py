@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DirectChat
@@ -88,8 +88,3 @@ async def set_focus(
         await session.flush()
     else:
         found.focus_collective_id = collective_id
-
-
-async def forget(session: AsyncSession, user_id: str) -> int:
-    result = await session.execute(delete(DirectChat).where(DirectChat.user_id == user_id))
-    return int(getattr(result, "rowcount", 0) or 0)

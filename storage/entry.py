@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import EntrySprint
@@ -60,18 +60,19 @@ async def due_reviews(
     return list(result.scalars())
 
 
-async def of_user(session: AsyncSession, user_id: str) -> list[EntrySprint]:
+async def prune_in_left_rooms(
+    session: AsyncSession, collective_ids: Collection[int], now: datetime
+) -> int:
+    """Rooms the bot has left: a sprint is deleted once it is over (ended, or past its
+    end, when the group would have looked back on it; nobody can there). One still
+    running stays until its end, in case the bot is invited back. Returns the sprints
+    deleted."""
+    if not collective_ids:
+        return 0
     result = await session.execute(
-        select(EntrySprint).where(EntrySprint.user_id == user_id).order_by(EntrySprint.started_at)
+        delete(EntrySprint).where(
+            EntrySprint.collective_id.in_(list(collective_ids)),
+            or_(EntrySprint.ended_at.is_not(None), EntrySprint.ends_at <= now),
+        )
     )
-    return list(result.scalars())
-
-
-async def forget(session: AsyncSession, user_id: str, keep: Collection[int] = ()) -> int:
-    """Their sprints, but those in collectives they are still in (`keep`): erasing one's
-    own data must not make a collaborator a full member without the group's word."""
-    query = delete(EntrySprint).where(EntrySprint.user_id == user_id)
-    if keep:
-        query = query.where(EntrySprint.collective_id.not_in(list(keep)))
-    result = await session.execute(query)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Experiment
-from storage.numbering import forget_in, next_number
+from storage.numbering import next_number
 
 
 async def start(
@@ -74,15 +74,3 @@ async def under_review(session: AsyncSession, collective_id: int) -> list[Experi
         .order_by(Experiment.number)
     )
     return list(result.scalars())
-
-
-async def started_by(session: AsyncSession, user_id: str) -> list[Experiment]:
-    result = await session.execute(
-        select(Experiment).where(Experiment.started_by == user_id).order_by(Experiment.id)
-    )
-    return list(result.scalars())
-
-
-async def forget(session: AsyncSession, user_id: str) -> int:
-    """`!forgetme`: an experiment they started stays, started by a former member."""
-    return await forget_in(session, Experiment.started_by, user_id)

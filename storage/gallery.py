@@ -229,3 +229,26 @@ async def forget(session: AsyncSession, user_id: str) -> int:
         result = await session.execute(statement.execution_options(synchronize_session="fetch"))
         changed += rowcount(result)
     return changed
+
+
+async def close_in_left_rooms(
+    session: AsyncSession, collective_ids: Sequence[int], now: datetime
+) -> int:
+    """Rooms the bot has left: each open walk ends when its time is up, as anywhere else;
+    its dots are deleted and only the counts stay (nothing is posted: a left room cannot
+    be posted to). Returns the walks ended."""
+    if not collective_ids:
+        return 0
+    result = await session.execute(
+        select(GalleryWalk)
+        .where(
+            GalleryWalk.collective_id.in_(collective_ids),
+            GalleryWalk.ended_at.is_(None),
+            GalleryWalk.ends_at <= now,
+        )
+        .order_by(GalleryWalk.id)
+    )
+    walks = list(result.scalars())
+    for walk in walks:
+        await close(session, walk, now)
+    return len(walks)

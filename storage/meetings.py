@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Meeting, StackEntry
@@ -39,3 +40,24 @@ async def push(session: AsyncSession, meeting_id: int, user_id: str, now: dateti
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def end_in_left_rooms(
+    session: AsyncSession, collective_ids: Sequence[int], now: datetime
+) -> int:
+    """Rooms the bot has left: a meeting still running there ends now, and its speaking
+    stack (who asked for the floor, when) is deleted. Returns the meetings ended."""
+    if not collective_ids:
+        return 0
+    result = await session.execute(
+        select(Meeting).where(Meeting.collective_id.in_(collective_ids), Meeting.ended_at.is_(None))
+    )
+    running_ = list(result.scalars())
+    for meeting in running_:
+        meeting.ended_at = now
+    if running_:
+        await session.execute(
+            delete(StackEntry).where(StackEntry.meeting_id.in_([m.id for m in running_]))
+        )
+    await session.flush()
+    return len(running_)

@@ -152,17 +152,34 @@ class OutboxMessage(Base):
 
 
 class AuditEntry(Base):
-    """Who changed which shared record, and when."""
+    """Who changed which shared record, and when: an action key and its parameters, never
+    a sentence, so it is worded (with current display names) when read, and forgetting a
+    member nulls ids instead of rewriting text."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_collective_at", "collective_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
-    actor: Mapped[str | None] = mapped_column(String(255))  # None: a former member
-    action: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    # The member who acted; None: the bot on its own (`automatic`) or a former member.
+    actor: Mapped[str | None] = mapped_column(String(255), index=True)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    action: Mapped[str] = mapped_column(String(64))  # a key of handlers.audit_actions.ACTIONS
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON: numbers, names of things
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditMember(Base):
+    """A member an audit entry concerns (besides who acted), by role in its wording."""
+
+    __tablename__ = "audit_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_log.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(255), index=True)  # None: former
 
 
 class Task(Base):
@@ -371,7 +388,8 @@ class Dissent(Base):
 
 
 class Note(Base):
-    """A meeting note (`!note`), numbered per collective; deleting one keeps a tombstone."""
+    """A meeting note (`!note`), numbered per collective. Erasing one blanks its text and
+    keeps a tombstone: its number, when it was taken, who erased it and when."""
 
     __tablename__ = "notes"
     __table_args__ = (
@@ -386,16 +404,19 @@ class Note(Base):
         ForeignKey("meetings.id", ondelete="SET NULL"), index=True
     )
     author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # "" once erased
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(255))  # who seconded the erasure
 
 
 class BudgetEntry(Base):
     """One line of the budget ledger. The amount is exact: integer cents, never a float.
 
     SQLite keeps NUMERIC values as binary floating point, so a Numeric column would
-    round sums there; whole cents sum exactly on both databases. Use `amount`.
+    round sums there; whole cents sum exactly on both databases. Use `amount`. Erasing an
+    entry blanks it (amount 0, no description) and keeps a tombstone: its number, who
+    erased it and when.
     """
 
     __tablename__ = "budget_entries"
@@ -408,12 +429,13 @@ class BudgetEntry(Base):
     collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(8))  # spend | income
-    amount_cents: Mapped[int] = mapped_column(BigInteger)  # always positive
-    currency: Mapped[str] = mapped_column(String(8))
-    what: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # positive; 0 once erased
+    currency: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(Text)  # "" once erased
     author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(255))  # who seconded the erasure
 
     @property
     def amount(self) -> Decimal:
@@ -487,13 +509,15 @@ class ReflectionRound(Base):
     remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str | None] = mapped_column(String(16))  # published | discarded
+    # published | discarded (too few answered) | unopenable (the sealing key was lost)
+    outcome: Mapped[str | None] = mapped_column(String(16))
     answered: Mapped[int | None] = mapped_column(Integer)
 
 
 class ReflectionAsked(Base):
     """Who was asked in an open round and how many answers they gave: only to stop
-    more than `MAX_PARTS`; never linked to an answer, and deleted when the round closes."""
+    more than `MAX_PARTS`; never linked to an answer (the answers are sealed while the
+    round is open), and deleted when the round closes."""
 
     __tablename__ = "reflection_asked"
     __table_args__ = (UniqueConstraint("round_id", "user_id"),)
@@ -507,7 +531,13 @@ class ReflectionAsked(Base):
 class ReflectionAnswer(Base):
     """One anonymous answer: its round and its text, nothing else. The key is random
     (and redrawn for the round's answers whenever one is added), so neither the key
-    nor where the row lies tells the order answers came in."""
+    nor where the row lies tells the order answers came in.
+
+    While the round is open the text is `sealed` (`storage/sealing.py`: encrypted with a
+    key outside the database, padded to one size) and `text` is empty; once the round is
+    published the opened texts are kept in `text` (they are in the room now) and `sealed`
+    is empty. An answer kept before sealing existed (revision 0013) has its `text` until
+    the round's next answer seals it too."""
 
     __tablename__ = "reflection_answers"
 
@@ -515,7 +545,8 @@ class ReflectionAnswer(Base):
     round_id: Mapped[int] = mapped_column(
         ForeignKey("reflection_rounds.id", ondelete="CASCADE"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Campaign(Base):

@@ -1,7 +1,8 @@
 """Meeting notes (`!note`, `!notes`), numbered #N per collective.
 
-Deleting a note (through the two-member rule) keeps its row with `deleted_at` set,
-so numbers stay stable and the log can say what was removed and when; the reading
+Deleting a note (through the two-member rule) blanks its text and keeps a tombstone:
+its row with `deleted_at` and `deleted_by` set, so numbers stay stable and the log can
+say that a note was removed, by whom and when (never what it said); the reading
 queries leave deleted notes out unless asked. Every function is async and takes
 the session first.
 """
@@ -91,15 +92,22 @@ async def by_meeting(
     return list(result.scalars())
 
 
-async def delete(session: AsyncSession, note: Note, now: datetime) -> bool:
-    """Mark the note deleted (its row and text stay); False if it already was."""
+async def delete(session: AsyncSession, note: Note, now: datetime, *, by: str | None) -> bool:
+    """Erase the note: its text is blanked, a tombstone (number, who erased it, when)
+    stays. False if it was erased already."""
     if note.deleted_at is not None:
         return False
+    note.text = ""
     note.deleted_at = now
+    note.deleted_by = by
     await session.flush()
     return True
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
-    """`!forgetme`: notes keep their text, their author becomes "a former member"."""
-    return await forget_in(session, Note.author, user_id, Note.collective_id, collective_id)
+    """`!forgetme`: notes keep their text, their author (and whoever erased one) becomes
+    "a former member"."""
+    changed = 0
+    for column in (Note.author, Note.deleted_by):
+        changed += await forget_in(session, column, user_id, Note.collective_id, collective_id)
+    return changed

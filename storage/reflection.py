@@ -6,19 +6,28 @@ again, one row at a time in a random order, so neither the keys nor where the ro
 (nor, on PostgreSQL, which transaction last wrote them) follow the order answers came
 in. Who was asked, and how many answers each gave, is kept apart (`reflection_asked`),
 only to stop more than `MAX_PARTS`, and deleted when the round closes.
+
+While the round is open every answer is sealed (`storage/sealing.py`): encrypted with a key
+kept outside the database, padded to one size, under a fresh nonce. So the commit that adds
+one to a member's count of answers writes no text, nor any length, beside it; and as every
+answer of the round is opened and sealed again when one is added, no blob is the same
+bytes before and after, so two copies of the database taken at different times do not tell
+the new one either. At the close the answers are opened, and either kept as the plain text
+the room now reads (in the order posted, under new keys) or deleted unread.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ReflectionAnswer, ReflectionAsked, ReflectionRound
+from storage.sealing import Sealer, Unopenable
 
 MAX_PARTS = 5  # messages one member may give in a round, each kept as its own answer
 _KEY_BITS = 62  # fits a signed 64-bit integer on both databases
@@ -76,31 +85,68 @@ async def asked(session: AsyncSession, round_id: int, user_id: str) -> Reflectio
     return result.scalar_one_or_none()
 
 
-async def add_answer(
-    session: AsyncSession, asked_row: ReflectionAsked, text: str, rng: random.Random
+def _context(round_id: int) -> bytes:
+    """What a sealed answer is bound to: its round (a blob moved to another does not open)."""
+    return f"reflection round {round_id}".encode()
+
+
+async def _rewrite(
+    session: AsyncSession,
+    round_id: int,
+    rows: Sequence[tuple[str | None, bytes | None]],
+    rng: random.Random,
 ) -> None:
-    """Keep one answer with no link to its author. The round's answers are all written
-    anew, in random order and under new random keys, so neither the keys, nor where the
-    rows lie, nor which transaction wrote them tells the new one from the others."""
-    round_id = asked_row.round_id
-    result = await session.execute(
-        select(ReflectionAnswer.text).where(ReflectionAnswer.round_id == round_id)
-    )
-    texts = [*result.scalars(), text]
-    rng.shuffle(texts)
+    """Replace the round's answers with `rows` (text, sealed), in this order, under new
+    random keys, one row at a time."""
     await session.execute(
         delete(ReflectionAnswer)
         .where(ReflectionAnswer.round_id == round_id)
         .execution_options(synchronize_session=False)
     )
     taken: set[int] = set()
-    for each in texts:
+    for text, sealed in rows:
         key = _key(rng)
         while key in taken:
             key = _key(rng)
         taken.add(key)
-        session.add(ReflectionAnswer(id=key, round_id=round_id, text=each))
-        await session.flush()  # one at a time, in the shuffled order
+        session.add(ReflectionAnswer(id=key, round_id=round_id, text=text, sealed=sealed))
+        await session.flush()  # one at a time, in the order given
+
+
+async def add_answer(
+    session: AsyncSession,
+    asked_row: ReflectionAsked,
+    text: str,
+    sealer: Sealer,
+    rng: random.Random,
+) -> None:
+    """Keep one answer, sealed, with no link to its author. The round's answers are all
+    written anew, opened and sealed again under fresh nonces, in random order and under
+    new random keys, so neither the bytes, nor the keys, nor where the rows lie, nor which
+    transaction wrote them tells the new one from the others. One kept in plain text from
+    before sealing is sealed now; one that does not open (its key was lost) is kept as it
+    is, and the round says so when it closes."""
+    round_id = asked_row.round_id
+    context = _context(round_id)
+    result = await session.execute(
+        select(ReflectionAnswer.text, ReflectionAnswer.sealed).where(
+            ReflectionAnswer.round_id == round_id
+        )
+    )
+    texts = [text]
+    stuck: list[bytes] = []
+    for old_text, sealed in result.all():
+        if sealed is None:
+            texts.append(old_text or "")
+            continue
+        try:
+            texts.append(sealer.open(sealed, context))
+        except Unopenable:
+            stuck.append(sealed)
+    rows: list[tuple[str | None, bytes | None]] = [(None, sealer.seal(t, context)) for t in texts]
+    rows += [(None, blob) for blob in stuck]
+    rng.shuffle(rows)
+    await _rewrite(session, round_id, rows, rng)
     asked_row.parts += 1
     await session.flush()
 
@@ -124,11 +170,19 @@ async def answered(session: AsyncSession, round_id: int) -> int:
     return int(count or 0)
 
 
-async def answers(session: AsyncSession, round_id: int) -> list[str]:
+async def answers(session: AsyncSession, round_id: int, sealer: Sealer) -> list[str]:
+    """The round's answers, opened (in no meaningful order). `Unopenable` when any of them
+    cannot be: all of a round's answers are posted, or none."""
     result = await session.execute(
-        select(ReflectionAnswer.text).where(ReflectionAnswer.round_id == round_id)
+        select(ReflectionAnswer.text, ReflectionAnswer.sealed).where(
+            ReflectionAnswer.round_id == round_id
+        )
     )
-    return list(result.scalars())
+    context = _context(round_id)
+    return [
+        text or "" if sealed is None else sealer.open(sealed, context)
+        for text, sealed in result.all()
+    ]
 
 
 async def due_reminders(
@@ -162,20 +216,32 @@ async def due_to_close(
 
 
 async def close(
-    session: AsyncSession, round_: ReflectionRound, now: datetime, *, publish: bool
+    session: AsyncSession,
+    round_: ReflectionRound,
+    now: datetime,
+    *,
+    published: Sequence[str] | None,
+    outcome: str = "discarded",
+    rng: random.Random | None = None,
 ) -> None:
-    """Close once: keep how many answered, forget who; a round not published loses its
-    answers too. Raises ValueError when it is closed already."""
+    """Close once: keep how many answered, forget who. `published`: the opened answers in
+    the order they were posted, kept from now on as that plain text (the room reads them),
+    under new random keys; None: the answers are deleted unread, for the reason `outcome`
+    names (`discarded`: too few answered; `unopenable`: the key was lost). Raises
+    ValueError when it is closed already."""
     if round_.closed_at is not None:
         raise ValueError(f"reflection round {round_.id} is closed already")
     round_.answered = await answered(session, round_.id)
     round_.closed_at = now
-    round_.outcome = "published" if publish else "discarded"
+    round_.outcome = "published" if published is not None else outcome
     await session.execute(delete(ReflectionAsked).where(ReflectionAsked.round_id == round_.id))
-    if not publish:
+    if published is None:
         await session.execute(
             delete(ReflectionAnswer).where(ReflectionAnswer.round_id == round_.id)
         )
+    else:
+        rows = [(text, None) for text in published]
+        await _rewrite(session, round_.id, rows, rng or random.SystemRandom())
     await session.flush()
 
 
@@ -206,3 +272,37 @@ async def forget(session: AsyncSession, user_id: str, rng: random.Random) -> int
         changed += 1
     await session.flush()
     return changed
+
+
+async def discard_in_left_rooms(
+    session: AsyncSession, collective_ids: Iterable[int], now: datetime
+) -> int:
+    """Close the open rounds of rooms the bot has left once their time is up, as anywhere
+    else, but unpublished (a left room cannot be posted to): how many answered is kept,
+    their answers and who was asked are deleted. Returns the rounds closed."""
+    ids = list(collective_ids)
+    if not ids:
+        return 0
+    result = await session.execute(
+        select(ReflectionRound).where(
+            ReflectionRound.collective_id.in_(ids),
+            ReflectionRound.closed_at.is_(None),
+            ReflectionRound.closes_at <= now,
+        )
+    )
+    rounds = list(result.scalars())
+    for round_ in rounds:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(ReflectionAsked)
+            .where(ReflectionAsked.round_id == round_.id, ReflectionAsked.parts > 0)
+        )
+        round_.answered = int(count or 0)
+        round_.closed_at = now
+        round_.outcome = "discarded"
+        await session.execute(delete(ReflectionAsked).where(ReflectionAsked.round_id == round_.id))
+        await session.execute(
+            delete(ReflectionAnswer).where(ReflectionAnswer.round_id == round_.id)
+        )
+    await session.flush()
+    return len(rounds)

@@ -22,6 +22,7 @@ from storage.models import SecondRequest
 from storage.numbering import forget_in, next_number, rowcount
 
 WINDOW = timedelta(hours=24)
+ABOUT = "about"  # the payload key naming the member a request acts against, if any
 
 
 async def create(
@@ -117,12 +118,15 @@ async def mark_seconded(
     session: AsyncSession, request: SecondRequest, by: str, now: datetime
 ) -> None:
     """Record the second member. Raises ValueError unless the request is pending, or
-    when `by` is the member who asked: the rule needs two different members."""
+    when `by` is the member who asked, or the member it acts against (`ABOUT`): the rule
+    needs two different members, neither of them the one concerned."""
     current = state(request, now)
     if current != "pending":
         raise ValueError(f"request #{request.number} is {current}, not pending")
     if by == request.requested_by:
         raise ValueError(f"request #{request.number} needs a member other than the one who asked")
+    if by == payload(request).get(ABOUT):
+        raise ValueError(f"request #{request.number} needs a member other than the one concerned")
     request.seconded_by = by
     request.seconded_at = now
     await session.flush()
@@ -147,16 +151,31 @@ async def mark_lapsed(session: AsyncSession, request: SecondRequest, now: dateti
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:
-    """`!forgetme`: requests stay, who asked and who seconded become "a former member".
+    """`!forgetme`: requests stay, who asked and who seconded become "a former member",
+    and a request about the person (`ABOUT`) keeps no user id of theirs in its payload.
 
     Only the named collective's requests when one is given. Returns the rows changed.
     """
-    return sum(
+    changed = sum(
         [
             await forget_in(session, column, user_id, SecondRequest.collective_id, collective_id)
             for column in (SecondRequest.requested_by, SecondRequest.seconded_by)
         ]
     )
+    query = select(SecondRequest).where(
+        SecondRequest.payload.contains(json.dumps(user_id, ensure_ascii=False), autoescape=True)
+    )
+    if collective_id is not None:
+        query = query.where(SecondRequest.collective_id == collective_id)
+    for request in (await session.execute(query)).scalars():
+        data = payload(request)
+        if data.get(ABOUT) != user_id:
+            continue
+        kept = {k: None if v == user_id else v for k, v in data.items()}
+        request.payload = json.dumps(kept, sort_keys=True, ensure_ascii=False)
+        changed += 1
+    await session.flush()
+    return changed
 
 
 async def cancel_pending(session: AsyncSession, user_id: str, now: datetime) -> int:

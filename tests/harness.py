@@ -7,7 +7,10 @@ instead of a homeserver and a fake clock instead of the wall clock.
 
 from __future__ import annotations
 
+import atexit
 import itertools
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +27,7 @@ from handlers.context import MARKER, Runtime
 from handlers.practices import practices
 from handlers.registry import Practice, Registry
 from handlers.renderers import RENDERERS
+from storage.sealing import Sealer
 
 BOT = "@flattening:test.org"
 ROOM = "!collective:test.org"
@@ -41,6 +45,14 @@ password = "secret"
 allowed_inviters = ["{ALICE}", ":friends.org"]
 timezone = "Europe/Berlin"
 """
+
+
+# The key that seals reflection answers, as a host keeps it in `store_path`: one for every
+# test bot of this process (a restarted bot must open what the first sealed), in a
+# temporary folder removed at exit. A test of a lost key passes its own `sealer`.
+_KEYS = Path(tempfile.mkdtemp(prefix="flattening-test-keys-"))
+atexit.register(shutil.rmtree, _KEYS, ignore_errors=True)
+TEST_SEALER = Sealer.in_store(_KEYS)
 
 
 def make_config(extra: str = "") -> Config:
@@ -180,8 +192,10 @@ class Harness:
         config: Config,
         clock: FakeClock,
         extra_practices: list[Practice] | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.db = db
+        self.sealer = sealer or TEST_SEALER
         self.config = config
         self.clock = clock
         self.registry = Registry([*practices(), *(extra_practices or [])])
@@ -229,6 +243,7 @@ class Harness:
             {},
             lambda job, after: self.rituals.next_fire(job, room_id, after),
             [*self.rituals.problems(room_id), *self.sender.problems(room_id)],
+            sealer=self.sealer,
         )
 
     def event_id(self) -> str:

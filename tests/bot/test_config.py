@@ -238,3 +238,44 @@ def test_day_counts_are_bounded() -> None:
     with pytest.raises(ConfigError, match="from 1 to 366 days"):
         make_config("[decisions]\nopen_days = 0\n")
     assert make_config("[rituals]\nentry_sprint_days = 0\n").for_room("!a:x").entry_sprint_days == 0
+
+
+@pytest.mark.parametrize("where", ["[rituals]", '[collectives."!r:x.org".rituals]'])
+def test_fewer_than_three_reflection_answers_are_refused(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With one or two answers, who wrote what can be guessed: not anonymous."""
+    for value in (0, 1, 2):
+        extra = f"\n{where}\nreflection_min_answers = {value}\n"
+        with pytest.raises(ConfigError) as err:
+            parse(BASE_CONFIG + extra, P, env={})
+        assert f"{where} reflection_min_answers = {value} must be at least 3" in str(err.value)
+        assert "could guess who wrote what" in str(err.value)
+        config = tmp_path / "config.toml"
+        config.write_text(BASE_CONFIG + extra)
+        assert main(["check-config", "-c", str(config)]) == 2
+        err_text = capsys.readouterr().err
+        assert len(err_text.strip().splitlines()) == 1 and "at least 3" in err_text
+    ok = parse(BASE_CONFIG + f"\n{where}\nreflection_min_answers = 3\n", P, env={})
+    assert ok.for_room("!r:x.org").reflection_min_answers == 3
+
+
+@pytest.mark.parametrize("where", ["[budget]", '[collectives."!r:x.org".budget]'])
+def test_a_currency_longer_than_sixteen_characters_is_refused(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "hours of solidarity"  # 19 characters
+    extra = f'\n{where}\ncurrency = "{long}"\n'
+    with pytest.raises(ConfigError) as err:
+        parse(BASE_CONFIG + extra, P, env={})
+    assert f"{where} currency = '{long}' is 19 characters long; at most 16" in str(err.value)
+    config = tmp_path / "config.toml"
+    config.write_text(BASE_CONFIG + extra)
+    assert main(["check-config", "-c", str(config)]) == 2
+    err_text = capsys.readouterr().err
+    assert len(err_text.strip().splitlines()) == 1 and "at most 16" in err_text
+    with pytest.raises(ConfigError, match="must name the currency"):
+        parse(BASE_CONFIG + f'\n{where}\ncurrency = " "\n', P, env={})
+    for fits in ("time credits", "x" * 16):
+        ok = parse(BASE_CONFIG + f'\n{where}\ncurrency = "{fits}"\n', P, env={})
+        assert ok.for_room("!r:x.org").currency == fits

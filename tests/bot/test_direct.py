@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.direct import NOT_PRIVATE, STRANGER
-from bot.events import Invite, RoomEvent, clean_text
+from bot.events import Batch, Invite, RoomEvent, clean_text
 from storage import collectives, direct
 from storage.models import Collective, DirectChat, Member, ReflectionAnswer, ReflectionRound
 from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, Harness
@@ -80,11 +80,15 @@ async def test_a_member_of_two_collectives_is_asked_which_one(bot: Harness) -> N
     assert kept.body.startswith("Kept for the reflection round of Second group")
     async with bot.db.transaction() as session:
         rows = await session.execute(
-            select(Collective.room_id, ReflectionAnswer.text)
+            select(Collective.room_id, ReflectionRound.id, ReflectionAnswer.sealed)
             .join(ReflectionRound, ReflectionRound.id == ReflectionAnswer.round_id)
             .join(Collective, Collective.id == ReflectionRound.collective_id)
         )
-        assert sorted(rows.all()) == [
+        opened = [
+            (room, bot.sealer.open(blob, f"reflection round {round_id}".encode()))
+            for room, round_id, blob in rows.all()
+        ]
+        assert sorted(opened) == [
             (ROOM, "about the first group"),
             (ROOM2, "about the second group"),
         ]
@@ -214,3 +218,53 @@ async def test_a_failed_invitation_is_retried_in_the_same_room(bot: Harness) -> 
     assert sorted(opened) == sorted(set(opened))  # never a second room for anyone
     assert sorted(u for _, u in bot.transport.invited) == sorted(opened)
     assert bot.dms(ALICE) and bot.dms(BOB) and bot.dms(CAROL)
+
+
+async def rejoin(bot: Harness, room_id: str, *, is_direct: bool) -> None:
+    """The bot leaves (or is kicked from) the room and is invited back by Alice."""
+    await bot.processor.process(Batch(next_batch=bot.token(), left=[room_id]))
+    await bot.process(invites=[Invite(room_id, ALICE, is_direct=is_direct)])
+    await bot.process([bot.own_join()], room_id=room_id)
+
+
+async def test_a_collective_invited_back_as_direct_stays_a_collective(bot: Harness) -> None:
+    await bot.ask("!task done flyers", BOB)
+    await rejoin(bot, ROOM, is_direct=True)
+    async with bot.db.transaction() as session:
+        found = await collectives.by_room(session, ROOM)
+        assert found is not None and found.joined and not found.is_direct
+    reply = await bot.ask("!round", BOB)
+    assert reply != STRANGER and "Go-round order" in reply
+    # A replay of the invitation decides alike, from what is stored.
+    await bot.process(invites=[Invite(ROOM, ALICE, is_direct=True)])
+    async with bot.db.transaction() as session:
+        assert not (await collectives.by_room(session, ROOM)).is_direct  # type: ignore[union-attr]
+
+
+async def test_a_room_of_three_with_no_records_yet_stays_a_collective(bot: Harness) -> None:
+    room = "!fresh:test.org"
+    bot.members[room] = {ALICE: "Alice", BOB: "Bob"}
+    await bot.process(invites=[Invite(room, ALICE)])
+    await bot.process([bot.own_join()], room_id=room)
+    await rejoin(bot, room, is_direct=True)
+    async with bot.db.transaction() as session:
+        found = await collectives.by_room(session, room)
+        assert found is not None and not found.is_direct
+        assert await collectives.known_collective(session, found)
+
+
+async def test_a_chat_with_one_person_and_nothing_recorded_may_become_direct(
+    bot: Harness,
+) -> None:
+    pair = "!pair:test.org"  # a direct chat whose invitation forgot `is_direct`
+    bot.members[pair] = {ALICE: "Alice"}
+    await bot.process(invites=[Invite(pair, ALICE)])
+    await bot.process([bot.own_join()], room_id=pair)
+    async with bot.db.transaction() as session:
+        found = await collectives.by_room(session, pair)
+        assert found is not None and not found.is_direct
+        assert not await collectives.known_collective(session, found)
+    await rejoin(bot, pair, is_direct=True)
+    async with bot.db.transaction() as session:
+        found = await collectives.by_room(session, pair)
+        assert found is not None and found.joined and found.is_direct

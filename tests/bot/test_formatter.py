@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from bot.formatter import content, render
@@ -64,11 +66,31 @@ def test_text_that_could_turn_a_line_around_is_isolated() -> None:
         "{who} holds **{role}**.",
         {"who": Mention("@m:x.org", "Mallory\u202e", ping=False), "role": "notes"},
     )
-    assert body == "\u2068Mallory\u202e\u2069 holds **notes**."
-    assert "\u2068Mallory\u202e\u2069 holds" in formatted
+    assert body == "\u2068Mallory\u2069 holds **notes**."  # isolated, its override dropped
+    assert "\u2068Mallory\u2069 holds" in formatted
     plain, _, _ = render("{name}", {"name": "نور"})
     assert plain == "\u2068نور\u2069"
     assert render("{name}", {"name": "Ana"})[0] == "Ana"
+
+
+EXPLICIT = {"RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mallory\u2069\u202eevil",  # closes the isolate early, then overrides the rest
+        "Mallory\u2067",  # an isolate left open would swallow the closing one
+        "\u202b\u2066\u2069\u2069\u202c\u202dنور",
+    ],
+)
+def test_a_name_cannot_leave_its_isolate(name: str) -> None:
+    body, formatted, _ = render("{who} holds notes.", {"who": Mention("@m:x.org", name)})
+    for text in (body, formatted):
+        head, _, tail = text.partition("\u2068")
+        inner, _, rest = tail.rpartition("\u2069")
+        assert "\u2068" not in head and inner and rest.endswith(" holds notes.")
+        assert not any(unicodedata.bidirectional(ch) in EXPLICIT for ch in inner)
 
 
 def test_long_lists_are_shortened_to_fit_as_sent_and_nothing_is_dropped() -> None:

@@ -330,3 +330,27 @@ async def test_the_bots_own_marked_messages_reach_posted_listeners(db, clock) ->
     plain = RoomEvent(h.event_id(), BOT, "m.room.message", {"msgtype": "m.notice", "body": "y"})
     await h.process([forged, plain])
     assert [(p.event_id, p.marker) for p in seen] == [(event_id, "wall:1")]
+
+
+async def test_a_member_marked_as_a_bot_is_heard_only_saying_they_are_a_person(
+    bot: Harness,
+) -> None:
+    from datetime import date
+
+    from storage import airtime, collectives
+
+    async with bot.db.transaction() as session:
+        room = await collectives.by_room(session, ROOM)
+        assert room is not None
+        await collectives.mark(session, room.id, BOB, "bot")
+    assert await bot.send("!round", BOB) == []
+    assert await bot.send("!notbot Alice", BOB) == []  # about someone else: ignored
+    [reply] = await bot.send("!notbot", BOB)
+    assert reply.body == f"Bob marked Bob ({BOB}) as a person and a member, not a bot."
+    async with bot.db.transaction() as session:
+        assert room is not None
+        found = await collectives.member(session, room.id, BOB)
+        assert found is not None and found.marked == "human"
+        day = date(2026, 3, 2)
+        assert BOB not in await airtime.totals(session, room.id, day, day)  # no talk counted
+    assert len(await bot.send("!round", BOB)) == 1

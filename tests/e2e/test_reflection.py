@@ -1,11 +1,14 @@
 """A reflection round through a real homeserver: the scheduled round opens encrypted direct
 chats with three members, they accept and answer there, the round is closed early with a
-second member's agreement and posted to the collective's room; then the bot's SQLite file
-is read back to show that no answer can be tied to whoever wrote it."""
+second member's agreement and posted to the collective's room. While the round is open the
+bot's SQLite files (with the write-ahead log) are read after each answer and hold no text
+of any; after the close they are read back to show that no answer can be tied to whoever
+wrote it."""
 
 from __future__ import annotations
 
 import sqlite3
+import stat
 import urllib.parse
 import uuid
 from datetime import datetime, timedelta
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.synapse import Homeserver, RegisteredUser
+from storage.sealing import KEY_FILE, SEALED
 from tests.e2e.conftest import BotProcess
 from tests.e2e.member import Member
 
@@ -41,6 +45,13 @@ async def new_member(hs: Homeserver, tmp_path: Path, name: str) -> Member:
     m = Member(hs.base_url, user.user_id, user.password, tmp_path / name)
     await m.login()
     return m
+
+
+def database_files(db: Path) -> bytes:
+    """What a copy of the bot's SQLite database holds, read as raw bytes: the file, its
+    write-ahead log and its rollback journal, whichever are there."""
+    names = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-journal")]
+    return b"".join(p.read_bytes() for p in names if p.exists())
 
 
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -113,12 +124,24 @@ async def test_a_round_in_encrypted_direct_chats_is_unlinkable(
             m.client.user_id: dm for m, dm in zip(members, dms, strict=True)
         }
 
-        # Each answers in their encrypted direct chat and gets a receipt there.
+        # Each answers in their encrypted direct chat and gets a receipt there. Whenever a
+        # copy of the database is taken while the round is open (the file, its write-ahead
+        # log, a journal), it holds no text of any answer given so far: each is sealed,
+        # with a key that is not in the database, padded to one size.
         events = []
         for i, m in enumerate(members):
             receipt = await m.ask(dms[i], ANSWERS[i], timeout=30)
             assert receipt.body.startswith("Kept for the reflection round of Tenants union")
             events.append(receipt.source["content"]["m.relates_to"]["m.in_reply_to"]["event_id"])
+            copy = database_files(db)
+            for given in list(ANSWERS.values())[: i + 1]:
+                assert given.encode() not in copy and given[:12].encode() not in copy, i
+                assert given.encode("utf-16-le") not in copy, i
+            sealed = rows(db, "SELECT text, length(sealed) FROM reflection_answers")
+            assert sealed == [(None, SEALED)] * (i + 1)
+        key_file = directory / "store" / KEY_FILE
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert key_file.read_bytes() not in database_files(db)
         assert not member.undecrypted and not others[0].undecrypted
         for m, dm in zip(members, dms, strict=True):  # a direct chat is no collective
             assert not [n for n in m.notices_in(dm) if "Hello! I'm" in n.body]
@@ -138,7 +161,9 @@ async def test_a_round_in_encrypted_direct_chats_is_unlinkable(
 
     # The database file, read back as anyone holding it could.
     columns = [name for _, name, *_ in rows(db, "PRAGMA table_info(reflection_answers)")]
-    assert columns == ["id", "round_id", "text"]  # no user id, no event id, no time
+    assert columns == ["id", "round_id", "text", "sealed"]  # no user id, no event, no time
+    # Published, the answers are the room's: kept as the text posted, nothing sealed left.
+    assert rows(db, "SELECT count(*) FROM reflection_answers WHERE sealed IS NOT NULL") == [(0,)]
     stored = rows(db, "SELECT rowid, id, round_id, text FROM reflection_answers")
     assert sorted(t for *_, t in stored) == sorted(ANSWERS.values())
     # The key is the row id (no hidden row id keeps the order they came in), and it was

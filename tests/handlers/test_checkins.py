@@ -1,8 +1,10 @@
 """Decompression: campaigns, the check-in after one (asked by direct message, counts only in
-the room), and the week for rest in which rotation skips anyone who answered red."""
+the room, and only when enough answered), and the week for rest in which rotation leaves out
+anyone who answered red, silently: nothing in the room ties that to their answer."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -69,7 +71,8 @@ async def test_the_check_in_asks_everyone_privately_and_shows_counts_only(bot: H
         "**Check-in** after the campaign **rent strike** closed: 1 green, 1 yellow, 1 red; "
         "0 did not answer. Counts only: nobody's answer is shown."
     )
-    assert "the rotation in it skips anyone who answered red" in counts.body
+    assert "Until Tue 10 Mar 2026 10:00 is a week for rest." in counts.body
+    assert "red." not in counts.body.split("Counts only")[1]  # the rest week says no why
     assert counts.content["m.mentions"] == {}
     for name in ("Alice", "Bob", "Carol"):
         assert name not in counts.body
@@ -93,7 +96,9 @@ async def test_a_red_answer_is_skipped_by_the_rotation_in_the_rest_week(bot: Har
         "This is the week after the campaign **rent strike** ended, until Tue 10 Mar 2026 "
         "10:00: a week for rest." in announcement.body
     )
-    assert "anyone who answered red at the check-in is skipped" in announcement.body
+    # Nothing ties Carol's absence from the rotation to her answer: no why, no name.
+    assert not re.search(r"\bred\b", announcement.body) and "check-in" not in announcement.body
+    assert "Carol" not in announcement.body and CAROL not in announcement.body
     assert CAROL not in await holders(bot)
     assert await holders(bot) == {ALICE, BOB}
     # The week after is no rest week: Carol is in the rotation again.
@@ -111,10 +116,32 @@ async def test_checkin_now_without_a_campaign(bot: Harness) -> None:
     assert post.body.startswith("**Check-in**: how much capacity does everyone have now?")
     assert len([s for s in sent if s.room_id != ROOM]) == 3
     await bot.answer("green", ALICE)
+    await bot.answer("red", BOB)
+    await bot.answer("green", CAROL)
     bot.clock.advance(days=2, hours=1)
     [counts] = await tick(bot)
-    assert counts.body.startswith("**Check-in** closed: 1 green, 0 yellow, 0 red; 2 did not")
+    assert counts.body.startswith("**Check-in** closed: 2 green, 0 yellow, 1 red; 0 did not")
     assert "week for rest" not in counts.body
+
+
+async def test_counts_are_shown_only_when_enough_members_answered(bot: Harness) -> None:
+    """With one or two answers, counts would tell whose answer was which: the room hears
+    only that too few answered (`reflection_min_answers`, at least 3)."""
+    await bot.send("!checkin", BOB)
+    await bot.answer("red", ALICE)
+    await bot.answer("green", BOB)
+    bot.clock.advance(days=2, hours=1)
+    [closed] = await tick(bot)
+    assert closed.body == (
+        "**Check-in** closed: fewer than 3 members answered, too few to show the counts "
+        "without revealing someone's answer."
+    )
+    assert not re.search(r"\b(red|yellow|green|[0-9])\b", closed.body.replace("3 members", ""))
+    async with bot.db.transaction() as session:  # the counts are kept, as before
+        answered = await session.scalar(
+            select(func.count()).select_from(CheckinAnswer).where(CheckinAnswer.answer.is_not(None))
+        )
+    assert answered == 2
 
 
 async def test_no_days_after_the_end_starts_the_check_in_at_once(db, clock) -> None:  # type: ignore[no-untyped-def]

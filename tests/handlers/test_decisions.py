@@ -304,7 +304,7 @@ async def test_closing_time_posts_the_result_once(bot: Harness) -> None:
     found = await stored(bot, 1)
     assert (found.status, found.closed_at, found.closed_by) == ("adopted", CLOSES, None)
     assert not found.closed_early
-    assert "the bot closed proposal #1: adopted" in await bot.ask("!audit 1")
+    assert "the bot closed proposal #1 at its time: adopted (0 agree" in await bot.ask("!audit 1")
 
 
 async def test_closing_across_a_restart_posts_the_result_exactly_once(
@@ -391,7 +391,7 @@ async def test_record_a_decision_and_attach_dissent(bot: Harness) -> None:
     )
     assert await bot.ask("!dissent 1") == "Missing reason. Usage: `!dissent <decision> <reason>`"
     audit = await bot.ask("!audit 4")
-    assert "Carol dissented #2" in audit and "Bob recorded decision #1" in audit
+    assert "Carol added dissent to decision #2" in audit and "Bob recorded decision #1" in audit
 
 
 async def test_the_log_lists_newest_first_searchable_with_dissent_and_status(
@@ -451,7 +451,8 @@ async def test_withdrawing_takes_a_second_member(bot: Harness) -> None:
         "There is no proposal or decision #5. `!decisions` lists them."
     )
     audit = await bot.ask("!audit 3")
-    assert "Bob withdrew decision #1" in audit and "Alice asked request #1" in audit
+    assert "Bob withdrew decision #1" in audit
+    assert "Alice asked for a second member: request #1 (withdraw decision)" in audit
 
 
 async def test_an_open_proposal_can_be_withdrawn_and_then_never_closes(bot: Harness) -> None:

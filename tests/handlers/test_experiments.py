@@ -85,9 +85,9 @@ async def test_a_trial_ends_in_a_review_proposal_whose_outcome_is_kept_with_it(
     async with bot.db.transaction() as session:
         audit = (await session.execute(select(AuditEntry.actor, AuditEntry.action))).all()
         review = (await session.execute(select(Decision).where(Decision.number == 2))).scalar_one()
-    assert (ALICE, "started an experiment") in audit
-    assert ("the bot", "opened an experiment review") in audit
-    assert ("the bot", "recorded an experiment's review") in audit
+    assert (ALICE, "experiment.started") in audit
+    assert (None, "experiment.review") in audit
+    assert (None, "experiment.reviewed") in audit
     assert review.kind == "proposal" and review.outcome == "keep it, with the timekeeper rotating"
     assert "#2** proposal, adopted 2026-03-16, from Alice" in await bot.ask("!decisions timekeeper")
 

@@ -166,10 +166,7 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
         ended = (await session.execute(select(GalleryWalk))).scalar_one()
         assert ended.reactors == 3 and ended.ended_by == CAROL
         actions = (await session.execute(select(AuditEntry.action, AuditEntry.actor))).all()
-    assert ("started a gallery walk", ALICE) in actions and (
-        "ended a gallery walk",
-        CAROL,
-    ) in actions
+    assert ("gallery.started", ALICE) in actions and ("gallery.ended_early", CAROL) in actions
     # A reaction after the end changes nothing.
     await bot.process([bot.reaction(first, "🔴", ALICE)])
     assert await count(bot, GalleryMark) == 0
@@ -289,7 +286,7 @@ async def test_one_walk_at_a_time_and_bounded_minutes(bot: Harness) -> None:
     await bot.process([bot.reaction(first, "🔴", BOB)])
     await bot.send("!mydata", BOB)
     [doc] = bot.dms(BOB)
-    assert "- In the gallery walk open until Mon 02 Mar 2026 14:00: 1 dot (a reaction)" in doc.body
+    assert "- A red dot you put in the gallery walk open until Mon 02 Mar 2026 14:00" in doc.body
 
 
 async def test_the_monthly_walk_follows_the_power_map_when_configured(db, clock) -> None:  # type: ignore[no-untyped-def]
@@ -316,10 +313,12 @@ async def test_the_monthly_walk_follows_the_power_map_when_configured(db, clock)
     async with db.transaction() as session:
         actors = (
             await session.execute(
-                select(AuditEntry.actor).where(AuditEntry.action.like("%gallery%"))
+                select(AuditEntry.actor, AuditEntry.automatic).where(
+                    AuditEntry.action.like("gallery.%")
+                )
             )
-        ).scalars()
-        assert set(actors) == {"the bot"}
+        ).all()
+        assert set(actors) == {(None, True)}
 
 
 async def test_a_pattern_message_never_seen_back_is_said_in_the_tally(bot: Harness) -> None:

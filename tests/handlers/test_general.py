@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage import audit
-from tests.harness import ALICE, BOB, Harness
+from tests.harness import ALICE, BOB, CAROL, Harness
 
 
 async def test_ping_reports_version_and_uptime(bot: Harness) -> None:
@@ -52,15 +52,34 @@ async def test_audit_lists_latest_changes_without_pinging(bot: Harness) -> None:
         from storage.models import Collective
 
         cid = (await session.execute(select(Collective.id))).scalar_one()
-        await audit.record(session, cid, BOB, "logged task", "flyers", bot.clock.now())
-        await audit.record(session, cid, ALICE, "declared knowledge", "@room <b>", bot.clock.now())
+        now = bot.clock.now()
+        await audit.record(session, cid, BOB, "task.logged", now, params={"task": "flyers"})
+        await audit.record(
+            session, cid, ALICE, "knowledge.declared", now, params={"area": "@room <b>"}
+        )
     [reply] = await bot.send("!audit 1")
-    assert (
-        reply.body
-        == "**Latest 1 changes**\n- Mon 02 Mar 2026 10:00: Alice declared knowledge @\u2060room <b>"
+    assert reply.body == (
+        "**Latest 1 changes**\n"
+        "- Mon 02 Mar 2026 10:00: Alice declared knowledge of **@\u2060room <b>**"
     )
     assert reply.content["m.mentions"] == {}
     assert "&lt;b&gt;" in reply.html
+    # Who an entry concerns is a mention without a ping, worded with today's name.
+    async with bot.db.transaction() as session:
+        await audit.record(session, cid, ALICE, "member.marked_bot", now, members={"user": BOB})
+        await audit.record(session, cid, None, "role.drawn", now, automatic=True,
+            members={"holder": CAROL, "tied.0": CAROL, "tied.1": None}, params={"role": "notes"},
+        )  # fmt: skip
+        await audit.record(session, cid, None, "no.such.key", now, params={"x": 1})
+    [reply] = await bot.send("!audit 3")
+    lines = reply.body.split("\n")[1:]
+    assert lines == [
+        "- Mon 02 Mar 2026 10:00: a former member no.such.key",
+        "- Mon 02 Mar 2026 10:00: the bot assigned the role **notes** to Carol, drawn among "
+        "Carol, a former member",
+        "- Mon 02 Mar 2026 10:00: Alice marked Bob as a bot",
+    ]
+    assert reply.content["m.mentions"] == {}
 
 
 def test_the_privacy_statement_covers_every_table_that_exists() -> None:

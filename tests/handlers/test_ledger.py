@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select, text
 
 from bot.database import Database
 from storage import budget, collectives
+from storage.models import BudgetEntry, Note
 from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, make_config
 
 USAGE_SPEND = "Usage: `!spend <amount> <what>`"
@@ -91,7 +93,7 @@ async def test_meeting_commands_are_in_the_audit_log(bot: Harness) -> None:
     audit = await bot.ask("!audit")
     assert audit.split("\n")[1:] == [
         "- Mon 02 Mar 2026 10:42: Alice ended the meeting started Mon 02 Mar 2026 10:00 (42 min)",
-        f"- Mon 02 Mar 2026 10:00: Carol gave the floor to {BOB}",
+        "- Mon 02 Mar 2026 10:00: Carol gave the floor to Bob",
         "- Mon 02 Mar 2026 10:00: Bob joined the speaking stack",
         "- Mon 02 Mar 2026 10:00: Alice started a meeting",
     ]
@@ -119,7 +121,7 @@ async def test_erasing_a_note_takes_a_second_member(bot: Harness) -> None:
     audit = await bot.ask("!audit 5")
     assert "0123" not in audit  # what it said is gone everywhere
     assert "Bob erased note #1" in audit
-    assert f"Bob seconded request #1 from {ALICE}: note #1 is erased" in audit
+    assert "Bob seconded request #1 from Alice (delete note)" in audit
     assert (await bot.ask("!note 3 new")).startswith("Note **#3**")  # numbers are not reused
 
 
@@ -157,8 +159,11 @@ async def test_spending_and_income_move_the_balance_exactly(bot: Harness) -> Non
         "Recorded **#5**: spending of **200.00 EUR** by Alice: the hall. Balance: -112.60 EUR."
     )
     audit = await bot.ask("!audit 2")
-    assert "Alice recorded spending #5: 200.00 EUR, the hall" in audit
-    assert "Alice recorded spending #4: 0.20 EUR, stamps" in audit
+    # Numbers only: what an entry says and its amount live in the entry, which can be erased.
+    assert audit.split("\n")[1:] == [
+        "- Mon 02 Mar 2026 10:00: Alice recorded spending #5",
+        "- Mon 02 Mar 2026 10:00: Alice recorded spending #4",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -251,7 +256,8 @@ async def test_removing_a_budget_entry_takes_a_second_member(bot: Harness) -> No
         "Budget entry #2 was removed already; nothing to remove."
     )
     assert await bot.ask("!budget delete 7") == "Budget entry #7 does not exist; nothing to remove."
-    assert "Carol removed budget entry #2: 40.00 EUR, typo, meant 4" in await bot.ask("!audit 3")
+    audit = await bot.ask("!audit 3")  # what it was for is gone everywhere
+    assert "Carol removed budget entry #2" in audit and "typo" not in audit
 
 
 async def test_two_requests_for_one_entry_remove_it_once(bot: Harness) -> None:
@@ -287,6 +293,61 @@ async def test_the_currency_comes_from_the_config(db: Database, clock: FakeClock
     harness = Harness(db, make_config('\n[budget]\ncurrency = "CHF"\n'), clock)
     await harness.start()
     assert "spending of **3.50 CHF**" in await harness.ask("!spend 3,5 bread")
+
+
+async def test_a_currency_of_twelve_characters_is_recorded(db: Database, clock: FakeClock) -> None:
+    """Up to 16 characters, as the config allows: "time credits" is a real unit."""
+    if (
+        db.engine.dialect.name != "sqlite"
+        and (BudgetEntry.__table__.c.currency.type.length or 0) < 16
+    ):
+        pytest.skip("the currency column is widened to 16 characters in migration 0014")
+    harness = Harness(db, make_config('\n[budget]\ncurrency = "time credits"\n'), clock)
+    await harness.start()
+    reply = await harness.ask("!spend 3,5 childcare during the action")
+    assert "spending of **3.50 time credits**" in reply
+    assert "balance **-3.50 time credits**" in await harness.ask("!budget")
+    async with db.transaction() as session:
+        [entry] = list(await session.scalars(select(BudgetEntry)))
+    assert entry.currency == "time credits"
+
+
+async def test_erasing_blanks_the_note_and_the_entry_in_the_database(bot: Harness) -> None:
+    """Nothing of an erased note's text or an erased entry's amount and description stays
+    in its row: a tombstone keeps its number, who erased it and when; totals stay right."""
+    await bot.ask("!note Dana's phone number is 0123")
+    await bot.ask("!income 100 dues")
+    await bot.ask("!spend 4321,98 lawyer for Dana")
+    await bot.ask("!note delete 1")
+    await bot.ask("!budget delete 2")
+    bot.clock.advance(hours=1)
+    assert await bot.ask("!second 1", BOB) == (
+        "Bob seconded request #1 from Alice: note #1 is erased."
+    )
+    assert await bot.ask("!second 2", CAROL) == (
+        "Carol seconded request #2 from Alice: budget entry #2 (4321.98 EUR) is removed; "
+        "the balance is now 100.00 EUR."
+    )
+    erased_at = bot.clock.now()
+    async with bot.db.transaction() as session:
+        note = (await session.scalars(select(Note).where(Note.number == 1))).one()
+        entry = (await session.scalars(select(BudgetEntry).where(BudgetEntry.number == 2))).one()
+        dumped = [
+            *(await session.execute(text("SELECT * FROM notes"))).all(),
+            *(await session.execute(text("SELECT * FROM budget_entries"))).all(),
+        ]
+    assert (note.text, note.deleted_at, note.deleted_by) == ("", erased_at, BOB)
+    assert (entry.amount_cents, entry.what) == (0, "")
+    assert (entry.deleted_at, entry.deleted_by) == (erased_at, CAROL)
+    assert not any(
+        word in str(value) for row in dumped for value in row for word in ("0123", "4321", "lawyer")
+    )
+    budget_now = await bot.ask("!budget")
+    assert "balance **100.00 EUR**" in budget_now
+    assert "income 100.00 EUR, spending 0.00 EUR" in budget_now
+    log = await bot.ask("!budget log")
+    assert "#2" not in log and "income 100.00 EUR, spending 0.00 EUR" in log
+    assert "#1" not in await bot.ask("!notes")
 
 
 async def test_user_text_is_escaped_and_pings_nobody(bot: Harness) -> None:

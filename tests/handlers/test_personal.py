@@ -3,11 +3,14 @@ confirmed, erases their personal records and leaves shared ones naming a former 
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from storage.models import (
     AirtimeDay,
     AuditEntry,
+    AuditMember,
     BudgetEntry,
     CheckinAnswer,
     Knowledge,
@@ -82,7 +85,9 @@ async def test_forgetme_erases_personal_records_after_confirmation(bot: Harness)
     await bot.answer("my anonymous thought", ALICE)
     assert "Nothing to confirm" in await bot.ask("!forgetme confirm", ALICE)
     asked = await bot.ask("!forgetme", ALICE)
-    assert asked.startswith("This erases what I keep about you in every group I serve")
+    assert asked.startswith("This erases what I keep about you in the groups you are or were in")
+    assert "- Erased: our direct chat (its room id); " in asked
+    assert "what you know or are learning" in asked
     assert "Your reflection answers cannot be found or deleted" in asked
     assert "answer `!forgetme confirm` before Mon 02 Mar 2026 10:10" in asked
     assert "Nothing to confirm" in await bot.ask("!forgetme confirm", BOB)
@@ -110,8 +115,8 @@ async def test_forgetme_erases_personal_records_after_confirmation(bot: Harness)
             await count(RoleTerm, RoleTerm.user_id.is_(None), RoleTerm.ended_at.is_not(None)) == 1
         )
         assert await count(AuditEntry, AuditEntry.actor == ALICE) == 0
-        # Their user id and display name leave the log's details too.
-        assert await count(AuditEntry, AuditEntry.detail.contains("alice")) == 0
+        # Entries that concern her (she marked Carol, and unmarked her) keep no id of hers.
+        assert await count(AuditMember, AuditMember.user_id == ALICE) == 0
         request = (await session.execute(select(SecondRequest))).scalar_one()
         assert request.requested_by is None and request.lapsed_at is not None
         # She is still in the room, which shows her: her membership stays while she is.
@@ -123,7 +128,7 @@ async def test_forgetme_erases_personal_records_after_confirmation(bot: Harness)
     assert "**flyers for the fair** (visible), a former member" in log
     assert "Vacant" in (await bot.ask("!roles", BOB)).split("**notes**", 1)[1].split("\n")[0]
     audit = await bot.ask("!audit 50", BOB)
-    assert "a former member forgot a member their personal records were erased" in audit
+    assert "a former member had their personal records erased at their request" in audit
     assert "alice" not in audit.casefold()
     mine = await bot.send("!mydata", ALICE)
     [doc] = [s for s in mine if s.room_id != ROOM]
@@ -138,24 +143,72 @@ async def test_forgetme_lapses_after_ten_minutes(bot: Harness) -> None:
     )
 
 
-async def test_forgetme_scrubs_ids_followed_by_a_colon_and_mydata_lists_name_mentions(
+async def test_the_audit_log_names_members_by_id_and_reads_with_todays_names(
     bot: Harness,
 ) -> None:
-    from sqlalchemy import select
-
-    from storage.models import AuditEntry
-
     await bot.ask("!note the hall is ours", ALICE)
     await bot.ask("!note delete 1", ALICE)
-    await bot.ask("!second 1", BOB)  # audited as "request #1 from @alice:test.org: ..."
+    await bot.ask("!second 1", BOB)
+    async with bot.db.transaction() as session:
+        concerned = (await session.execute(select(AuditMember.role, AuditMember.user_id))).all()
+    assert ("asker", ALICE) in concerned
+    assert "seconded request #1 from Alice" in await bot.ask("!audit", CAROL)
+    # A new display name shows in the whole history: nothing stored her old one.
+    await bot.join(ALICE, "Ali")
+    audit = await bot.ask("!audit", CAROL)
+    assert "Bob seconded request #1 from Ali (delete note)" in audit
+    assert "Alice" not in audit
     await bot.send("!mydata", ALICE)
     [data] = bot.dms(ALICE)[-1:]
-    assert "erase note \\#1 (taken by Alice" in data.body  # named by display name only
+    assert "Bob seconded request #1 from Ali (delete note)" in data.body
     await bot.ask("!forgetme", ALICE)
     await bot.ask("!forgetme confirm", ALICE)
+    audit = await bot.ask("!audit", CAROL)
+    assert "seconded request #1 from a former member" in audit
+    assert "Ali" not in audit.replace("a former member", "")
+
+
+ROOM2 = "!other:test.org"
+
+
+async def _second_group(bot: Harness, members: dict[str, str | None]) -> None:
+    from bot.events import Invite
+
+    bot.members[ROOM2] = members
+    bot.room_names[ROOM2] = "Other group"
+    await bot.process(invites=[Invite(ROOM2, next(iter(members)))])
+    await bot.process([bot.own_join()], room_id=ROOM2)
+
+
+async def test_mydata_and_forgetme_match_nothing_by_name_nor_in_other_groups(
+    bot: Harness,
+) -> None:
+    """A member named like a word in another group's records ("fund", "EUR") neither
+    receives those records nor rewrites them."""
+    dana = "@dana:else.org"
+    await _second_group(bot, {BOB: "Bob", dana: "Dana"})
+    await bot.ask("!spend 40 bail fund for the arrested organiser", BOB, ROOM2)
+    await bot.ask("!note EUR fund moved", dana, ROOM2)
+    await bot.join(CAROL, "fund")
+    await bot.send("!mydata", CAROL)
+    [doc] = bot.dms(CAROL)[-1:]
+    assert "bail" not in doc.body and "Other group" not in doc.body
+    await bot.join(CAROL, "EUR")
+    await bot.ask("!forgetme", CAROL)
+    await bot.ask("!forgetme confirm", CAROL)
+    assert "40.00 EUR" in await bot.ask("!budget log", BOB, ROOM2)
+    assert "EUR fund moved" in await bot.ask("!notes", BOB, ROOM2)
     async with bot.db.transaction() as session:
-        details = [e.detail for e in await session.scalars(select(AuditEntry))]
-    assert not [d for d in details if ALICE in d], details
+        forgotten = (
+            (
+                await session.execute(
+                    select(AuditEntry.collective_id).where(AuditEntry.action == "member.forgotten")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(forgotten) == 1  # only the group she is in heard of it
 
 
 async def test_forgetme_does_not_end_an_entry_sprint(bot: Harness) -> None:
@@ -184,8 +237,8 @@ async def test_forgetme_takes_dots_out_of_an_open_walk_and_keeps_shared_rituals(
     for expected in (
         "- You started experiment #1 on Mon 02 Mar 2026 10:00: a speaking timekeeper",
         "- Trust audit sprint open doors, from Mon 02 Mar 2026 10:00, running: you started",
-        "- You started a gallery walk on Mon 02 Mar 2026 10:00.",
-        "- In the gallery walk open until Mon 02 Mar 2026 10:20: 1 dot (a reaction) you put",
+        "- A gallery walk of Mon 02 Mar 2026 10:00: you started or ended it.",
+        "- A red dot you put in the gallery walk open until Mon 02 Mar 2026 10:20",
     ):
         assert expected in doc.body, expected
     await bot.ask("!forgetme", ALICE)
@@ -199,3 +252,50 @@ async def test_forgetme_takes_dots_out_of_an_open_walk_and_keeps_shared_rituals(
     assert "(from a former member)" in await bot.ask("!experiments", BOB)
     [tally] = await bot.send("!gallery end", BOB)
     assert "- Pattern 1, Who is heard: 🔴 0 · 🔵 1 · 🟢 0" in tally.body
+
+
+NAMES = st.lists(
+    st.sampled_from(
+        ["a", "E", "U", "R", " ", "\u200b", "\u202e", "\x00", "@", "#", "*", "`", "é", "fund"]
+    ),
+    min_size=1,
+    max_size=12,
+).map("".join)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=NAMES, words=NAMES)
+async def test_any_name_leaves_others_records_alone_and_leaves_no_id_behind(
+    bot: Harness, name: str, words: str
+) -> None:
+    """Whatever a member is called, `!mydata` shows only their own records and
+    `!forgetme` leaves no id of theirs in any declared column and no other text changed."""
+    from storage.personal_data import DECLARED
+
+    n = bot.clock.now().timestamp()
+    who = f"@fuzz{int(n)}x{len(bot.transport.sent)}:test.org"
+    await bot.ask(f"!note {words} EUR fund, from Bob", BOB)
+    await bot.join(who, name)
+    await bot.ask(f"!task done {words} cleanup", who)
+    await bot.ask("!knows fund", who)
+    await bot.send("!mydata", who)
+    [doc] = bot.dms(who)[-1:]
+    assert "from Bob" not in doc.body
+    await bot.ask("!forgetme", who)
+    done = await bot.ask("!forgetme confirm", who)
+    assert done.startswith("Done:")
+    audit = await bot.ask("!audit 50", BOB)
+    assert who not in audit
+    notes = await bot.ask("!notes", BOB)
+    assert "EUR fund, from Bob" in notes
+    async with bot.db.transaction() as session:
+        for holds in DECLARED:
+            if holds.name in ("members.user_id", "entry_sprints.user_id"):
+                continue  # still in the room, which shows them and keeps them a newcomer
+            left = await session.scalar(
+                select(func.count()).select_from(holds.model).where(holds.column == who)
+            )
+            assert not left, holds.name
+    bot.clock.advance(minutes=1)

@@ -5,19 +5,44 @@ discarded when too few answered, and the room told why."""
 from __future__ import annotations
 
 import logging
+import stat
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select, text
 
 from bot.cli import quiet_libraries
 from bot.database import Database
-from storage.models import AirtimeDay, ReflectionAnswer, ReflectionAsked, ReflectionRound
-from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, Sent, make_config
+from handlers.reflection import MAX_ANSWER, storable
+from storage.models import (
+    AirtimeDay,
+    Base,
+    ReflectionAnswer,
+    ReflectionAsked,
+    ReflectionRound,
+)
+from storage.sealing import SEALED, Sealer
+from tests.harness import (
+    ALICE,
+    BOB,
+    CAROL,
+    ROOM,
+    TEST_SEALER,
+    FakeClock,
+    Harness,
+    Sent,
+    make_config,
+)
 
 DAVE = "@dave:test.org"
 OPENED = "**Reflection round**: I have sent each of the 3 members the prompts"
 KEPT = "Kept for the reflection round of Test collective, with no link to you."
+
+
+def open_answer(bot: Harness, round_id: int, blob: bytes | None) -> str:
+    assert blob is not None and len(blob) == SEALED
+    return bot.sealer.open(blob, f"reflection round {round_id}".encode())
 
 
 def in_room(sent: list[Sent]) -> list[Sent]:
@@ -71,13 +96,16 @@ async def test_answers_are_kept_with_no_link_to_who_wrote_them(bot: Harness) -> 
         columns = await conn.run_sync(
             lambda c: {col["name"] for col in inspect(c).get_columns("reflection_answers")}
         )
-        assert columns == {"id", "round_id", "text"}  # no user, no event, no time
-        rows = (await session.execute(select(ReflectionAnswer.id, ReflectionAnswer.text))).all()
+        assert columns == {"id", "round_id", "text", "sealed"}  # no user, no event, no time
+        rows = (await session.execute(select(ReflectionAnswer.id, ReflectionAnswer.sealed))).all()
+        assert await session.scalar(select(func.count(ReflectionAnswer.text))) == 0  # sealed
         keys = [k for k, _ in rows]
-        assert sorted(t for _, t in rows) == sorted(written)
+        round_id = (await session.execute(select(ReflectionRound.id))).scalar_one()
+        opened = {k: open_answer(bot, round_id, blob) for k, blob in rows}
+        assert sorted(opened.values()) == sorted(written)
         assert len(set(keys)) == 15 and min(abs(k) for k in keys) > 2**20  # drawn, not counted
         # In key order (the order the table keeps them in), not the order they came in.
-        in_key_order = [t for _, t in sorted(rows)]
+        in_key_order = [opened[k] for k in sorted(keys)]
         assert in_key_order != written
         if conn.dialect.name == "sqlite":  # the key is the row id: no hidden insertion order
             rowids = (await session.execute(text("SELECT rowid, id FROM reflection_answers"))).all()
@@ -263,29 +291,239 @@ def test_no_answer_is_ever_cut_from_what_is_published() -> None:
         assert "cut" not in sent["body"] and "… and" not in sent["body"]
 
 
-async def test_no_write_ahead_history_is_left_beside_the_file(
-    tmp_path,
-    clock: FakeClock,  # type: ignore[no-untyped-def]
+def database_files(path: Path) -> bytes:
+    """What a copy of a SQLite database holds: its file, and its write-ahead log and
+    rollback journal if there are any."""
+    found = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-journal")]
+    return b"".join(p.read_bytes() for p in found if p.exists())
+
+
+async def test_no_text_of_an_answer_is_in_the_database_files_while_open(
+    tmp_path: Path, clock: FakeClock
 ) -> None:
-    """On SQLite, the log of recent commits would keep each answer's commit next to the
-    commit that noted who answered; it is emptied after every batch that took an answer,
-    and every answer of the round is rewritten, so physical order tells nothing."""
+    """On SQLite, the file with its write-ahead log and journal, read after each answer:
+    no answer's text, in any encoding a reader might try, until the round closes; the log
+    of recent commits is emptied after every batch that took an answer too."""
     path = tmp_path / "f.db"
     db = Database(f"sqlite+aiosqlite:///{path}")
     await db.migrate()
     bot = Harness(db, make_config(), clock)
+    words = {who: f"unmistakable confession of {who.split(':')[0][1:]}" for who in (ALICE, BOB)}
+    words[CAROL] = "Ünmistakable — 秘密 😀 confession of carol"
     try:
         await bot.start()
         await start_round(bot)
         for who in (CAROL, ALICE, BOB):
-            await bot.answer(f"answer from {who}", who)
+            await bot.answer(words[who], who)
+            files = database_files(path)
             wal = path.with_name("f.db-wal")
-            assert b"answer from" not in (wal.read_bytes() if wal.exists() else b"")
+            assert b"confession" not in (wal.read_bytes() if wal.exists() else b"")
+            for each in words.values():
+                for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+                    assert each.encode(encoding) not in files, (who, each, encoding)
+                assert b"confession" not in files and "秘密".encode() not in files
         async with db.transaction() as session:
-            physical = [
-                r[0]
-                for r in (await session.execute(text("SELECT text FROM reflection_answers"))).all()
-            ]
-        assert sorted(physical) == sorted(f"answer from {w}" for w in (ALICE, BOB, CAROL))
+            stored = (
+                await session.execute(text("SELECT text, sealed FROM reflection_answers"))
+            ).all()
+        assert [t for t, _ in stored] == [None, None, None]
+        assert {len(b) for _, b in stored} == {SEALED}
+        bot.clock.advance(days=7, minutes=1)
+        await bot.rituals.run_due("reflection-tick", ROOM)
+        [_, listing] = in_room(bot.sent[-2:])
+        assert sorted(listing.body.split("\n")[1:]) == sorted(f"- {w}" for w in words.values())
+        # Published, they are the room's: kept as the text posted, nothing sealed is left.
+        async with db.transaction() as session:
+            stored = (
+                await session.execute(text("SELECT text, sealed FROM reflection_answers"))
+            ).all()
+        assert sorted(t for t, _ in stored) == sorted(words.values())
+        assert [b for _, b in stored] == [None, None, None]
     finally:
         await db.close()
+
+
+async def all_rows(bot: Harness) -> tuple[str, list[bytes]]:
+    """Every row of every table, as text (repr) and as the raw bytes values."""
+    dumps, blobs = [], []
+    async with bot.db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = [tuple(row) for row in (await session.execute(select(table))).all()]
+            dumps.append(f"{table.name}: {rows!r}")  # (a Row's own repr cuts long text)
+            blobs += [v for row in rows for v in row if isinstance(v, bytes)]
+    return "\n".join(dumps), blobs
+
+
+async def test_no_table_holds_an_open_rounds_answer_nor_its_length(bot: Harness) -> None:
+    """Whatever a copy of the database shows (every table, every bytes value): no text of
+    an answer, and every sealed answer the same length, from one letter to the longest."""
+    await start_round(bot)
+    answers = {ALICE: "Zq7kW", BOB: "é" * 2000, CAROL: "😀" * 1600}  # 5, 4000, 6400 bytes
+    lengths = []
+    for who, words in answers.items():
+        # The homeserver is down: the receipt waits in the outbox, read with the rest.
+        bot.transport.script = [RuntimeError("homeserver down")] * 3
+        await bot.answer(words, who)
+        dump, blobs = await all_rows(bot)
+        assert "Kept for the reflection round" in dump  # the receipt, queued
+        for each in answers.values():
+            assert each[:20] not in dump
+            assert not any(each[:20].encode() in blob for blob in blobs)
+        lengths.append(sorted(len(b) for b in blobs))
+    assert lengths == [[SEALED], [SEALED] * 2, [SEALED] * 3]
+    bot.transport.script = []
+    await bot.sender.drain()
+    for who, words in answers.items():  # nor did the receipts, once delivered
+        [receipt] = [s for s in bot.dms(who) if s.body.startswith(KEPT)]
+        assert words[:20] not in receipt.body
+    # The key is nowhere in the database: it is a file of its own, readable by the bot only.
+    key = bot.sealer.key_file.read_bytes()
+    assert len(key) == 32 and stat.S_IMODE(bot.sealer.key_file.stat().st_mode) == 0o600
+    assert not any(key in blob for blob in blobs)
+    assert key.hex() not in dump
+
+
+async def test_each_answer_seals_the_rounds_answers_anew(bot: Harness) -> None:
+    """Two copies of the database taken before and after an answer share no sealed blob
+    and no key: nothing tells which row is the new one."""
+    await start_round(bot)
+    await bot.answer("first", ALICE)
+    await bot.answer("second", BOB)
+    async with bot.db.transaction() as session:
+        before = set(
+            (await session.execute(select(ReflectionAnswer.id, ReflectionAnswer.sealed))).all()
+        )
+    await bot.answer("third", CAROL)
+    async with bot.db.transaction() as session:
+        after = set(
+            (await session.execute(select(ReflectionAnswer.id, ReflectionAnswer.sealed))).all()
+        )
+    assert len(after) == 3
+    assert not {k for k, _ in before} & {k for k, _ in after}
+    assert not {b for _, b in before} & {b for _, b in after}
+
+
+async def test_the_close_opens_shuffles_publishes_and_forgets_who(bot: Harness) -> None:
+    await start_round(bot)
+    written = []
+    for part in range(5):
+        for who in (ALICE, BOB, CAROL):
+            written.append(f"part {part} of {who}")
+            await bot.answer(written[-1], who)
+    bot.clock.advance(days=7, minutes=1)
+    before = len(bot.sent)
+    await bot.rituals.run_due("reflection-tick", ROOM)
+    head, listing = in_room(bot.sent[before:])
+    assert "3 members answered." in head.body
+    posted = [line.removeprefix("- ") for line in listing.body.split("\n")[1:]]
+    assert sorted(posted) == sorted(written)
+    assert posted != written  # not in the order they came in (1 in 15! by chance)
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ReflectionAsked)) == 0
+        found = (await session.execute(select(ReflectionRound))).scalar_one()
+        assert (found.outcome, found.answered) == ("published", 3)
+        rows = (await session.execute(select(ReflectionAnswer.text, ReflectionAnswer.sealed))).all()
+        assert sorted(t for t, _ in rows) == sorted(written)
+        assert all(b is None for _, b in rows)
+
+
+async def lost_key_round(db: Database, clock: FakeClock, tmp_path: Path) -> Harness:
+    bot = Harness(db, make_config(), clock, sealer=Sealer.in_store(tmp_path / "store"))
+    await bot.start()
+    await start_round(bot)
+    for who in (ALICE, BOB, CAROL):
+        await bot.answer(f"lost words of {who}", who)
+    return bot
+
+
+async def test_a_lost_key_closes_the_round_saying_its_answers_could_not_be_opened(
+    db: Database, clock: FakeClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await lost_key_round(db, clock, tmp_path)
+    bot.sealer.key_file.unlink()  # the host lost it
+    bot.clock.advance(days=7, minutes=1)
+    before = len(bot.sent)
+    await bot.rituals.run_due("reflection-tick", ROOM)
+    [told] = bot.sent[before:]
+    assert told.body.startswith("**Reflection round** of 2026-03-02 to 2026-03-09 closed.")
+    assert "3 members answered, but **their answers could not be opened**" in told.body
+    assert "deleted unread" in told.body and "lost words" not in told.body
+    assert "could not be opened" in caplog.text and "lost words" not in caplog.text
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ReflectionAnswer)) == 0
+        assert await session.scalar(select(func.count()).select_from(ReflectionAsked)) == 0
+        found = (await session.execute(select(ReflectionRound))).scalar_one()
+        assert (found.outcome, found.answered) == ("unopenable", 3)
+    # Once only, and the next round works with a new key.
+    await bot.rituals.run_due("reflection-tick", ROOM)
+    assert len(bot.sent) == before + 1
+    await start_round(bot)
+    assert (await bot.answer("a new round", ALICE))[0].body.startswith(KEPT)
+    assert bot.sealer.key_file.exists()
+
+
+async def test_a_key_replaced_mid_round_posts_none_of_its_answers(
+    db: Database, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The host lost the key while the round was open, and the next answer made a new
+    one: the earlier answers cannot be opened, so none is posted (not just the newest,
+    whose author would then be easy to guess), and the close says so."""
+    bot = await lost_key_round(db, clock, tmp_path)
+    bot.sealer.key_file.unlink()
+    await bot.answer("after the loss", ALICE)
+    sent = await bot.send("!reflect close", BOB)
+    sent += await bot.send("!second 1", CAROL)
+    bodies = [s.body for s in in_room(sent)]
+    assert any("**their answers could not be opened**" in b for b in bodies)
+    assert not any("after the loss" in b or "lost words" in b for b in bodies)
+    assert bodies[-1].endswith("closed early and its answers deleted unread.")
+
+
+async def test_answers_kept_in_plain_text_before_sealing_are_sealed_by_the_next(
+    bot: Harness,
+) -> None:
+    """A round open across the upgrade (revision 0013 cannot reach the key): its plain
+    answers stay readable until the next answer seals them all, and all are posted."""
+    await start_round(bot)
+    async with bot.db.transaction() as session:
+        round_id = (await session.execute(select(ReflectionRound.id))).scalar_one()
+        session.add(ReflectionAnswer(id=2**40, round_id=round_id, text="from before"))
+        asked = (
+            await session.execute(select(ReflectionAsked).where(ReflectionAsked.user_id == ALICE))
+        ).scalar_one()
+        asked.parts = 1
+    await bot.answer("after the upgrade", BOB)
+    async with bot.db.transaction() as session:
+        rows = (await session.execute(select(ReflectionAnswer.text, ReflectionAnswer.sealed))).all()
+    assert [t for t, _ in rows] == [None, None]
+    assert sorted(open_answer(bot, round_id, b) for _, b in rows) == [
+        "after the upgrade",
+        "from before",
+    ]
+    await bot.answer("third", CAROL)
+    bot.clock.advance(days=7, minutes=1)
+    await bot.rituals.run_due("reflection-tick", ROOM)
+    assert bot.last.body.startswith("Answers 1 to 3 of 3:")
+    assert "- from before" in bot.last.body
+
+
+async def test_half_of_a_utf16_pair_is_kept_as_a_replacement_character(
+    bot: Harness,
+) -> None:
+    """Half of a UTF-16 pair (which PostgreSQL refuses in text, as it does a NUL, and which
+    `bot/events.py` already drops) is kept, and posted, as U+FFFD."""
+    await start_round(bot)
+    await bot.answer("nul\x00 and \ud800 half", ALICE)
+    await bot.answer("\u202eright to left\u202c", BOB)
+    await bot.answer("plain", CAROL)
+    bot.clock.advance(days=7, minutes=1)
+    await bot.rituals.run_due("reflection-tick", ROOM)
+    posted = bot.last.body.split("\n")[1:]
+    assert "- nul and \ufffd half" in posted and "- plain" in posted
+    assert any("right to left" in p for p in posted)  # (the formatter isolates bidi runs)
+    assert storable("a\x00b\udfff") == "a\ufffdb\ufffd"
+
+
+def test_the_longest_answer_fits_the_one_sealed_size() -> None:
+    assert len(TEST_SEALER.seal("\U0010ffff" * MAX_ANSWER)) == SEALED
+    assert len(TEST_SEALER.seal("")) == SEALED

@@ -237,8 +237,8 @@ async def test_redefining_a_role_takes_a_second_member(bot: Harness) -> None:
     assert "(2w): pays the bills" in await bot.ask("!roles")
     assert "has been carried out already" in await bot.ask("!second 1", CAROL)
     audit = await bot.ask("!audit 3")
-    assert "Bob seconded request #1 from @alice:test.org" in audit
-    assert "Alice asked request #1: redefine role treasury" in audit
+    assert "Bob seconded request #1 from Alice (redefine role)" in audit
+    assert "Alice asked for a second member: request #1 (redefine role)" in audit
 
 
 async def test_an_unseconded_request_lapses_once_and_changes_nothing(bot: Harness) -> None:

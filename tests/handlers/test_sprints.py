@@ -101,8 +101,8 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
         sprint = (await session.execute(select(TrustSprint))).scalar_one()
         audit = (await session.execute(select(AuditEntry.actor, AuditEntry.action))).all()
     assert (sprint.started_by, sprint.ended_by, sprint.ended_at) == (ALICE, BOB, at(23))
-    assert (ALICE, "started a trust audit sprint") in audit
-    assert (BOB, "ended a trust audit sprint") in audit
+    assert (ALICE, "sprint.started") in audit
+    assert (BOB, "sprint.ended") in audit
     assert await bot.ask("!sprint end") == (
         "No trust audit sprint is running. `!sprint start <name>` starts one."
     )

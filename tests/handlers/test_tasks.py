@@ -156,7 +156,7 @@ async def test_every_change_is_audited_and_ledger_keeps_no_bodies(bot: Harness) 
             for a in (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars()
         ]
         ledger = (await session.execute(select(TaskCompletion))).scalars().all()
-    assert actions == ["added task", "claimed task", "logged task"]
+    assert actions == ["task.added", "task.claimed", "task.logged"]
     assert [(e.name, e.kind, e.user_id) for e in ledger] == [("flyers", "visible", ALICE)]
 
 

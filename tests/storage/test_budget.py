@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select, text
 
 from bot.database import Database
 from storage import budget
 from storage.budget import MAX_AMOUNT, Totals
+from storage.models import BudgetEntry
 from tests.storage.helpers import ALICE, BOB, T0, collective
 
 DAY = timedelta(days=1)
@@ -116,8 +118,8 @@ async def test_totals_of_a_month_log_delete_and_currencies(db: Database) -> None
             await budget.add(session, c, "gift", Decimal("1"), "EUR", "x", ALICE, T0)
 
         assert await budget.balance(session, c, "EUR") == Decimal("-861.30")
-        assert await budget.delete(session, wrong, T0 + 2 * DAY)
-        assert not await budget.delete(session, wrong, T0 + 3 * DAY)
+        assert await budget.delete(session, wrong, T0 + 2 * DAY, by=ALICE)
+        assert not await budget.delete(session, wrong, T0 + 3 * DAY, by=ALICE)
         assert await budget.balance(session, c, "EUR") == Decimal("137.70")
         assert await budget.balances(session, c) == {
             "EUR": Decimal("137.70"),
@@ -155,3 +157,33 @@ async def test_forget_keeps_the_entries(db: Database) -> None:
         assert hers.author == ALICE and there.author == BOB
         assert await budget.forget(session, BOB) == 1
         assert there.author is None
+
+
+async def test_an_erased_entry_is_blanked_and_the_totals_stay_right(db: Database) -> None:
+    """Amount 0 and no description in the database; a tombstone keeps its number, who
+    erased it and when; balances, totals and the log are as if it never was."""
+    async with db.transaction() as session:
+        c = await collective(session)
+        await budget.add(session, c, "income", Decimal("100.00"), "EUR", "dues", ALICE, T0)
+        gone = await budget.add(
+            session, c, "spend", Decimal("4321.98"), "EUR", "lawyer for Dana", BOB, T0 + DAY
+        )
+        await budget.add(session, c, "spend", Decimal("1.50"), "EUR", "tea", ALICE, T0 + DAY)
+        assert await budget.delete(session, gone, T0 + 2 * DAY, by=ALICE)
+    async with db.transaction() as session:
+        rows = {
+            e.number: (e.kind, e.amount_cents, e.what, e.author, e.deleted_at, e.deleted_by)
+            for e in (await session.execute(select(BudgetEntry))).scalars()
+        }
+        dumped = (await session.execute(text("SELECT * FROM budget_entries"))).all()
+        assert not any(
+            "lawyer" in str(value) or "4321" in str(value) for row in dumped for value in row
+        )
+        assert await budget.balance(session, c, "EUR") == Decimal("98.50")
+        assert await budget.balances(session, c) == {"EUR": Decimal("98.50")}
+        month = await budget.totals(session, c, "EUR", T0, T0 + 30 * DAY)
+        assert month == Totals(income=Decimal("100.00"), spend=Decimal("1.50"))
+        assert [e.number for e in await budget.log(session, c)] == [3, 1]
+        assert await budget.forget(session, ALICE) == 3  # two entries of hers, one erasure
+    assert rows[2] == ("spend", 0, "", BOB, T0 + 2 * DAY, ALICE)
+    assert rows[1][1:3] == (10000, "dues") and rows[3][1:3] == (150, "tea")

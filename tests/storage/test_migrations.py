@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -150,7 +151,7 @@ async def test_0010_upgrades_a_0009_database_keeping_its_rows(db: Database) -> N
             )
         )
         session.add(
-            AuditEntry(collective_id=c.id, actor="@a:x", action="logged task", detail="", at=now)
+            AuditEntry(collective_id=c.id, actor="@a:x", action="task.logged", params="{}", at=now)
         )
 
     new = {"direct_chats", "reflection_rounds", "reflection_answers", "checkins", "forget_requests"}
@@ -249,6 +250,54 @@ async def test_0012_gives_an_older_database_rows_to_its_one_account(db: Database
         await conn.rollback()
 
 
+async def test_0013_keeps_plain_answers_and_refuses_to_drop_sealed_ones(db: Database) -> None:
+    """An answer kept in plain text before sealing (a round open across the upgrade) stays
+    as it was: a migration cannot reach the key. Going back below 0013 would lose a sealed
+    answer, so it is refused while one is kept."""
+    from storage.models import ReflectionAnswer
+
+    when = datetime(2026, 1, 1)
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0012")
+            await conn.execute(
+                text(
+                    "INSERT INTO collectives (room_id, is_direct, joined, joined_at) "
+                    "VALUES ('!r:x', false, true, :w)"
+                ),
+                {"w": when},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO reflection_rounds (collective_id, prompts, opened_at, "
+                    "closes_at, remind_at) VALUES (1, '[]', :w, :w, :w)"
+                ),
+                {"w": when},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO reflection_answers (id, round_id, text) "
+                    "VALUES (123456789, 1, 'kept before sealing')"
+                )
+            )
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+    async with db.transaction() as session:
+        rows = (await session.execute(select(ReflectionAnswer.text, ReflectionAnswer.sealed))).all()
+        assert [tuple(r) for r in rows] == [("kept before sealing", None)]
+        session.add(ReflectionAnswer(id=987654321, round_id=1, sealed=b"\x01" * 8220))
+    try:
+        async with migration_connection(db.engine) as conn:
+            with pytest.raises(RuntimeError, match="1 reflection answers are sealed"):
+                await conn.run_sync(migrate, "0012")
+    finally:
+        await db.migrate()
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ReflectionAnswer)) == 2
+
+
 def test_alembics_command_line_keeps_child_rows_on_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """`alembic upgrade`/`downgrade` run by hand (no connection handed in) migrate as the
     bot does: foreign keys off while tables are rebuilt, so no child row is deleted."""
@@ -289,5 +338,131 @@ def test_alembics_command_line_keeps_child_rows_on_sqlite(tmp_path) -> None:  # 
     con = sqlite3.connect(tmp_path / "cli.db")
     assert con.execute("SELECT count(*) FROM members").fetchone()[0] == 1
     assert con.execute("SELECT count(*) FROM stack_entries").fetchone()[0] == 1
-    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0012"
+    assert con.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head_revision()
     con.close()
+
+
+async def test_0015_blanks_what_was_erased_before_and_says_who_erased_it(db: Database) -> None:
+    """Down to 0014, a note and a budget entry erased the old way (their text and amount
+    kept), up again: both are blanked, and who seconded their erasure is kept."""
+    when = datetime(2026, 1, 1)
+    try:
+        async with migration_connection(db.engine) as conn:
+            await conn.run_sync(migrate, "0014")
+            await conn.execute(
+                text(
+                    "INSERT INTO collectives (id, room_id, is_direct, joined, joined_at) "
+                    "VALUES (1, '!r:x', false, true, :w)"
+                ),
+                {"w": when},
+            )
+            for number, deleted in ((1, when), (2, None)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO notes (id, collective_id, number, author, text, at, "
+                        "deleted_at) VALUES (:n, 1, :n, '@a:x', :t, :w, :d)"
+                    ),
+                    {"n": number, "t": f"secret {number}", "w": when, "d": deleted},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO budget_entries (id, collective_id, number, kind, "
+                        "amount_cents, currency, what, author, at, deleted_at) "
+                        "VALUES (:n, 1, :n, 'spend', 4321, 'EUR', :t, '@a:x', :w, :d)"
+                    ),
+                    {"n": number, "t": f"lawyer {number}", "w": when, "d": deleted},
+                )
+            for number, action, seconder in (
+                (1, "delete note", "@b:x"),
+                (2, "delete budget entry", "@c:x"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO second_requests (collective_id, number, action, payload, "
+                        "requested_by, requested_at, expires_at, seconded_by, seconded_at, "
+                        "carried_out_at) VALUES (1, :n, :a, :p, '@a:x', :w, :w, :s, :w, :w)"
+                    ),
+                    {
+                        "n": number,
+                        "a": action,
+                        "p": '{"id": 1, "number": 1}',
+                        "s": seconder,
+                        "w": when,
+                    },
+                )
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+        notes = (await conn.execute(text("SELECT number, text, deleted_by FROM notes"))).all()
+        entries = (
+            await conn.execute(
+                text("SELECT number, amount_cents, what, deleted_by FROM budget_entries")
+            )
+        ).all()
+    assert sorted(tuple(row) for row in notes) == [(1, "", "@b:x"), (2, "secret 2", None)]
+    assert sorted(tuple(row) for row in entries) == [
+        (1, 0, "", "@c:x"),
+        (2, 4321, "lawyer 2", None),
+    ]
+
+
+async def test_0014_turns_old_audit_sentences_into_entries_that_name_members_by_id(
+    db: Database,
+) -> None:
+    """Rows written as English sentences keep their words, but every user id in them moves
+    to audit_members, so forgetting nulls an id and never rewrites text; the bot's own
+    entries become automatic ones."""
+    import json
+
+    from storage.models import AuditEntry, AuditMember
+
+    async with migration_connection(db.engine) as conn:
+        await conn.run_sync(migrate, "0013")
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO collectives (room_id, is_direct, joined, joined_at) "
+                    "VALUES ('!r:x', false, true, '2026-01-01 00:00:00')"
+                )
+            )
+            for actor, action, detail in (
+                ("@ana:x.org", "seconded", "request #1 from @bo:y.org:8448: note #1 is erased"),
+                ("rotation", "assigned role", "notes to @bo:y.org (drawn among @ana:x.org)"),
+                (None, "forgot a member", "their personal records were erased"),
+            ):
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_log (collective_id, actor, action, detail, at) "
+                        "VALUES (1, :actor, :action, :detail, '2026-01-01 00:00:00')"
+                    ),
+                    {"actor": actor, "action": action, "detail": detail},
+                )
+    finally:
+        await db.migrate()
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+    async with db.transaction() as session:
+        rows = (await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars().all()
+        members = (
+            await session.execute(
+                select(AuditMember.entry_id, AuditMember.role, AuditMember.user_id).order_by(
+                    AuditMember.id
+                )
+            )
+        ).all()
+    assert [r.action for r in rows] == ["legacy"] * 3
+    assert [(r.actor, r.automatic) for r in rows] == [
+        ("@ana:x.org", False),
+        (None, True),
+        (None, False),
+    ]
+    first = json.loads(rows[0].params)["parts"]
+    assert first == ["seconded request #1 from ", {"m": "m0"}, ": note #1 is erased"]
+    assert members == [
+        (rows[0].id, "m0", "@bo:y.org:8448"),
+        (rows[1].id, "m0", "@bo:y.org"),
+        (rows[1].id, "m1", "@ana:x.org"),
+    ]
+    assert not any("@" in r.params for r in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, text
 
 from bot.database import Database
 from storage import meetings, notes
@@ -46,9 +46,9 @@ async def test_deleting_keeps_a_tombstone_and_numbers(db: Database) -> None:
         c = await collective(session)
         first = await notes.add(session, c, "keep", ALICE, T0)
         gone = await notes.add(session, c, "remove", ALICE, T0 + HOUR)
-        assert await notes.delete(session, gone, T0 + 2 * HOUR)
-        assert not await notes.delete(session, gone, T0 + 3 * HOUR)
-        assert gone.deleted_at == T0 + 2 * HOUR
+        assert await notes.delete(session, gone, T0 + 2 * HOUR, by=BOB)
+        assert not await notes.delete(session, gone, T0 + 3 * HOUR, by=ALICE)
+        assert gone.deleted_at == T0 + 2 * HOUR and gone.deleted_by == BOB
         assert await notes.since(session, c) == [first]
         assert len(await notes.since(session, c, include_deleted=True)) == 2
         again = await notes.by_number(session, c, 2)
@@ -65,7 +65,7 @@ async def test_notes_by_meeting_survive_the_meeting(db: Database) -> None:
         later = await notes.add(
             session, c, "action: flyers", ALICE, T0 + HOUR, meeting_id=meeting.id
         )
-        await notes.delete(session, later, T0 + 2 * HOUR)
+        await notes.delete(session, later, T0 + 2 * HOUR, by=BOB)
         assert await notes.by_meeting(session, meeting.id) == [during]
         assert await notes.by_meeting(session, meeting.id, include_deleted=True) == [during, later]
     async with db.transaction() as session:
@@ -87,3 +87,34 @@ async def test_forget_keeps_the_text(db: Database) -> None:
         assert theirs.author == ALICE and elsewhere.author == BOB
         assert await notes.forget(session, BOB) == 1
         assert elsewhere.author is None
+
+
+async def test_an_erased_note_keeps_nothing_of_its_text_in_the_database(db: Database) -> None:
+    """The tombstone is its number, when it was taken, who erased it and when: the row
+    read back from the database holds no trace of what the note said."""
+    async with db.transaction() as session:
+        c = await collective(session)
+        gone = await notes.add(session, c, "Dana's phone number is 0123", ALICE, T0)
+        kept = await notes.add(session, c, "keep this", ALICE, T0 + HOUR)
+        assert await notes.delete(session, gone, T0 + 2 * HOUR, by=BOB)
+    async with db.transaction() as session:
+        rows = {
+            n.number: (n.text, n.author, n.at, n.deleted_at, n.deleted_by)
+            for n in (await session.execute(select(Note))).scalars()
+        }
+        dumped = await session.execute(text("SELECT * FROM notes"))
+        assert not any("0123" in str(value) for row in dumped.all() for value in row)
+    assert rows == {
+        1: ("", ALICE, T0, T0 + 2 * HOUR, BOB),
+        2: ("keep this", ALICE, T0 + HOUR, None, None),
+    }
+    assert kept.number == 2
+
+
+async def test_forget_nulls_whoever_erased_a_note(db: Database) -> None:
+    async with db.transaction() as session:
+        c = await collective(session)
+        gone = await notes.add(session, c, "oops", ALICE, T0)
+        await notes.delete(session, gone, T0 + HOUR, by=BOB)
+        assert await notes.forget(session, BOB) == 1
+        assert (gone.author, gone.deleted_by, gone.deleted_at) == (ALICE, None, T0 + HOUR)

@@ -37,6 +37,26 @@ async def test_requests_are_numbered_and_carry_their_payload(db: Database) -> No
         assert (await seconds.create(session, a, "delete note", {}, ALICE, T0)).number == 3
 
 
+async def test_the_member_a_request_acts_against_cannot_second_it(db: Database) -> None:
+    async with db.transaction() as session:
+        c = await collective(session)
+        req = await seconds.create(
+            session, c, "mark bot", {"user": BOB, seconds.ABOUT: BOB}, ALICE, T0
+        )
+        with pytest.raises(ValueError, match="other than the one concerned"):
+            await seconds.mark_seconded(session, req, BOB, T0 + HOUR)
+        await seconds.mark_seconded(session, req, CAROL, T0 + HOUR)
+        assert req.seconded_by == CAROL
+        other = await seconds.create(session, c, "mark bot", {"user": CAROL}, BOB, T0)
+    async with db.transaction() as session:  # forgetting Bob leaves no id of his behind
+        assert await seconds.forget(session, BOB) == 2  # asked for `other`; about `req`
+        found = await seconds.by_number(session, c, req.number)
+        assert found is not None and BOB not in found.payload
+        assert seconds.payload(found) == {"user": None, seconds.ABOUT: None}
+        kept = await seconds.by_number(session, c, other.number)
+        assert kept is not None and seconds.payload(kept) == {"user": CAROL}
+
+
 async def test_seconding_needs_another_member_in_time(db: Database) -> None:
     async with db.transaction() as session:
         c = await collective(session)

@@ -1,0 +1,215 @@
+"""Where the bot keeps member ids, and what forgetting a member does to each place: the one
+declaration `!mydata`, `!forgetme` and `!privacy` are built from. A column that holds a
+member id and is not declared here fails a test (tests/storage/test_personal_data.py).
+
+Records name members by user id only, so forgetting is a matter of ids: a personal row is
+deleted, a shared record keeps its text and loses the id (shown as "a former member").
+Nothing is ever found or rewritten by matching display names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm.attributes import InstrumentedAttribute
+
+from storage.models import (
+    AirtimeDay,
+    AuditEntry,
+    AuditMember,
+    BudgetEntry,
+    Checkin,
+    CheckinAnswer,
+    CountedMessage,
+    Decision,
+    DecisionAnswer,
+    DirectChat,
+    Dissent,
+    EntrySprint,
+    Experiment,
+    ForgetRequest,
+    GalleryMark,
+    GalleryPattern,
+    GalleryWalk,
+    Knowledge,
+    Meeting,
+    Member,
+    Note,
+    OutboxMessage,
+    ReflectionAsked,
+    ReflectionRound,
+    Role,
+    RoleSwap,
+    RoleTerm,
+    SecondRequest,
+    StackEntry,
+    Task,
+    TaskCompletion,
+    TrustSprint,
+)
+
+
+class Forget(StrEnum):
+    """What `!forgetme` does to a place that holds the member's id."""
+
+    DELETE = "deleted"  # the row is theirs alone
+    NULL = "kept, by a former member"  # a shared record: the id goes, the record stays
+    ROOM = "kept while you are in the room"  # the room itself shows it; gone for rooms left
+    OWN = "handled by its practice"  # a practice-specific rule, in storage.personal.forget
+
+
+@dataclass(frozen=True)
+class Holds:
+    """One column that holds a member's user id."""
+
+    column: InstrumentedAttribute[Any]
+    forget: Forget
+    what: str  # plain words, for `!privacy` and `!mydata`
+    kept: str = ""  # how long, when that is not "until forgotten or the room is left"
+
+    @property
+    def model(self) -> Any:
+        return self.column.class_
+
+    @property
+    def name(self) -> str:
+        return f"{self.model.__tablename__}.{self.column.key}"
+
+
+DECLARED: tuple[Holds, ...] = (
+    # Who is in which room.
+    Holds(Member.user_id, Forget.ROOM, "your membership: display name, first seen, away"),
+    Holds(DirectChat.user_id, Forget.DELETE, "our direct chat (its room id)"),
+    Holds(ForgetRequest.user_id, Forget.DELETE, "a pending `!forgetme` request", "10 minutes"),
+    Holds(
+        OutboxMessage.direct_to,
+        Forget.DELETE,
+        "direct messages to you not yet delivered",
+        "until delivered",
+    ),
+    # Airtime: counts only.
+    Holds(AirtimeDay.user_id, Forget.DELETE, "messages and words per day (counts, no text)"),
+    Holds(
+        CountedMessage.user_id,
+        Forget.DELETE,
+        "ids of your counted messages, to uncount a deleted one",
+        "30 days",
+    ),
+    # Labour and knowledge.
+    Holds(Task.created_by, Forget.NULL, "tasks you added"),
+    Holds(Task.claimed_by, Forget.OWN, "tasks you claimed (reopened when forgotten)"),
+    Holds(TaskCompletion.user_id, Forget.NULL, "work you logged"),
+    Holds(Knowledge.user_id, Forget.DELETE, "what you know or are learning"),
+    # Roles.
+    Holds(Role.created_by, Forget.NULL, "roles you defined"),
+    Holds(RoleTerm.user_id, Forget.OWN, "your role terms (a held role is released)"),
+    Holds(RoleSwap.from_user, Forget.DELETE, "swap requests"),
+    Holds(RoleSwap.to_user, Forget.DELETE, "swap requests"),
+    Holds(RoleSwap.asked_by, Forget.DELETE, "swap requests"),
+    # Meetings.
+    Holds(Meeting.started_by, Forget.NULL, "meetings you started"),
+    Holds(StackEntry.user_id, Forget.DELETE, "your turns on speaking stacks"),
+    # Decisions, notes, budget, the two-member rule, the audit log.
+    Holds(Decision.author, Forget.NULL, "proposals and decisions you made"),
+    Holds(Decision.closed_by, Forget.NULL, "proposals you closed"),
+    Holds(
+        DecisionAnswer.user_id,
+        Forget.OWN,
+        "your answers to proposals (answers to open ones are withdrawn)",
+    ),
+    Holds(Dissent.user_id, Forget.NULL, "dissent you recorded"),
+    Holds(Note.author, Forget.NULL, "notes you kept"),
+    Holds(Note.deleted_by, Forget.NULL, "notes you erased"),
+    Holds(BudgetEntry.author, Forget.NULL, "budget entries you recorded"),
+    Holds(BudgetEntry.deleted_by, Forget.NULL, "budget entries you removed"),
+    Holds(SecondRequest.requested_by, Forget.OWN, "requests you made (pending ones end)"),
+    Holds(SecondRequest.seconded_by, Forget.OWN, "requests you seconded, or about you"),
+    Holds(AuditEntry.actor, Forget.NULL, "audit log entries of what you did"),
+    Holds(AuditMember.user_id, Forget.NULL, "audit log entries that concern you"),
+    # Rituals.
+    Holds(
+        ReflectionAsked.user_id,
+        Forget.OWN,
+        "that you were asked in a reflection round and whether you answered (never what)",
+        "until the round closes",
+    ),
+    Holds(
+        CheckinAnswer.user_id,
+        Forget.DELETE,
+        "your check-in answers (green, yellow, red)",
+        "until the check-in closes",
+    ),
+    Holds(EntrySprint.user_id, Forget.OWN, "your entry sprint (kept while you are in the room)"),
+    Holds(
+        GalleryMark.user_id,
+        Forget.DELETE,
+        "your dots in a gallery walk",
+        "until the walk ends",
+    ),
+    Holds(GalleryWalk.started_by, Forget.NULL, "gallery walks you started"),
+    Holds(GalleryWalk.ended_by, Forget.NULL, "gallery walks you ended"),
+    Holds(Experiment.started_by, Forget.NULL, "experiments you started"),
+    Holds(TrustSprint.started_by, Forget.NULL, "trust audit sprints you started"),
+    Holds(TrustSprint.ended_by, Forget.NULL, "trust audit sprints you ended"),
+)
+
+# Columns that look like they could hold a member's id but do not, and why.
+NOT_MEMBERS: dict[str, str] = {
+    "collectives.room_id": "a room",
+    "collectives.name": "the room's name (a direct chat's name is cleared when forgotten)",
+    "collectives.account": "the bot account serving the room",
+    "collectives.power_levels": "the room's own power levels, as the room shows them",
+    "outbox.room_id": "a room",
+    "outbox.account": "the bot account sending it",
+    "outbox.txn_id": "a transaction id",
+    "sync_tokens.account": "a bot account",
+    "sync_tokens.device_id": "the bot's device",
+    "direct_chats.account": "a bot account",
+    "direct_chats.room_id": "a room",
+    "members.display_name": "kept with members.user_id",
+    "gallery_patterns.event_id": "the bot's own message",
+    "gallery_marks.event_id": "a reaction, deleted with the dot",
+    "processed_events.event_id": "an event handled, for 30 days, with no sender",
+    "gallery_walks.reactors": "a count of members",
+    "second_requests.payload": "what a request changes; one about a member (`!bot @x`) names "
+    "them, and storage.seconds.forget takes the id out",
+    "counted_messages.event_id": "deleted with counted_messages.user_id",
+}
+
+# How a table without a collective_id column reaches one: (its link, the parent model).
+PARENTS: dict[Any, tuple[InstrumentedAttribute[Any], Any]] = {
+    RoleTerm: (RoleTerm.role_id, Role),
+    RoleSwap: (RoleSwap.role_id, Role),
+    StackEntry: (StackEntry.meeting_id, Meeting),
+    DecisionAnswer: (DecisionAnswer.decision_id, Decision),
+    Dissent: (Dissent.decision_id, Decision),
+    AuditMember: (AuditMember.entry_id, AuditEntry),
+    ReflectionAsked: (ReflectionAsked.round_id, ReflectionRound),
+    CheckinAnswer: (CheckinAnswer.checkin_id, Checkin),
+    GalleryMark: (GalleryMark.pattern_id, GalleryPattern),
+    GalleryPattern: (GalleryPattern.walk_id, GalleryWalk),
+}
+
+# Kept about a person with no collective: a direct chat, a request, a message to them.
+UNSCOPED = frozenset({DirectChat, ForgetRequest, OutboxMessage})
+
+
+def in_collectives(model: Any, collective_ids: list[int]) -> ColumnElement[bool]:
+    """Rows of `model` that belong to one of the collectives."""
+    if model in PARENTS:
+        link, parent = PARENTS[model]
+        parent_id = parent.__mapper__.primary_key[0]
+        return link.in_(select(parent_id).where(in_collectives(parent, collective_ids)))
+    column: ColumnElement[Any] = model.collective_id
+    return column.in_(collective_ids)
+
+
+def by_model() -> dict[Any, list[Holds]]:
+    """The declaration grouped by table, in declaration order."""
+    out: dict[Any, list[Holds]] = {}
+    for holds in DECLARED:
+        out.setdefault(holds.model, []).append(holds)
+    return out
