@@ -189,7 +189,7 @@ async def tick(ctx: Context) -> None:
         answered = counts.green + counts.yellow + counts.red
         shown = (
             "{green} green, {yellow} yellow, {red} red; {none} did not answer. Counts only: "
-            "nobody's answer is shown."
+            "nobody's answer is shown. A mirror of how the group is, not a score for anyone."
             if answered >= fewest
             # With so few, the counts could tell whose answer was which.
             else "fewer than {fewest} members answered, too few to show the counts without "

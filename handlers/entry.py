@@ -74,7 +74,9 @@ async def review(ctx: Context) -> None:
             "- tasks logged: {tasks}\n- areas they know or are learning: {areas}\n"
             "Time for the group to reflect together on fit and commitment: how was it, for "
             "{who} and for the group? Then `{p}member {id}` makes them a full member (in "
-            "role rotation from then on), or `{p}extend {id} 2w` gives the sprint more time.",
+            "role rotation from then on), or `{p}extend {id} 2w` gives the sprint more time.\n"
+            "A mirror, not a score: it shows what was logged here, not what anyone is worth; "
+            "much of what a newcomer does is never logged.",
             who=who,
             id=sprint.user_id,
             start=ctx.date(sprint.started_at),

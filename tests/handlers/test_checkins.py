@@ -72,6 +72,7 @@ async def test_the_check_in_asks_everyone_privately_and_shows_counts_only(bot: H
         "0 did not answer. Counts only: nobody's answer is shown."
     )
     assert "Until Tue 10 Mar 2026 10:00 is a week for rest." in counts.body
+    assert "A mirror of how the group is, not a score for anyone." in counts.body
     assert "red." not in counts.body.split("Counts only")[1]  # the rest week says no why
     assert counts.content["m.mentions"] == {}
     for name in ("Alice", "Bob", "Carol"):

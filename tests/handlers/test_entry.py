@@ -86,6 +86,7 @@ async def test_the_end_of_a_sprint_is_looked_back_on_once(bot: Harness) -> None:
     await bot.rituals.run_due("entry-tick", ROOM)
     [review] = [s for s in bot.sent if "**Entry sprint**" in s.body]
     assert review.body.startswith("**Entry sprint** of Dana (2026-03-02 to 2026-03-16) has ended.")
+    assert "A mirror, not a score: it shows what was logged here" in review.body
     assert "- tasks logged: flyers for the fair (visible)" in review.body
     assert "- areas they know or are learning: database (learning)" in review.body
     assert "reflect together on fit and commitment" in review.body

@@ -103,3 +103,56 @@ def test_privacy_says_what_the_rituals_keep() -> None:
     assert "Who has answered is kept apart" in PRIVACY
     assert "with no name, no time and no order" in KEPT["reflection_answers"]
     assert "deleted when the round closes" in KEPT["reflection_asked"]
+
+
+def test_privacy_names_everything_the_schema_keeps_about_a_person() -> None:
+    """Each kind of personal record the schema holds (storage/personal_data.py) is said in
+    `!privacy`, in words a member knows, with how long it is kept where that is bounded."""
+    from handlers.general import PRIVACY
+
+    for words in (
+        "For 30 days after counting a message it also keeps the message's id",
+        "display name, when first seen, absences",
+        "power levels",
+        "which room is your direct chat",
+        "direct messages included, are kept only until the homeserver has them",
+        "While a round is open they are sealed",
+        "with your name until two weeks after the check-in closes",
+        "who put which coloured dot",
+        "request is kept for the 10 minutes you have to confirm it",
+        "Every command that changes a shared record is in `{prefix}audit`",
+        "never by your name",
+        "Rituals of a room it has left are closed and pruned",
+    ):
+        assert words in PRIVACY, words
+
+
+async def test_choosing_a_group_for_direct_answers_is_not_a_shared_record(bot: Harness) -> None:
+    """`!for` changes only the member's own direct chat: it is not in the audit log."""
+    from sqlalchemy import func, select
+
+    from storage.models import AuditEntry
+
+    await bot.send("!mydata", ALICE)  # opens the direct chat
+    [listed] = await bot.answer("!for", ALICE)
+    assert "Test collective" in listed.body
+    [chosen] = await bot.answer("!for 1", ALICE)
+    assert "Your answers here are for **Test collective**" in chosen.body
+    async with bot.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+async def test_an_entry_from_before_action_keys_reads_with_todays_names(bot: Harness) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Collective
+
+    async with bot.db.transaction() as session:
+        cid = (await session.execute(select(Collective.id))).scalar_one()
+        parts = ["seconded request #1 from ", {"m": "m0"}, " <b>@room"]
+        await audit.record(session, cid, ALICE, "legacy", bot.clock.now(),
+            members={"m0": BOB}, params={"parts": parts},
+        )  # fmt: skip
+    [reply] = await bot.send("!audit 1")
+    assert reply.body.endswith("Alice seconded request #1 from Bob <b>@\u2060room")
+    assert "&lt;b&gt;" in reply.html and reply.content["m.mentions"] == {}

@@ -429,6 +429,8 @@ async def test_0014_turns_old_audit_sentences_into_entries_that_name_members_by_
             )
             for actor, action, detail in (
                 ("@ana:x.org", "seconded", "request #1 from @bo:y.org:8448: note #1 is erased"),
+                ("@bo:y.org", "asked", "request #2: erase note #1 (taken by Alice, Mon 02)"),
+                ("@bo:y.org", "recorded spending", "#3: 40.00 EUR, bail fund"),
                 ("rotation", "assigned role", "notes to @bo:y.org (drawn among @ana:x.org)"),
                 (None, "forgot a member", "their personal records were erased"),
             ):
@@ -452,17 +454,24 @@ async def test_0014_turns_old_audit_sentences_into_entries_that_name_members_by_
                 )
             )
         ).all()
-    assert [r.action for r in rows] == ["legacy"] * 3
+    assert [r.action for r in rows] == ["legacy"] * 5
     assert [(r.actor, r.automatic) for r in rows] == [
         ("@ana:x.org", False),
+        ("@bo:y.org", False),
+        ("@bo:y.org", False),
         (None, True),
         (None, False),
     ]
-    first = json.loads(rows[0].params)["parts"]
-    assert first == ["seconded request #1 from ", {"m": "m0"}, ": note #1 is erased"]
+    parts = [json.loads(r.params)["parts"] for r in rows]
+    # A quoted display name, an amount and what it was for do not outlive the migration.
+    assert parts[:3] == [
+        ["seconded request #1 from ", {"m": "m0"}],
+        ["asked request #2"],
+        ["recorded spending #3"],
+    ]
     assert members == [
         (rows[0].id, "m0", "@bo:y.org:8448"),
-        (rows[1].id, "m0", "@bo:y.org"),
-        (rows[1].id, "m1", "@ana:x.org"),
+        (rows[3].id, "m0", "@bo:y.org"),
+        (rows[3].id, "m1", "@ana:x.org"),
     ]
     assert not any("@" in r.params for r in rows)

@@ -29,9 +29,23 @@ USER_ID = re.compile(r"@[A-Za-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(?::\d+)?(?![\w.-])")
 BOT_ACTORS = ("the bot", "rotation")
 
 
+# Old sentences whose detail, after its first ": ", quoted a display name ("taken by
+# Alice"), an amount or what money was for: only the part before it is kept, so no name
+# outlives `!forgetme` and an erased budget entry leaves nothing of itself in the log.
+CUT_AFTER_COLON = (
+    "asked",
+    "seconded",
+    "recorded spending",
+    "recorded income",
+    "removed budget entry",
+)
+
+
 def legacy_parts(action: str, detail: str) -> tuple[list[object], list[str]]:
     """The old sentence as text pieces and member references ({"m": role}), and the user
     ids the references stand for, in order."""
+    if action in CUT_AFTER_COLON:
+        detail = re.split(r":(?=\s)", detail, maxsplit=1)[0]
     text = f"{action} {detail}".strip()
     parts: list[object] = []
     ids: list[str] = []
