@@ -24,6 +24,7 @@ from bot.scheduler import Rituals
 from bot.sender import Sender
 from bot.undecrypted import Undecrypted, Unread
 from handlers.context import Clock, Mention, Message, Runtime
+from handlers.i18n import N_, _, speaking
 from handlers.names import shown
 from handlers.practices import practices
 from handlers.registry import Registry
@@ -40,7 +41,7 @@ SYNC_TIMEOUT_MS = 30_000
 ISOLATE_AFTER = 3  # failed replays of one batch before rooms are processed one by one
 GAP_TRIES = 6  # syncs asked for again when what an outage left out cannot be fetched
 EARLY_WAIT = 2.0  # seconds the next sync waits for read-only answers already sent to land
-DEVICE_CHANGED = (
+DEVICE_CHANGED = N_(
     "The bot now runs as a new device, {device}: its encryption keys were lost or replaced, "
     "or it had to log in again. Your client may show this device as new and unverified; it "
     "is the bot's. Nothing else is needed, and everything the bot keeps is as it was."
@@ -92,6 +93,7 @@ class Bot:
         # A read-only command's answer goes out before its batch commits, unless a new
         # device could then be left out of an encrypted room's key.
         self.sender.may_send_early = lambda: not matrix.keys_pending(self.client)
+        self.sender.language_of = lambda room_id: config.for_room(room_id).language
         self._stop = asyncio.Event()
         self._current_room: str | None = None
         # The device id on record in the database once this run has compared it.
@@ -107,9 +109,15 @@ class Bot:
             user_id=self.config.matrix.user_id,
             next_runs=self.rituals.next_runs(room_id),
             next_fire=lambda job, after: self.rituals.next_fire(job, room_id, after),
-            problems=[*self.rituals.problems(room_id), *self.sender.problems(room_id)],
+            problems=self._problems(room_id),
             sealer=self.sealer,
         )
+
+    def _problems(self, room_id: str) -> list[str]:
+        """What went wrong in a room, worded in its language (a runtime is made before the
+        context that sets the language)."""
+        with speaking(self.config.for_room(room_id).language):
+            return [*self.rituals.problems(room_id), *self.sender.problems(room_id)]
 
     async def handle(self, batch: Batch, *, initial: bool = False, isolate: bool = False) -> None:
         """Process one batch (one transaction), keeping what a retried join needs."""
@@ -332,17 +340,20 @@ class Bot:
                         f"{u.room_id}|unread|{u.event_id}",
                         self.config.matrix.user_id,
                     )
-                    await outgoing.post(
-                        Message(
-                            u.room_id,
-                            "{who}: the bot could not read your encrypted message (its key never "
-                            "reached the bot's device), so it did nothing with it. Please send it "
-                            "again.",
-                            {"who": Mention(u.sender, names.get(u.sender))},
-                            reply_to=u.event_id,
-                            notify=True,
+                    with speaking(self.config.for_room(u.room_id).language):
+                        await outgoing.post(
+                            Message(
+                                u.room_id,
+                                _(
+                                    "{who}: the bot could not read your encrypted message (its "
+                                    "key never reached the bot's device), so it did nothing with "
+                                    "it. Please send it again."
+                                ),
+                                {"who": Mention(u.sender, names.get(u.sender))},
+                                reply_to=u.event_id,
+                                notify=True,
+                            )
                         )
-                    )
         except WritesRefused:
             self._untold = unread  # said once by the database; told when writes return
         except Exception:
@@ -376,7 +387,10 @@ class Bot:
                         outgoing = QueuedOutgoing(
                             session, self.clock, f"{room_id}|device|{identity}", account
                         )
-                        await outgoing.post(Message(room_id, DEVICE_CHANGED, {"device": device}))
+                        with speaking(self.config.for_room(room_id).language):
+                            await outgoing.post(
+                                Message(room_id, _(DEVICE_CHANGED), {"device": device})
+                            )
                         told += 1
                     log.info(
                         "the bot's device changed from %s to %s; told %d encrypted room(s)",

@@ -21,6 +21,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.engine import make_url
 
 from handlers.errors import UsageError
+from handlers.i18n import LANGUAGES
 from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, DEFAULT_PROMPTS, CollectiveSettings
 from handlers.timeparse import duration
 from storage.engine import StorageError, check_url
@@ -167,6 +168,11 @@ def _currency(value: str) -> None:
         )
 
 
+def _language(value: str) -> None:
+    if _lower(value) not in LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+
+
 def _days(lowest: int) -> Callable[[int], None]:
     """A number of days, from `lowest` to a year: anything longer is a typo, and would
     overflow dates."""
@@ -254,10 +260,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "budget": {
         "currency": Key(str, "EUR", check=_currency),
     },
+    "i18n": {
+        "language": Key(str, "en", check=_language, clean=_lower),
+    },
 }
 # Sections a collective may override; the connection and storage are the host's alone,
 # and so is [bot] allowed_inviters.
-PER_COLLECTIVE = ("bot", "schedule", "rituals", "roles", "decisions", "labour", "budget")
+PER_COLLECTIVE = (
+    "bot", "schedule", "rituals", "roles", "decisions", "labour", "budget", "i18n"
+)  # fmt: skip
 
 
 def _shown(key: str, value: Any) -> Any:
@@ -337,6 +348,7 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         invisible_keywords=names(sections["labour"]["invisible"]),
         care_keywords=names(sections["labour"]["care"]),
         currency=sections["budget"]["currency"],
+        language=sections["i18n"]["language"],
     )
 
 

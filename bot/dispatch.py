@@ -7,12 +7,13 @@ import logging
 from bot.outgoing import QueuedOutgoing
 from handlers.context import Context, Rows
 from handlers.errors import UsageError
+from handlers.i18n import N_, _
 from handlers.registry import Command, Registry
 from storage.engine import refuses_writes
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
+APOLOGY = N_(
     "Sorry, something went wrong while handling `{line}`. Nothing was changed. "
     "The error was logged for whoever runs the bot."
 )
@@ -27,25 +28,31 @@ async def dispatch(ctx: Context, registry: Registry, line: str) -> None:
     cmd = match.command
     if cmd is None:
         if not word:
-            await ctx.reply("Type `{p}help` to see the commands.", p=prefix)
+            await ctx.reply(_("Type `{p}help` to see the commands."), p=prefix)
         elif match.group:
             sub = match.rest.split(None, 1)[0][:40] if match.rest.strip() else ""
             hint = registry.suggest_sub(word, sub) if sub else None
             if hint:
                 await ctx.reply(
-                    "Unknown `{p}{w}` subcommand `{s}`. Did you mean `{p}{h}`?",
+                    _("Unknown `{p}{w}` subcommand `{s}`. Did you mean `{p}{h}`?"),
                     p=prefix, w=word, s=sub, h=hint,
                 )  # fmt: skip
                 return
-            lead = "Unknown `{p}{w}` subcommand `{s}`." if sub else "`{p}{w}` needs a subcommand."
+            lead = (
+                _("Unknown `{p}{w}` subcommand `{s}`. Use one of:\n{usages}")
+                if sub
+                else _("`{p}{w}` needs a subcommand. Use one of:\n{usages}")
+            )
             usages = Rows("- `{item}`", [c.usage(prefix) for c in match.group])
-            await ctx.reply(lead + " Use one of:\n{usages}", p=prefix, w=word, s=sub, usages=usages)
+            await ctx.reply(lead, p=prefix, w=word, s=sub, usages=usages)
         else:
             template, values = registry.unknown(word, prefix)
             await ctx.reply(template, **values)
         return
     if ctx.is_direct and not cmd.direct_ok:
-        await ctx.reply("`{p}{c}` works in the collective's room, not here.", p=prefix, c=cmd.name)
+        await ctx.reply(
+            _("`{p}{c}` works in the collective's room, not here."), p=prefix, c=cmd.name
+        )
         return
     # A command that changes nothing is answered before the batch commits (`bot/sender.py`).
     early = ctx.outgoing if isinstance(ctx.outgoing, QueuedOutgoing) else None
@@ -65,9 +72,9 @@ async def _run(ctx: Context, cmd: Command, rest: str) -> None:
             kwargs = await cmd.parse(ctx, rest)
             await cmd.handler(ctx, **kwargs)
     except UsageError as exc:
-        await ctx.reply("{error} Usage: `{usage}`", error=str(exc), usage=cmd.usage(prefix))
+        await ctx.reply(_("{error} Usage: `{usage}`"), error=str(exc), usage=cmd.usage(prefix))
     except Exception as exc:
         if refuses_writes(exc):
             raise  # the host's, not the command's: the whole batch waits for writes
         log.exception("command %r failed on event %s in %s", cmd.name, ctx.event_id, ctx.room_id)
-        await ctx.reply(APOLOGY, line=f"{prefix}{cmd.name}")
+        await ctx.reply(_(APOLOGY), line=f"{prefix}{cmd.name}")

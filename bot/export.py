@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from bot.config import Config
 from bot.database import Database
 from handlers.exports import Export, build
+from handlers.i18n import speaking
 from storage import collectives
 from storage.engine import current_revision, head_revision
 
@@ -54,6 +55,8 @@ async def export(config: Config, room_id: str, what: str, now: datetime) -> Expo
                     f"no collective with room id {room_id} in this database "
                     f"(collectives: {known or 'none yet'})"
                 )
-            return await build(session, collective, config.for_room(room_id), what, now)
+            settings = config.for_room(room_id)
+            with speaking(settings.language):  # the file is the members', in their language
+                return await build(session, collective, settings, what, now)
     finally:
         await db.close()

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from handlers.context import Mention, Rows, defuse
+from handlers.i18n import _, ngettext
 
 _SENTINEL = "\x00{}\x00"
 _SENTINEL_RE = re.compile("\x00(\\d+)\x00")
@@ -51,15 +52,18 @@ def _expand(template: str, values: Mapping[str, Any]) -> tuple[str, dict[str, An
         lines = []
         for i, item in enumerate(shown):
             line = []
-            for lit, field, _, _ in string.Formatter().parse(rows.template):
+            for lit, field, _spec, _conv in string.Formatter().parse(rows.template):
                 line.append(_escape(lit))
                 if field is not None:
                     line.append("{" + f"{name}.{i}.{field}" + "}")
             lines.append("".join(line))
             flat.update({f"{name}.{i}.{k}": v for k, v in rows.fields(item).items()})
         if len(items) > len(shown):
-            lines.append("… and {" + name + ".more} more.")
-            flat[f"{name}.more"] = len(items) - len(shown)
+            more = len(items) - len(shown)
+            # The count is a value like any other, under a field named after the list.
+            said = ngettext("… and {n} more.", "… and {n} more.", more)
+            lines.append(_escape(said).replace("{{n}}", "{" + name + ".more}"))
+            flat[f"{name}.more"] = more
         out.append(rows.sep.join(lines))
     return "".join(out), flat
 
@@ -237,7 +241,7 @@ def content(
             return result
         current = _shorter(current)
     # One value alone is too long: a cut plain message beats none.
-    note = "\n… (cut: too long)"
+    note = "\n" + _("… (cut: too long)")
     text = str(result["body"])
     while size(result) > MAX_EVENT and text:
         text = text[: len(text) * 3 // 4]

@@ -23,6 +23,7 @@ from bot.dispatch import dispatch
 from bot.events import Batch, JoinedRoom, RoomEvent, mentioned, strip_reply_fallback, thread_of
 from bot.outgoing import QueuedOutgoing
 from handlers.context import MARKER, Clock, Context, Runtime
+from handlers.i18n import _
 from handlers.registry import Posted, Reaction, Registry, Said
 from storage import collectives, direct, events, sync_state
 from storage.engine import refuses_writes
@@ -378,9 +379,9 @@ class Processor:
         bot has never seen in a collective gets one polite line; in a chat of more than
         two, nothing is taken as an answer."""
         if not await collectives.ever_member(dm.session, dm.author):
-            await dm.reply(direct_chats.STRANGER)
+            await dm.reply(_(direct_chats.STRANGER))
         elif not private:
-            await dm.reply(direct_chats.NOT_PRIVATE)
+            await dm.reply(_(direct_chats.NOT_PRIVATE))
         elif is_command:
             await dispatch(dm, self.registry, text[len(dm.prefix) :])
         elif text:

@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import Config
 from bot.database import Database
 from bot.outgoing import QueuedOutgoing
-from handlers.context import TIME_FORMAT, Clock, Context, Message, Runtime
+from handlers import i18n
+from handlers.context import Clock, Context, Message, Runtime
+from handlers.i18n import _, ngettext
 from handlers.registry import Job, Registry
 from storage import airtime, collectives, events, left_rooms, occurrences
 from storage.engine import WritesRefused
@@ -100,7 +102,7 @@ class LocalCron(BaseTrigger):  # type: ignore[misc]  # APScheduler is untyped
         # answer is the first matching wall time from here whose instant is not too early
         # (a fold's second pass and a gap just jumped are passed over, a bounded few).
         local = self._wall(start - _TICK)
-        for _ in range(MAX_SKIPS):
+        for _skip in range(MAX_SKIPS):
             candidate = self._walls.get_next_fire_time(None, local.replace(tzinfo=UTC))
             if candidate is None:
                 return None
@@ -124,7 +126,7 @@ class LocalCron(BaseTrigger):  # type: ignore[misc]  # APScheduler is untyped
         # before and after the jump) lies the instant the clocks pass it; find it exactly.
         second = local.replace(tzinfo=self.zone, fold=1).astimezone(UTC)
         lo, hi = min(first, second), max(first, second)
-        for _ in range(64):
+        for _halving in range(64):
             if hi - lo <= timedelta(seconds=1):
                 break
             mid = (lo + (hi - lo) / 2).replace(microsecond=0)
@@ -156,7 +158,7 @@ def latest_due(trigger: LocalCron, after: datetime, now: datetime) -> datetime |
                 return None
             continue
         last = first
-        for _ in range(MAX_WALK):
+        for _step in range(MAX_WALK):
             following = trigger.next_after(last)
             if following is None or following.astimezone(UTC) > now:
                 return last
@@ -365,22 +367,28 @@ class Rituals:
                 if collective is None or not collectives.serves(collective, self.account):
                     return
                 settings = self.config.for_room(room_id)
-                when = retry.astimezone(settings.timezone).strftime(TIME_FORMAT) if retry else None
                 outgoing = QueuedOutgoing(
                     session, self.clock, f"{room_id}|failed|{job.name}", self.account
                 )
-                await outgoing.post(
-                    Message(
-                        room_id,
-                        "The {job} could not run: {reason}. "
-                        + (
-                            "It will try again at {when}."
-                            if when
-                            else "It will run at its next time."
-                        ),
-                        {"job": job.name.replace("-", " "), "reason": reason, "when": when or ""},
+                with i18n.speaking(settings.language):
+                    when = i18n.moment(retry.astimezone(settings.timezone)) if retry else None
+                    await outgoing.post(
+                        Message(
+                            room_id,
+                            _("The {job} could not run: {reason}.")
+                            + " "
+                            + (
+                                _("It will try again at {when}.")
+                                if when
+                                else _("It will run at its next time.")
+                            ),
+                            {
+                                "job": job.name.replace("-", " "),
+                                "reason": reason,
+                                "when": when or "",
+                            },
+                        )
                     )
-                )
         except WritesRefused:
             pass  # said once by the database
         except Exception:
@@ -391,7 +399,11 @@ class Rituals:
     def problems(self, room_id: str) -> list[str]:
         """Rituals that failed here and have not run since, for `!status`."""
         return [
-            f"the {job.replace('-', ' ')} failed {tries} time(s): {reason}"
+            ngettext(
+                "the {job} failed {n} time: {reason}",
+                "the {job} failed {n} times: {reason}",
+                tries,
+            ).format(job=job.replace("-", " "), n=tries, reason=reason)
             for (job, room), (tries, reason) in self.failures.items()
             if room == room_id
         ]

@@ -19,6 +19,7 @@ from bot.clock import SystemClock
 from bot.database import Database
 from bot.outgoing import RENDER_PREFIX
 from handlers.context import Clock
+from handlers.i18n import SOURCE, _, ngettext, speaking
 from storage import collectives, direct, outbox
 from storage.engine import WritesRefused
 from storage.outbox import Queued
@@ -115,6 +116,8 @@ class Sender:
         # Whether a message may go out now: in production, not while nio has devices to
         # look up or sessions to claim (a new member's device must get the room key).
         self.may_send_early: Callable[[], bool] = lambda: True
+        # The language of a room, for what the sender says there itself (set by the app).
+        self.language_of: Callable[[str], str] = lambda room_id: SOURCE
         db.committed.append(self._committed)
 
     def _committed(self, info: dict[str, Any] | None) -> None:
@@ -369,11 +372,14 @@ class Sender:
         best effort, as the homeserver may be the reason."""
         self.dropped.setdefault(room_id, []).append(error[:200])
         del self.dropped[room_id][:-10]
-        notice = formatter.content(
-            "Something the bot meant to post here could not be sent and was given up ({why}). "
-            "`!status` lists what went wrong; the log has the details.",
-            {"why": error[:120]},
-        )
+        with speaking(self.language_of(room_id)):
+            notice = formatter.content(
+                _(
+                    "Something the bot meant to post here could not be sent and was given up "
+                    "({why}). `!status` lists what went wrong; the log has the details."
+                ),
+                {"why": error[:120]},
+            )
         try:
             await self.transport.send(room_id, "m.room.message", notice, f"{txn}.dropped")
         except Exception:
@@ -382,7 +388,13 @@ class Sender:
     def problems(self, room_id: str) -> list[str]:
         errors = self.dropped.get(room_id, [])
         return (
-            [f"{len(errors)} message(s) could not be delivered; last: {errors[-1]}"]
+            [
+                ngettext(
+                    "{n} message could not be delivered: {last}",
+                    "{n} messages could not be delivered; last: {last}",
+                    len(errors),
+                ).format(n=len(errors), last=errors[-1])
+            ]
             if errors
             else []
         )

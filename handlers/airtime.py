@@ -13,13 +13,14 @@ from datetime import date, timedelta
 
 from handlers.arguments import Word
 from handlers.context import Context, Mention, Rows
+from handlers.i18n import N_, _, locale_name, ngettext
 from handlers.registry import Practice, Said
 from handlers.stats import gini, percent, top_fifth
 from storage import airtime
 
-practice = Practice("Airtime", "A mirror of who talks in the room, and who does not.")
+practice = Practice(N_("Airtime"), N_("A mirror of who talks in the room, and who does not."))
 
-MIRROR = (
+MIRROR = N_(
     "A mirror, not a score: it counts messages in this room only, not meetings, calls or care. "
     "Use it to ask who is not being heard, not to blame who talks."
 )
@@ -74,12 +75,21 @@ class Period:
     last: date
 
 
+def last_days(n: int) -> str:
+    """A period's label: the last 30 days."""
+    return ngettext("the last {n} day", "the last {n} days", n).format(n=n)
+
+
 def window(name: str, today: date) -> Period:
+    """The period asked for, its label in the current language."""
     if name == "7d":
-        return Period("the last 7 days", today - timedelta(days=6), today)
+        return Period(last_days(7), today - timedelta(days=6), today)
     if name == "month":
-        return Period(today.strftime("%B %Y so far"), today.replace(day=1), today)
-    return Period("the last 30 days", today - timedelta(days=29), today)
+        from babel.dates import format_date
+
+        month = format_date(today, "LLLL yyyy", locale=locale_name())  # March 2026
+        return Period(_("{month} so far").format(month=month), today.replace(day=1), today)
+    return Period(last_days(30), today - timedelta(days=29), today)
 
 
 @dataclass(frozen=True)
@@ -123,8 +133,8 @@ async def measure(ctx: Context, first: date, last: date) -> Airtime:
 def summary_lines(a: Airtime, values: dict[str, object]) -> list[str]:
     """The group pattern first; shared by `!airtime` and the power map."""
     values.update(
-        msgs=a.messages,
-        words=a.words,
+        msgs=ngettext("{n} message", "{n} messages", a.messages).format(n=a.messages),
+        words=ngettext("{n} word", "{n} words", a.words).format(n=a.words),
         speakers=len(a.shares) - a.silent,
         members=len(a.shares),
         k=a.fifth_size,
@@ -133,16 +143,24 @@ def summary_lines(a: Airtime, values: dict[str, object]) -> list[str]:
         silent=a.silent,
     )
     return [
-        "{msgs} messages, {words} words, from {speakers} of {members} members.",
-        "The most active fifth ({k}) wrote {fifth} of the words. Gini {gini} "
-        "(0: everyone equal; 1: a single voice). Silent: {silent}.",
+        ngettext(
+            "{msgs}, {words}, from {speakers} of {members} member.",
+            "{msgs}, {words}, from {speakers} of {members} members.",
+            len(a.shares),
+        ),
+        _(
+            "The most active fifth ({k}) wrote {fifth} of the words. Gini {gini} "
+            "(0: everyone equal; 1: a single voice). Silent: {silent}."
+        ),
     ]
 
 
 @practice.command(
     "airtime",
     Word("period", optional=True, choices=("7d", "30d", "month")),
-    summary="Each member's share of messages and words, the most active fifth, Gini, the silent.",
+    summary=N_(
+        "Each member's share of messages and words, the most active fifth, Gini, the silent."
+    ),
     examples=("!airtime", "!airtime 7d", "!airtime month"),
     read_only=True,
 )
@@ -154,16 +172,16 @@ async def show_airtime(ctx: Context, period: str | None) -> None:
         "label": p.label,
         "first": p.first,
         "last": p.last,
-        "mirror": MIRROR,
+        "mirror": _(MIRROR),
     }
-    lines = ["**Airtime, {label}** ({first} to {last})"]
+    lines = [_("**Airtime, {label}** ({first} to {last})")]
     if a.messages == 0:
-        lines.append("No messages were counted in this period.")
+        lines.append(_("No messages were counted in this period."))
     else:
         lines += summary_lines(a, values)
         lines.append("{shares}")
         values["shares"] = Rows(
-            "- {member}: {messages} of messages, {words} of words",
+            _("- {member}: {messages} of messages, {words} of words"),
             [
                 {
                     "member": s.member,

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from handlers import names
 from handlers.context import Context, Mention
 from handlers.errors import Mismatch, UsageError
+from handlers.i18n import _
 from handlers.rotation import ensure_roles
 from handlers.timeparse import interval, looks_like_since, parse_month, since, until
 
@@ -78,7 +79,11 @@ class Word(Param):
 
     async def convert(self, ctx: Context, text: str) -> Any:
         if self.choices and text.casefold() not in self.choices:
-            raise UsageError(f"`{text[:40]}` is not one of: {', '.join(self.choices)}.")
+            raise UsageError(
+                _("`{text}` is not one of: {choices}.").format(
+                    text=text[:40], choices=", ".join(self.choices)
+                )
+            )
         return text.casefold() if self.choices else text
 
 
@@ -91,10 +96,12 @@ class Number(Param):
     async def convert(self, ctx: Context, text: str) -> Any:
         digits = text.removeprefix("#")
         if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
-            raise UsageError(f"`{text[:40]}` is not a number.")
+            raise UsageError(_("`{text}` is not a number.").format(text=text[:40]))
         value = int(digits)
         if value < self.minimum:
-            raise UsageError(f"{self.name} must be at least {self.minimum}.")
+            raise UsageError(
+                _("{name} must be at least {minimum}.").format(name=self.name, minimum=self.minimum)
+            )
         return value
 
 
@@ -110,8 +117,10 @@ class Amount(Param):
         value = Decimal(f"{match.group(1)}.{match.group(2) or '0'}") if match else None
         if value is None or value <= 0:
             raise UsageError(
-                f"`{text[:40]}` is not an amount; write it like 12, 12.5, 12.50 or 12,50 "
-                "(more than zero, at most two decimal places, no thousands separators)."
+                _(
+                    "`{text}` is not an amount; write it like 12, 12.5, 12.50 or 12,50 "
+                    "(more than zero, at most two decimal places, no thousands separators)."
+                ).format(text=text[:40])
             )
         return value.quantize(Decimal("0.01"))
 
@@ -143,7 +152,11 @@ class KeywordDuration(Param):
     async def convert(self, ctx: Context, text: str) -> Any:
         words = text.split()
         if len(words) != 2 or words[0].casefold() != self.keyword or not words[1][:1].isdigit():
-            raise Mismatch(f"Missing `{self.keyword} <{self.name}>`, e.g. `{self.keyword} 2w`.")
+            raise Mismatch(
+                _("Missing `{keyword} <{name}>`, e.g. `{keyword} 2w`.").format(
+                    keyword=self.keyword, name=self.name
+                )
+            )
         return interval(words[1])
 
 
@@ -153,11 +166,16 @@ class Since(Param):
 
     @property
     def hint(self) -> str:
-        return "since: 30d|2026-11-01"
+        # TRANSLATORS: a usage hint; 30d and 2026-11-01 are typed as they are.
+        return _("since: 30d|2026-11-01")
 
     async def convert(self, ctx: Context, text: str) -> Any:
         if not looks_like_since(text):
-            raise Mismatch(f"`{text[:40]}` is neither a date (2026-11-01) nor a duration (30d).")
+            raise Mismatch(
+                _("`{text}` is neither a date (2026-11-01) nor a duration (30d).").format(
+                    text=text[:40]
+                )
+            )
         return since(text, ctx.now(), ctx.settings.timezone)
 
 
@@ -167,7 +185,8 @@ class Until(Param):
 
     @property
     def hint(self) -> str:
-        return "until: date or duration"
+        # TRANSLATORS: a usage hint.
+        return _("until: date or duration")
 
     async def convert(self, ctx: Context, text: str) -> Any:
         return until(text, ctx.now(), ctx.settings.timezone)
@@ -179,7 +198,8 @@ class Month(Param):
 
     @property
     def hint(self) -> str:
-        return "month e.g. 2026-10|last"
+        # TRANSLATORS: a usage hint; 2026-10 and the keyword last are typed as they are.
+        return _("month e.g. 2026-10|last")
 
     async def convert(self, ctx: Context, text: str) -> Any:
         return parse_month(text, ctx.now().astimezone(ctx.settings.timezone).date())
@@ -201,12 +221,19 @@ class Tag(Param):
     async def convert(self, ctx: Context, text: str) -> Any:
         label = text.removeprefix("#").casefold()
         if not text.startswith("#") or not label:
-            raise Mismatch(f"Use one of {self.listed()}.")
+            raise Mismatch(_("Use one of {tags}.").format(tags=self.listed()))
         if label in self.choices:
             return label
         if difflib.get_close_matches(label, self.choices, n=1, cutoff=0.7):
-            raise UsageError(f"Unknown tag `{text[:40]}`; use one of {self.listed()}.", final=True)
-        raise Mismatch(f"Unknown tag `{text[:40]}`; use one of {self.listed()}.")
+            raise UsageError(
+                _("Unknown tag `{text}`; use one of {tags}.").format(
+                    text=text[:40], tags=self.listed()
+                ),
+                final=True,
+            )
+        raise Mismatch(
+            _("Unknown tag `{text}`; use one of {tags}.").format(text=text[:40], tags=self.listed())
+        )
 
     def stray(self, name: str) -> str | None:
         """A last word that looks like a tag but is none of ours, so it stayed in the name."""
@@ -224,7 +251,9 @@ class Text(Param):
     def _check(self, text: str) -> str:
         if len(text) > self.max_length:
             raise UsageError(
-                f"{self.name} is too long ({len(text)} characters; at most {self.max_length})."
+                _("{name} is too long ({n} characters; at most {most}).").format(
+                    name=self.name, n=len(text), most=self.max_length
+                )
             )
         return text
 
@@ -259,9 +288,11 @@ class Names(Text):
             if name and name not in names:
                 names.append(name)
         if not names:
-            raise UsageError(f"Missing {self.name}.")
+            raise UsageError(_("Missing {name}.").format(name=self.name))
         if len(names) > self.most:
-            raise UsageError(f"At most {self.most} {self.name}s at once.")
+            raise UsageError(
+                _("At most {most} {name}s at once.").format(most=self.most, name=self.name)
+            )
         return names
 
 
@@ -279,8 +310,12 @@ class Role(Param):
         known = ctx.memo["roles"]
         if wanted in known:
             return known[wanted]
-        names = ", ".join(sorted(known)) or "none yet"
-        raise UsageError(f"There is no role `{wanted[:MAX_NAME] or '(none)'}`. Roles: {names}.")
+        names = ", ".join(sorted(known)) or _("none yet")
+        raise UsageError(
+            _("There is no role `{role}`. Roles: {roles}.").format(
+                role=wanted[:MAX_NAME] or _("(none)"), roles=names
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -333,10 +368,18 @@ async def find_member(ctx: Context, text: str, *, bots: bool = False) -> Mention
             return found_one((pilled or found)[0])
         if found:
             raise UsageError(
-                f"`{wanted[:60]}` could be any of {_who(found)}: write the user id instead."
+                _("`{text}` could be any of {who}: write the user id instead.").format(
+                    text=wanted[:60], who=_who(found)
+                )
             )
     labels = {names.fold(m.name): m for m in members.values() if m.name and names.fold(m.name)}
     labels.update({_localpart(m.user_id): m for m in members.values()})
     close = difflib.get_close_matches(folded, list(labels), n=1, cutoff=0.5)
-    hint = f" Did you mean {labels[close[0]].label} ({labels[close[0]].user_id})?" if close else ""
-    raise UsageError(f"No current member matches `{wanted[:60]}`.{hint}")
+    if close:
+        near = labels[close[0]]
+        raise UsageError(
+            _("No current member matches `{text}`. Did you mean {name} ({id})?").format(
+                text=wanted[:60], name=near.label, id=near.user_id
+            )
+        )
+    raise UsageError(_("No current member matches `{text}`.").format(text=wanted[:60]))

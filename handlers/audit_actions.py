@@ -11,91 +11,179 @@ the entry concerns. A role written `{tied}` gathers the members stored as `tied.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from handlers.context import FORMER, Context, Mention, Rows
+from handlers.i18n import N_, _, ngettext
 from storage.audit import Entry
 
-_COUNTS = "{agree} agree, {abstain} abstain, {object} object, {block} block"
 
-ACTIONS: Mapping[str, str] = {
+@dataclass(frozen=True)
+class Counted:
+    """Words with a number in them: `forms(n)` calls `ngettext` with both forms, so the
+    catalogue has them as one plural entry; `count` is the parameter that decides."""
+
+    count: str
+    forms: Callable[[int], str]
+
+    def __str__(self) -> str:
+        return self.forms(2)
+
+
+ACTIONS: Mapping[str, str | Counted] = {
     # Labour and knowledge
-    "task.added": "added the task **{task}**",
-    "task.claimed": "claimed the task **{task}**",
-    "task.dropped": "dropped the task **{task}**",
-    "task.logged": "logged the task **{task}** ({kind})",
-    "knowledge.declared": "declared knowledge of **{area}**",
-    "knowledge.withdrawn": "withdrew knowledge of **{area}**",
-    "knowledge.learning": "is learning **{area}**",
+    "task.added": N_("added the task **{task}**"),
+    "task.claimed": N_("claimed the task **{task}**"),
+    "task.dropped": N_("dropped the task **{task}**"),
+    "task.logged": N_("logged the task **{task}** ({kind})"),
+    "knowledge.declared": N_("declared knowledge of **{area}**"),
+    "knowledge.withdrawn": N_("withdrew knowledge of **{area}**"),
+    "knowledge.learning": N_("is learning **{area}**"),
     # Roles and availability
-    "role.defined": "defined the role **{role}** ({term})",
-    "role.redefined": "redefined the role **{role}** ({term})",
-    "role.claimed": "claimed the role **{role}**",
-    "role.released": "released the role **{role}**",
-    "role.handover": "wrote handover notes for **{role}**",
-    "role.swap_asked": "asked to swap the role **{role}**",
-    "role.swap_accepted": "accepted the swap of the role **{role}**",
-    "role.assigned": "assigned the role **{role}** to {holder}",
-    "role.drawn": "assigned the role **{role}** to {holder}, drawn among {tied}",
-    "member.away": "is away until {until}",
-    "member.back": "is back",
+    "role.defined": N_("defined the role **{role}** ({term})"),
+    "role.redefined": N_("redefined the role **{role}** ({term})"),
+    "role.claimed": N_("claimed the role **{role}**"),
+    "role.released": N_("released the role **{role}**"),
+    "role.handover": N_("wrote handover notes for **{role}**"),
+    "role.swap_asked": N_("asked to swap the role **{role}**"),
+    "role.swap_accepted": N_("accepted the swap of the role **{role}**"),
+    "role.assigned": N_("assigned the role **{role}** to {holder}"),
+    "role.drawn": N_("assigned the role **{role}** to {holder}, drawn among {tied}"),
+    "member.away": N_("is away until {until}"),
+    "member.back": N_("is back"),
     # Who counts as a member
-    "member.marked_bot": "marked {user} as a bot",
-    "member.marked_person": "marked {user} as a person",
-    "member.forgotten": "had their personal records erased at their request (`!forgetme`)",
+    "member.marked_bot": N_("marked {user} as a bot"),
+    "member.marked_person": N_("marked {user} as a person"),
+    "member.forgotten": N_("had their personal records erased at their request (`!forgetme`)"),
     # Decisions, notes, budget
-    "proposal.opened": "proposed #{number}",
-    "proposal.answered": "answered proposal #{number}",
-    "proposal.decided": "decided proposal #{number}: {status} (" + _COUNTS + ")",
-    "proposal.closed": "closed proposal #{number} at its time: {status} (" + _COUNTS + ")",
-    "decision.recorded": "recorded decision #{number}",
-    "decision.dissent": "added dissent to decision #{number}",
-    "decision.withdrawn": "withdrew decision #{number}",
-    "note.added": "added note #{number}",
-    "note.erased": "erased note #{number}",
-    "budget.spend": "recorded spending #{number}",
-    "budget.income": "recorded income #{number}",
-    "budget.removed": "removed budget entry #{number}",
+    "proposal.opened": N_("proposed #{number}"),
+    "proposal.answered": N_("answered proposal #{number}"),
+    "proposal.decided": N_(
+        "decided proposal #{number}: {status} "
+        "({agree} agree, {abstain} abstain, {object} object, {block} block)"
+    ),
+    "proposal.closed": N_(
+        "closed proposal #{number} at its time: {status} "
+        "({agree} agree, {abstain} abstain, {object} object, {block} block)"
+    ),
+    "decision.recorded": N_("recorded decision #{number}"),
+    "decision.dissent": N_("added dissent to decision #{number}"),
+    "decision.withdrawn": N_("withdrew decision #{number}"),
+    "note.added": N_("added note #{number}"),
+    "note.erased": N_("erased note #{number}"),
+    "budget.spend": N_("recorded spending #{number}"),
+    "budget.income": N_("recorded income #{number}"),
+    "budget.removed": N_("removed budget entry #{number}"),
     # The two-member rule
-    "second.asked": "asked for a second member: request #{number} ({request})",
-    "second.done": "seconded request #{number} from {asker} ({request})",
-    "second.lapsed": "let request #{number} lapse ({request}): nobody seconded it",
+    "second.asked": N_("asked for a second member: request #{number} ({request})"),
+    "second.done": N_("seconded request #{number} from {asker} ({request})"),
+    "second.lapsed": N_("let request #{number} lapse ({request}): nobody seconded it"),
     # Meetings
-    "meeting.started": "started a meeting",
-    "meeting.ended": "ended the meeting started {started} ({minutes} min)",
-    "stack.joined": "joined the speaking stack",
-    "stack.called": "gave the floor to {speaker}",
+    "meeting.started": N_("started a meeting"),
+    "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
+    "stack.joined": N_("joined the speaking stack"),
+    "stack.called": N_("gave the floor to {speaker}"),
     # Rituals
-    "reflection.opened": "opened a reflection round until {until}",
-    "reflection.published": "closed a reflection round: answers posted",
-    "reflection.discarded": "closed a reflection round: too few answers, deleted unread",
-    "campaign.started": "started the campaign **{name}**",
-    "campaign.ended": "ended the campaign **{name}**",
-    "checkin.started": "started a check-in",
-    "checkin.after_campaign": "started a check-in after the campaign **{name}**",
-    "entry.started": "started an entry sprint for {newcomer}",
-    "entry.ended": "welcomed {newcomer} as a full member",
-    "entry.extended": "extended the entry sprint of {newcomer} by {duration}",
-    "gallery.started": "started a gallery walk until {until} ({patterns} patterns)",
-    "gallery.ended_early": "ended a gallery walk early ({reactors} members put dots)",
-    "gallery.ended": "closed a gallery walk at its time ({reactors} members put dots)",
-    "experiment.started": "started experiment #{number} for {cycle}",
-    "experiment.review": "opened the review of experiment #{number}: proposal #{proposal}",
-    "experiment.reviewed": "recorded the review of experiment #{number}: proposal "
-    "#{proposal} {status}",
-    "sprint.started": "started the trust audit sprint **{name}**",
-    "sprint.ended": "ended the trust audit sprint **{name}**",
+    "reflection.opened": N_("opened a reflection round until {until}"),
+    "reflection.published": N_("closed a reflection round: answers posted"),
+    "reflection.discarded": N_("closed a reflection round: too few answers, deleted unread"),
+    "reflection.unopenable": N_(
+        "closed a reflection round whose answers could not be opened (the key was missing): "
+        "deleted unread"
+    ),
+    "campaign.started": N_("started the campaign **{name}**"),
+    "campaign.ended": N_("ended the campaign **{name}**"),
+    "checkin.started": N_("started a check-in"),
+    "checkin.after_campaign": N_("started a check-in after the campaign **{name}**"),
+    "entry.started": N_("started an entry sprint for {newcomer}"),
+    "entry.ended": N_("welcomed {newcomer} as a full member"),
+    "entry.extended": N_("extended the entry sprint of {newcomer} by {duration}"),
+    "gallery.started": Counted(
+        "patterns",
+        lambda n: ngettext(
+            "started a gallery walk until {until} ({patterns} pattern)",
+            "started a gallery walk until {until} ({patterns} patterns)",
+            n,
+        ),
+    ),
+    "gallery.ended_early": Counted(
+        "reactors",
+        lambda n: ngettext(
+            "ended a gallery walk early ({reactors} member put dots)",
+            "ended a gallery walk early ({reactors} members put dots)",
+            n,
+        ),
+    ),
+    "gallery.ended": Counted(
+        "reactors",
+        lambda n: ngettext(
+            "closed a gallery walk at its time ({reactors} member put dots)",
+            "closed a gallery walk at its time ({reactors} members put dots)",
+            n,
+        ),
+    ),
+    "experiment.started": N_("started experiment #{number} for {cycle}"),
+    "experiment.review": N_("opened the review of experiment #{number}: proposal #{proposal}"),
+    "experiment.reviewed": N_(
+        "recorded the review of experiment #{number}: proposal #{proposal} {status}"
+    ),
+    "sprint.started": N_("started the trust audit sprint **{name}**"),
+    "sprint.ended": N_("ended the trust audit sprint **{name}**"),
     # Rows from before actions had keys: their words as they were, user ids as members.
-    "legacy": "{legacy}",
+    "legacy": "{legacy}",  # nothing to translate: the stored words are shown
 }
 
-BOT = "the bot"
+BOT = N_("the bot")
+
+# Stored values that are words, as members read them (translated when shown). A value
+# that is also a command word (a task kind, an answer) is shown as stored.
+SHOWN: Mapping[str, Mapping[str, str]] = {
+    "status": {
+        "open": N_("open"),
+        "adopted": N_("adopted"),
+        "rejected": N_("rejected"),
+        "withdrawn": N_("withdrawn"),
+    },
+    # What a request waits for a second member to do (`Practice.overwrite` keys).
+    "request": {
+        "withdraw decision": N_("withdraw decision"),
+        "delete note": N_("delete note"),
+        "delete budget entry": N_("delete budget entry"),
+        "mark bot": N_("mark bot"),
+        "close reflection": N_("close reflection"),
+        "redefine role": N_("redefine role"),
+    },
+}
 
 
-def fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def shown(name: str, value: Any) -> Any:
+    """A stored parameter as members read it: a known word in the current language."""
+    words = SHOWN.get(name, {})
+    return _(words[value]) if isinstance(value, str) and value in words else value
+
+
+def request(action: str) -> str:
+    """An overwrite request's action (`delete note`) as members read it."""
+    return str(shown("request", action))
+
+
+def fields(template: str | Counted) -> set[str]:
+    """The parameters a template uses (for a counted one, those of its plural form)."""
+    return {name for _s, name, _f, _c in string.Formatter().parse(str(template)) if name}
+
+
+def template(entry: Entry) -> str:
+    """The words of an entry's action in the current language."""
+    found = ACTIONS.get(entry.action)
+    if found is None:
+        return "{action}"
+    if isinstance(found, Counted):
+        count = entry.params.get(found.count)
+        return found.forms(count if isinstance(count, int) else 2)
+    return _(found) if entry.action != "legacy" else found
 
 
 async def _member(ctx: Context, user_id: str | None) -> Mention:
@@ -103,14 +191,14 @@ async def _member(ctx: Context, user_id: str | None) -> Mention:
 
 
 async def _values(ctx: Context, entry: Entry) -> dict[str, Any]:
-    template = ACTIONS.get(entry.action, "{action}")
+    words = template(entry)
     values: dict[str, Any] = {"action": entry.action}
     for name, value in entry.params.items():
-        values[name] = ctx.time(value) if isinstance(value, datetime) else value
+        values[name] = ctx.time(value) if isinstance(value, datetime) else shown(name, value)
     for role, user_id in entry.members.items():
         if "." not in role:
             values[role] = await _member(ctx, user_id)
-    for name in fields(template) - set(values):
+    for name in fields(words) - set(values):
         group = sorted(
             (r for r in entry.members if r.startswith(name + ".")),
             key=lambda r: int(r.rsplit(".", 1)[1]) if r.rsplit(".", 1)[1].isdigit() else 0,
@@ -134,19 +222,18 @@ async def _values(ctx: Context, entry: Entry) -> dict[str, Any]:
 
 async def actor(ctx: Context, entry: Entry) -> Mention:
     if entry.automatic:
-        return Mention("", BOT, ping=False)
+        return Mention("", _(BOT), ping=False)
     if entry.actor is None:
-        return Mention("", FORMER, ping=False)
+        return Mention("", _(FORMER), ping=False)
     return await _member(ctx, entry.actor)
 
 
 async def row(ctx: Context, entry: Entry) -> dict[str, Any]:
     """One entry as the fields of a `Rows` line: `at`, `who`, `action` (worded)."""
-    template = ACTIONS.get(entry.action, "{action}")
     return {
         "at": ctx.time(entry.at),
         "who": await actor(ctx, entry),
-        "action": Rows(template, [await _values(ctx, entry)], sep=""),
+        "action": Rows(template(entry), [await _values(ctx, entry)], sep=""),
     }
 
 
@@ -160,9 +247,9 @@ def _plain(value: Any, escape: Any) -> str:
     return str(escape(str(value)))
 
 
-def _fill(template: str, values: Mapping[str, Any], escape: Any) -> str:
+def _fill(words: str, values: Mapping[str, Any], escape: Any) -> str:
     out: list[str] = []
-    for literal, name, _, _ in string.Formatter().parse(template):
+    for literal, name, _f, _c in string.Formatter().parse(words):
         out.append(literal)
         if name is not None:
             out.append(_plain(values.get(name, "?"), escape))
@@ -171,6 +258,5 @@ def _fill(template: str, values: Mapping[str, Any], escape: Any) -> str:
 
 async def sentence(ctx: Context, entry: Entry, escape: Any) -> str:
     """One entry as a line of Markdown (for `!mydata`), user text passed through `escape`."""
-    template = ACTIONS.get(entry.action, "{action}")
     who = await actor(ctx, entry)
-    return f"{escape(who.label)} {_fill(template, await _values(ctx, entry), escape)}"
+    return f"{escape(who.label)} {_fill(template(entry), await _values(ctx, entry), escape)}"

@@ -18,16 +18,23 @@ from datetime import timedelta
 
 from handlers.arguments import Text
 from handlers.context import Context
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from storage import checkins
 from storage.checkins import REST_WEEK
 from storage.models import Campaign, Checkin
 
-practice = Practice("Decompression", "Campaigns, and check-ins on everyone's capacity after them.")
+practice = Practice(
+    N_("Decompression"), N_("Campaigns, and check-ins on everyone's capacity after them.")
+)
 
 OPEN_FOR = timedelta(days=2)
 KEEP_ANSWERS = timedelta(days=14)
 MAX_CAMPAIGN = 100
+# The answers, as members type them: kept as they are in every language (like command
+# words), and put into messages as the values `{green}`, `{yellow}`, `{red}`, so that no
+# translation changes them.
+ANSWERS = {"green": "green", "yellow": "yellow", "red": "red"}
 WORDS = {
     "green": "green",
     "yellow": "yellow",
@@ -48,10 +55,6 @@ def _group(ctx: Context) -> str:
     return ctx.collective.name or ctx.collective.room_id
 
 
-def _after(campaign: Campaign | None) -> str:
-    return f" after the campaign **{campaign.name}**" if campaign else ""
-
-
 async def start_checkin(ctx: Context, campaign: Campaign | None) -> Checkin:
     now = ctx.now()
     members = await ctx.quiet_names()
@@ -63,29 +66,51 @@ async def start_checkin(ctx: Context, campaign: Campaign | None) -> Checkin:
         now + OPEN_FOR,
         members,
     )
-    after = f" after the campaign {campaign.name}" if campaign else ""
+    if campaign:
+        asked = _(
+            "**Check-in** from {group} after the campaign {campaign}: how much capacity do "
+            "you have right now?"
+        )
+    else:
+        asked = _("**Check-in** from {group}: how much capacity do you have right now?")
+    asked += "\n" + _(
+        "- {green}: I have energy to spare\n- {yellow}: I am managing, but stretched\n"
+        "- {red}: I need rest\n"
+        "Answer here with one word, until {closes}; answer again to change it. The group "
+        "sees only how many gave each answer, and only when enough answered that nobody's "
+        "can be told. Your answer is kept with your name until two weeks after the "
+        "check-in, so that in the week after a campaign rotation can leave you out if you "
+        "answer {red} (without saying why); then only the counts stay."
+    )
     for user_id in members:
         await ctx.dm(
             user_id,
-            "**Check-in** from {group}{after}: how much capacity do you have right now?\n"
-            "- green: I have energy to spare\n- yellow: I am managing, but stretched\n"
-            "- red: I need rest\n"
-            "Answer here with one word, until {closes}; answer again to change it. The group "
-            "sees only how many gave each answer, and only when enough answered that nobody's "
-            "can be told. Your answer is kept with your name until two weeks after the "
-            "check-in, so that in the week after a campaign rotation can leave you out if you "
-            "answer red (without saying why); then only the counts stay.",
+            asked,
             group=_group(ctx),
-            after=after,
+            campaign=campaign.name if campaign else "",
             closes=ctx.time(found.closes_at),
+            **ANSWERS,
         )
+    if campaign:
+        told = _(
+            "**Check-in** after the campaign **{campaign}**: how much capacity does everyone "
+            "have now?"
+        )
+    else:
+        told = _("**Check-in**: how much capacity does everyone have now?")
+    told += " " + ngettext(
+        "I have asked each of the {n} member in a direct message ({green}, {yellow} or {red}). "
+        "The room sees only the counts, on {closes}.",
+        "I have asked each of the {n} members in a direct message ({green}, {yellow} or {red}). "
+        "The room sees only the counts, on {closes}.",
+        len(members),
+    )
     await ctx.announce(
-        "**Check-in**{after}: how much capacity does everyone have now? I have asked each of "
-        "the {n} members in a direct message (green, yellow or red). The room sees only the "
-        "counts, on {closes}.",
-        after=_after(campaign),
+        told,
+        campaign=campaign.name if campaign else "",
         n=len(members),
         closes=ctx.time(found.closes_at),
+        **ANSWERS,
     )
     return found
 
@@ -93,14 +118,14 @@ async def start_checkin(ctx: Context, campaign: Campaign | None) -> Checkin:
 @practice.command(
     "campaign start",
     Text("name", max_length=MAX_CAMPAIGN),
-    summary="Mark the start of an intense campaign (a check-in follows its end).",
+    summary=N_("Mark the start of an intense campaign (a check-in follows its end)."),
     examples=("!campaign start rent strike",),
 )
 async def campaign_start(ctx: Context, name: str) -> None:
     current = await checkins.current_campaign(ctx.session, ctx.collective_id)
     if current is not None:
         await ctx.reply(
-            "The campaign **{name}** is still on (since {since}); `{p}campaign end` first.",
+            _("The campaign **{name}** is still on (since {since}); `{p}campaign end` first."),
             name=current.name,
             since=ctx.date(current.started_at),
             p=ctx.prefix,
@@ -108,34 +133,43 @@ async def campaign_start(ctx: Context, name: str) -> None:
         return
     await checkins.start_campaign(ctx.session, ctx.collective_id, name, ctx.now())
     await ctx.audit("campaign.started", name=name)
+    days = ctx.settings.checkin_after_days
     await ctx.reply(
-        "{who} started the campaign **{name}**. `{p}campaign end` when it is over: "
-        "{days} days later I ask everyone how they are.",
+        ngettext(
+            "{who} started the campaign **{name}**. `{p}campaign end` when it is over: "
+            "{days} day later I ask everyone how they are.",
+            "{who} started the campaign **{name}**. `{p}campaign end` when it is over: "
+            "{days} days later I ask everyone how they are.",
+            days,
+        ),
         who=await ctx.mention(ctx.author, ping=False),
         name=name,
-        days=ctx.settings.checkin_after_days,
+        days=days,
         p=ctx.prefix,
     )
 
 
 @practice.command(
     "campaign end",
-    summary="Mark the end of the campaign: a week for rest, and a check-in after it.",
+    summary=N_("Mark the end of the campaign: a week for rest, and a check-in after it."),
     examples=("!campaign end",),
 )
 async def campaign_end(ctx: Context) -> None:
     current = await checkins.current_campaign(ctx.session, ctx.collective_id)
     if current is None:
-        await ctx.reply("No campaign is on. `{p}campaign start <name>` marks one.", p=ctx.prefix)
+        await ctx.reply(_("No campaign is on. `{p}campaign start <name>` marks one."), p=ctx.prefix)
         return
     now = ctx.now()
     current.ended_at = now
     await ctx.audit("campaign.ended", name=current.name)
     days = ctx.settings.checkin_after_days
     await ctx.reply(
-        "{who} ended the campaign **{name}**. The week until {rest} is for rest: the role "
-        "rotation in it says so. "
-        + ("The check-in starts now." if days == 0 else "The check-in comes on {when}."),
+        _(
+            "{who} ended the campaign **{name}**. The week until {rest} is for rest: the role "
+            "rotation in it says so."
+        )
+        + " "
+        + (_("The check-in starts now.") if days == 0 else _("The check-in comes on {when}.")),
         who=await ctx.mention(ctx.author, ping=False),
         name=current.name,
         rest=ctx.time(now + REST_WEEK),
@@ -157,14 +191,14 @@ async def _campaign_checkin(ctx: Context, campaign: Campaign) -> None:
 
 @practice.command(
     "checkin",
-    summary="Start a capacity check-in now: everyone is asked by direct message.",
+    summary=N_("Start a capacity check-in now: everyone is asked by direct message."),
     examples=("!checkin",),
 )
 async def checkin(ctx: Context) -> None:
     found = await checkins.open_checkin(ctx.session, ctx.collective_id)
     if found is not None:
         await ctx.reply(
-            "A check-in is open until {closes}: answer in your direct chat with me.",
+            _("A check-in is open until {closes}: answer in your direct chat with me."),
             closes=ctx.time(found.closes_at),
         )
         return
@@ -187,25 +221,39 @@ async def tick(ctx: Context) -> None:
         rest = await checkins.rest_week(ctx.session, ctx.collective_id, now)
         fewest = ctx.settings.reflection_min_answers
         answered = counts.green + counts.yellow + counts.red
+        closed = (
+            _("**Check-in** after the campaign **{campaign}** closed:")
+            if campaign
+            else _("**Check-in** closed:")
+        )
         shown = (
-            "{green} green, {yellow} yellow, {red} red; {none} did not answer. Counts only: "
-            "nobody's answer is shown. A mirror of how the group is, not a score for anyone."
+            _(
+                "{green} green, {yellow} yellow, {red} red; {none} did not answer. Counts "
+                "only: nobody's answer is shown. A mirror of how the group is, not a score for "
+                "anyone."
+            )
             if answered >= fewest
             # With so few, the counts could tell whose answer was which.
-            else "fewer than {fewest} members answered, too few to show the counts without "
-            "revealing someone's answer."
+            else ngettext(
+                "fewer than {fewest} member answered, too few to show the counts without "
+                "revealing someone's answer.",
+                "fewer than {fewest} members answered, too few to show the counts without "
+                "revealing someone's answer.",
+                fewest,
+            )
         )
+        text = closed + " " + shown
+        if rest:
+            text += " " + _("Until {until} is a week for rest.")
         await ctx.announce(
-            "**Check-in**{after} closed: " + shown + "{rest}",
-            after=_after(campaign),
+            text,
+            campaign=campaign.name if campaign else "",
             green=counts.green,
             yellow=counts.yellow,
             red=counts.red,
             none=counts.unanswered,
             fewest=fewest,
-            rest=(
-                f" Until {ctx.time(rest.ended_at + REST_WEEK)} is a week for rest." if rest else ""
-            ),
+            until=ctx.time(rest.ended_at + REST_WEEK) if rest else "",
         )
     await checkins.prune(ctx.session, ctx.collective_id, now - KEEP_ANSWERS)
 
@@ -218,10 +266,11 @@ async def _waiting(ctx: Context) -> bool:
 
 
 @practice.answers(
-    "the check-in",
+    N_("the check-in"),
     waiting=_waiting,
     accepts=lambda text: capacity(text) is not None,
-    shape="one word: green, yellow or red",
+    # TRANSLATORS: green, yellow and red are the words members answer with: keep them.
+    shape=N_("one word: green, yellow or red"),
 )
 async def take_answer(ctx: Context, text: str) -> None:
     found = await checkins.open_checkin(ctx.session, ctx.collective_id)
@@ -230,8 +279,10 @@ async def take_answer(ctx: Context, text: str) -> None:
     assert row is not None
     row.answer = capacity(text)
     await ctx.reply(
-        "Noted **{answer}** for the check-in of {group}. The group sees only the counts, on "
-        "{closes}; answer again to change it.",
+        _(
+            "Noted **{answer}** for the check-in of {group}. The group sees only the counts, "
+            "on {closes}; answer again to change it."
+        ),
         answer=row.answer,
         group=_group(ctx),
         closes=ctx.time(found.closes_at),

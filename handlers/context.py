@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import names
+from handlers import i18n, names
 from handlers.settings import CollectiveSettings
 from storage import audit, collectives
 from storage.models import Collective
@@ -65,7 +65,9 @@ class Rows:
         return item if isinstance(item, Mapping) else {"item": item}
 
 
-FORMER = "a former member"  # whoever asked to be forgotten, in the records that stay
+# Whoever asked to be forgotten, in the records that stay; marked here, translated where
+# it is shown (`_(FORMER)`).
+FORMER = i18n.N_("a former member")
 
 # One way to show a day and one to show a moment, in the collective's zone.
 DATE_FORMAT = "%Y-%m-%d"
@@ -168,6 +170,9 @@ class Context:
         self.collective_id: int = self.collective.id
         self.is_direct: bool = self.collective.is_direct or self.answer_room is not None
         self._names: dict[str, Mention] | None = None
+        # A context is made when a collective's event or job is dispatched: from here on
+        # every marked string answers in the collective's language.
+        i18n.use(self.settings.language)
         self.memo: dict[str, Any] = {}  # what one command looked up once, for its own use
 
     @property
@@ -186,8 +191,9 @@ class Context:
         return self.local(when).strftime(DATE_FORMAT)
 
     def time(self, when: datetime) -> str:
-        """A moment as members see it: Mon 02 Nov 2026 10:00, in the collective's zone."""
-        return self.local(when).strftime(TIME_FORMAT)
+        """A moment as members see it: Mon 02 Nov 2026 10:00, in the collective's zone and
+        language (Mo. 02 Nov. 2026 10:00)."""
+        return i18n.moment(self.local(when))
 
     async def audit(
         self,
@@ -273,7 +279,7 @@ class Context:
         """A member by display name; `ping=False` names them without a notification.
         None (someone who asked to be forgotten) is "a former member"."""
         if user_id is None:
-            return Mention("", FORMER, ping=False)
+            return Mention("", i18n._(FORMER), ping=False)
         known = (await self.quiet_names()).get(user_id)
         return Mention(user_id, known.name if known else None, ping)
 

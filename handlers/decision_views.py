@@ -4,7 +4,8 @@ the whole of it once closed (names and reasons only then)."""
 from __future__ import annotations
 
 from handlers.context import Context, Rows
-from handlers.decision_rules import ANSWER_HELP, RULES, VERBS, counts, verdict
+from handlers.decision_rules import VERBS, counts, rule_words, verdict
+from handlers.i18n import _
 from storage import decisions
 from storage.decisions import PROPOSAL
 from storage.models import Decision, DecisionAnswer
@@ -17,11 +18,11 @@ def rule_of(ctx: Context, decision: Decision) -> str:
 
 async def blockers(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
     return Rows(
-        "- {who}: {reason}",
+        _("- {who}: {reason}"),
         [
             {
                 "who": await ctx.mention(a.user_id, ping=False),
-                "reason": a.reason or "(no reason kept)",
+                "reason": a.reason or _("(no reason kept)"),
             }
             for a in answers
             if a.answer == "block"
@@ -37,25 +38,32 @@ async def answer_rows(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
         who = await ctx.mention(a.user_id, ping=False)
         row = {
             "who": who,
-            "verb": VERBS.get(a.answer, a.answer),
+            "verb": _(VERBS[a.answer]) if a.answer in VERBS else a.answer,
             "reason": f": {a.reason}" if a.reason else "",
         }
         rank = order.index(a.answer) if a.answer in order else len(order)
         keyed.append(((rank, who.label.casefold()), row))
     keyed.sort(key=lambda pair: pair[0])
-    return Rows("- {who} {verb}{reason}", [row for _, row in keyed])
+    return Rows(_("- {who} {verb}{reason}"), [row for _key, row in keyed])
 
 
 def state(ctx: Context, d: Decision) -> str:
     """One phrase for where a decision stands."""
     if d.status == "open":
-        closes = ctx.time(d.closes_at) if d.closes_at else "no closing time"
-        return f"open until {closes}"
+        if d.closes_at:
+            return _("open until {closes}").format(closes=ctx.time(d.closes_at))
+        return _("open until no closing time")
     if d.status == "withdrawn":
-        return f"withdrawn {ctx.date(d.withdrawn_at or d.closed_at or d.opened_at)}"
+        day = ctx.date(d.withdrawn_at or d.closed_at or d.opened_at)
+        return _("withdrawn {day}").format(day=day)
     if d.kind != PROPOSAL:
-        return f"recorded {ctx.date(d.opened_at)}"
-    return f"{d.status} {ctx.date(d.closed_at or d.opened_at)}"
+        return _("recorded {day}").format(day=ctx.date(d.opened_at))
+    day = ctx.date(d.closed_at or d.opened_at)
+    if d.status == "adopted":
+        return _("adopted {day}").format(day=day)
+    if d.status == "rejected":
+        return _("rejected {day}").format(day=day)
+    return f"{d.status} {day}"
 
 
 async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
@@ -70,34 +78,44 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
     dissent = await decisions.dissents(ctx.session, d.id)
     if d.kind != PROPOSAL:
         values["when"] = ctx.time(d.opened_at)
-        lines.append("**Decision #{n}**, taken elsewhere, recorded by {author} on {when}:")
+        lines.append(_("**Decision #{n}**, taken elsewhere, recorded by {author} on {when}:"))
         lines.append("{text}")
         if d.status == "withdrawn":
             values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
-            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
+            lines.append(_("Withdrawn on {withdrawn}: it no longer applies."))
     elif d.status == "open":
         t = await decisions.tally(ctx.session, d.id)
         rule = rule_of(ctx, d)
         standing = verdict(rule, t)
         values.update(
-            closes=ctx.time(d.closes_at) if d.closes_at else "no closing time",
-            rule=RULES.get(rule, rule),
+            closes=ctx.time(d.closes_at) if d.closes_at else _("no closing time"),
+            rule=rule_words(rule),
             counts=counts(t),
-            would="be adopted" if standing.adopted else "not be adopted",
             why=standing.why,
         )
-        lines.append("**Proposal #{n}** from {author}, open until {closes}, under {rule}:")
+        lines.append(_("**Proposal #{n}** from {author}, open until {closes}, under {rule}:"))
         lines.append("{text}")
-        lines.append("Counts so far: {counts}. As things stand it would {would}: {why}.")
-        lines.append("Who answered what is shown once it closes. Answer with " + ANSWER_HELP + ".")
+        if standing.adopted:
+            lines.append(_("Counts so far: {counts}. As things stand it would be adopted: {why}."))
+        else:
+            lines.append(
+                _("Counts so far: {counts}. As things stand it would not be adopted: {why}.")
+            )
+        lines.append(
+            _(
+                "Who answered what is shown once it closes. Answer with `{p}agree {n}`, "
+                "`{p}abstain {n} [reason]`, `{p}object {n} <reason>` or "
+                "`{p}block {n} <reason>`."
+            )
+        )
     else:
         lines += await closed_lines(ctx, d, values)
     if dissent and d.status == "open":
         values["dissent_n"] = len(dissent)
-        lines.append("Dissent on record: {dissent_n} (names and reasons once it closes).")
+        lines.append(_("Dissent on record: {dissent_n} (names and reasons once it closes)."))
     elif dissent:
         values["dissent"] = Rows(
-            "- {who} ({when}): {reason}",
+            _("- {who} ({when}): {reason}"),
             [
                 {
                     "who": await ctx.mention(x.user_id, ping=False),
@@ -107,7 +125,7 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
                 for x in dissent
             ],
         )
-        lines.append("Dissent on record:\n{dissent}")
+        lines.append(_("Dissent on record:") + "\n{dissent}")
     return "\n".join(lines), values
 
 
@@ -116,11 +134,11 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
     answers = await decisions.answers(ctx.session, d.id)
     t = decisions.snapshot(d) or await decisions.tally(ctx.session, d.id)
     rule = rule_of(ctx, d)
-    values.update(rule=RULES.get(rule, rule), counts=counts(t))
+    values.update(rule=rule_words(rule), counts=counts(t))
     lines = []
     if d.status == "withdrawn" and d.adopted_at is None:
         values["when"] = ctx.time(d.withdrawn_at or d.closed_at or d.opened_at)
-        lines.append("**Proposal #{n}** from {author}, withdrawn on {when} while open:")
+        lines.append(_("**Proposal #{n}** from {author}, withdrawn on {when} while open:"))
         lines.append("{text}")
     else:
         judged = verdict(rule, t)
@@ -129,30 +147,47 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
             names = [
                 await ctx.mention(a.user_id, ping=False) for a in answers if a.answer == "block"
             ]
-            why = "blocked by " + ", ".join(sorted((b.label for b in names), key=str.casefold))
-        how = "at its closing time"
-        if d.closed_by is not None or d.closed_early:
-            how = "decided early" if d.closed_early else "decided"
-            if d.closed_by is not None:
-                values["closer"] = await ctx.mention(d.closed_by, ping=False)
-                how += " by {closer}"
+            blocked = ", ".join(sorted((b.label for b in names), key=str.casefold))
+            why = _("blocked by {names}").format(names=blocked)
         adopted = d.adopted_at is not None
-        values.update(
-            status="adopted" if adopted else "rejected",
-            when=ctx.time(d.closed_at or d.opened_at),
-            why=why,
-        )
-        lines.append("**Proposal #{n}** from {author}: **{status}** on {when}, " + how + ".")
+        values.update(when=ctx.time(d.closed_at or d.opened_at), why=why)
+        if d.closed_by is not None:
+            values["closer"] = await ctx.mention(d.closed_by, ping=False)
+        lines.append(_closing(adopted, d.closed_early, d.closed_by is not None))
         lines.append("{text}")
-        lines.append("Under {rule}: {why}.")
+        lines.append(_("Under {rule}: {why}."))
         if d.outcome and (d.outcome != d.text or not adopted):
             values["outcome"] = d.outcome
-            lines.append("Outcome: {outcome}")
+            lines.append(_("Outcome: {outcome}"))
         if d.status == "withdrawn":
             values["withdrawn"] = ctx.time(d.withdrawn_at or d.opened_at)
-            lines.append("Withdrawn on {withdrawn}: it no longer applies.")
-    lines.append("Tally: {counts}.")
+            lines.append(_("Withdrawn on {withdrawn}: it no longer applies."))
+    lines.append(_("Tally: {counts}."))
     if answers:
         values["answers"] = await answer_rows(ctx, answers)
         lines.append("{answers}")
     return lines
+
+
+def _closing(adopted: bool, early: bool, by: bool) -> str:
+    """The line saying how a proposal closed: adopted or rejected; at its closing time, or
+    decided (early), by whom."""
+    if adopted:
+        if early and by:
+            return _(
+                "**Proposal #{n}** from {author}: **adopted** on {when}, decided early by {closer}."
+            )
+        if early:
+            return _("**Proposal #{n}** from {author}: **adopted** on {when}, decided early.")
+        if by:
+            return _("**Proposal #{n}** from {author}: **adopted** on {when}, decided by {closer}.")
+        return _("**Proposal #{n}** from {author}: **adopted** on {when}, at its closing time.")
+    if early and by:
+        return _(
+            "**Proposal #{n}** from {author}: **rejected** on {when}, decided early by {closer}."
+        )
+    if early:
+        return _("**Proposal #{n}** from {author}: **rejected** on {when}, decided early.")
+    if by:
+        return _("**Proposal #{n}** from {author}: **rejected** on {when}, decided by {closer}.")
+    return _("**Proposal #{n}** from {author}: **rejected** on {when}, at its closing time.")

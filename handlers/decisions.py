@@ -30,16 +30,9 @@ from typing import Any
 from handlers import decision_views as views
 from handlers.arguments import Number, Text, normalise
 from handlers.context import Context, Rows
-from handlers.decision_rules import (
-    ANSWER_HELP,
-    ANSWERING,
-    RULES,
-    closing_time,
-    counts,
-    short,
-    verdict,
-)
+from handlers.decision_rules import ANSWERING, closing_time, counts, rule_words, short, verdict
 from handlers.errors import UsageError
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from storage import decisions
@@ -47,14 +40,21 @@ from storage.decisions import PROPOSAL, Tally
 from storage.models import Decision
 
 practice = Practice(
-    "Decisions",
-    "Proposals answered by everyone and closed under the group's rule; a log with dissent.",
+    N_("Decisions"),
+    N_("Proposals answered by everyone and closed under the group's rule; a log with dissent."),
 )
 
 REMIND_AHEAD = timedelta(days=1)
 LIST_LIMIT = 20
 SEARCH_LIMIT = 500  # read this many to say how many more matched than are listed
 HOURLY = "0 * * * *"
+# An earlier answer, as the reply to a changed one names it (the command word).
+ANSWER_WORDS = {
+    "agree": N_("agree"),
+    "abstain": N_("abstain"),
+    "object": N_("object"),
+    "block": N_("block"),
+}
 
 
 async def _audit_close(ctx: Context, action: str, number: int, status: str, t: Tally) -> None:
@@ -71,10 +71,10 @@ async def _audit_close(ctx: Context, action: str, number: int, status: str, t: T
     )
 
 
-def _said(text: str, what: str) -> str:
-    """Text a member typed, refused when nothing visible is left of it."""
+def _said(text: str, missing: str) -> str:
+    """Text a member typed, refused (saying `missing`) when nothing visible is left of it."""
     if not normalise(text):
-        raise UsageError(f"Missing {what}.")
+        raise UsageError(missing)
     return text
 
 
@@ -83,21 +83,26 @@ async def _proposal(ctx: Context, number: int) -> Decision | None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, number)
     if found is None:
         await ctx.reply(
-            "There is no proposal #{n}. `{p}decisions` lists them.", n=number, p=ctx.prefix
+            _("There is no proposal #{n}. `{p}decisions` lists them."), n=number, p=ctx.prefix
         )
         return None
     if found.kind != PROPOSAL:
         await ctx.reply(
-            "#{n} is a decision taken elsewhere and recorded, not a proposal: it takes no "
-            "answers. `{p}dissent {n} <reason>` puts disagreement on record.",
+            _(
+                "#{n} is a decision taken elsewhere and recorded, not a proposal: it takes no "
+                "answers. `{p}dissent {n} <reason>` puts disagreement on record."
+            ),
             n=number,
             p=ctx.prefix,
         )
         return None
     if found.status != "open":
         await ctx.reply(
-            "Proposal #{n} is closed ({state}) and takes no more answers. "
-            "`{p}dissent {n} <reason>` puts disagreement on record; `{p}proposal {n}` shows it.",
+            _(
+                "Proposal #{n} is closed ({state}) and takes no more answers. "
+                "`{p}dissent {n} <reason>` puts disagreement on record; `{p}proposal {n}` "
+                "shows it."
+            ),
             n=number,
             state=views.state(ctx, found),
             p=ctx.prefix,
@@ -109,11 +114,11 @@ async def _proposal(ctx: Context, number: int) -> Decision | None:
 @practice.command(
     "propose",
     Text("text"),
-    summary="Open a proposal for everyone to answer until its closing date.",
+    summary=N_("Open a proposal for everyone to answer until its closing date."),
     examples=("!propose we move the weekly meeting to Thursdays",),
 )
 async def propose(ctx: Context, text: str) -> None:
-    text = _said(text, "text")
+    text = _said(text, _("Missing text."))
     rule = ctx.settings.decision_rule
     now = ctx.now()
     closes = closing_time(now, ctx.settings.decision_open_days, ctx.settings.timezone)
@@ -122,12 +127,15 @@ async def propose(ctx: Context, text: str) -> None:
     )
     await ctx.audit("proposal.opened", number=made.number)
     await ctx.reply(
-        "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
-        "Answer with " + ANSWER_HELP + "; `{p}proposal {n}` shows the counts so far.",
+        _(
+            "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
+            "Answer with `{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` "
+            "or `{p}block {n} <reason>`; `{p}proposal {n}` shows the counts so far."
+        ),
         who=await ctx.mention(ctx.author, ping=False),
         text=text,
         closes=ctx.time(closes),
-        rule=RULES.get(rule, rule),
+        rule=rule_words(rule),
         p=ctx.prefix,
         n=made.number,
     )
@@ -139,8 +147,10 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
         return
     if found.closes_at is not None and found.closes_at <= ctx.now():
         await ctx.reply(
-            "Proposal #{n} closed at {closes}; it takes no more answers. The result is posted "
-            "within the hour.",
+            _(
+                "Proposal #{n} closed at {closes}; it takes no more answers. The result is "
+                "posted within the hour."
+            ),
             n=number,
             closes=ctx.time(found.closes_at),
         )
@@ -149,36 +159,42 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
         if answer == "abstain":
             reason = None  # an abstention's reason is optional: nothing visible is none
         else:
-            _said(reason, "reason")
+            _said(reason, _("Missing reason."))
     previous = await decisions.set_answer(ctx.session, found, ctx.author, answer, reason, ctx.now())
     await ctx.audit("proposal.answered", number=number)  # not what: that stays private while open
     t = await decisions.tally(ctx.session, found.id)
-    change = ""
     if previous == answer:
-        change = " (as before; this answer replaces the earlier one)"
+        template = _(
+            "{who} {verb} proposal #{n} (as before; this answer replaces the earlier one). "
+            "Counts so far: {counts}; it closes {closes}."
+        )
     elif previous is not None:
-        change = f" (changed from {previous}; only the new answer counts)"
-    notes = ""
+        template = _(
+            "{who} {verb} proposal #{n} (changed from {previous}; only the new answer counts). "
+            "Counts so far: {counts}; it closes {closes}."
+        )
+    else:
+        template = _("{who} {verb} proposal #{n}. Counts so far: {counts}; it closes {closes}.")
     rule = views.rule_of(ctx, found)
     if answer == "block":
-        notes = " A block stops the proposal under every rule while it stands."
+        template += " " + _("A block stops the proposal under every rule while it stands.")
     elif answer == "abstain" and rule == "unanimity":
-        notes = " Under unanimity an abstention counts as not agreeing."
+        template += " " + _("Under unanimity an abstention counts as not agreeing.")
     await ctx.reply(
-        "{who} {verb} proposal #{n}{change}. Counts so far: {counts}; it closes {closes}." + notes,
+        template,
         who=await ctx.mention(ctx.author, ping=False),
-        verb=ANSWERING[answer],
+        verb=_(ANSWERING[answer]),
         n=number,
-        change=change,
+        previous=_(ANSWER_WORDS[previous]) if previous in ANSWER_WORDS else previous or "",
         counts=counts(t),
-        closes=ctx.time(found.closes_at) if found.closes_at else "when decided",
+        closes=ctx.time(found.closes_at) if found.closes_at else _("when decided"),
     )
 
 
 @practice.command(
     "agree",
     Number("proposal"),
-    summary="Agree to a proposal (a changed answer replaces your earlier one).",
+    summary=N_("Agree to a proposal (a changed answer replaces your earlier one)."),
     examples=("!agree 3",),
 )
 async def agree(ctx: Context, proposal: int) -> None:
@@ -189,7 +205,7 @@ async def agree(ctx: Context, proposal: int) -> None:
     "abstain",
     Number("proposal"),
     Text("reason", optional=True),
-    summary="Stand aside from a proposal, with a reason if you like.",
+    summary=N_("Stand aside from a proposal, with a reason if you like."),
     examples=("!abstain 3", "!abstain 3 I will be away that month"),
 )
 async def abstain(ctx: Context, proposal: int, reason: str | None) -> None:
@@ -200,7 +216,7 @@ async def abstain(ctx: Context, proposal: int, reason: str | None) -> None:
     "object",
     Number("proposal"),
     Text("reason"),
-    summary="Object to a proposal, with the reason (recorded, shown once it closes).",
+    summary=N_("Object to a proposal, with the reason (recorded, shown once it closes)."),
     examples=("!object 3 Thursdays clash with the food bank shift",),
 )
 async def object_(ctx: Context, proposal: int, reason: str) -> None:
@@ -211,7 +227,7 @@ async def object_(ctx: Context, proposal: int, reason: str) -> None:
     "block",
     Number("proposal"),
     Text("reason"),
-    summary="Block a proposal you cannot live with, with the reason: it is not adopted.",
+    summary=N_("Block a proposal you cannot live with, with the reason: it is not adopted."),
     examples=("!block 3 this breaks our agreement with the tenants' union",),
 )
 async def block(ctx: Context, proposal: int, reason: str) -> None:
@@ -221,14 +237,14 @@ async def block(ctx: Context, proposal: int, reason: str) -> None:
 @practice.command(
     "proposal",
     Number("number"),
-    summary="Show one proposal or decision: counts while open; who said what once closed.",
+    summary=N_("Show one proposal or decision: counts while open; who said what once closed."),
     examples=("!proposal 3",),
 )
 async def show(ctx: Context, number: int) -> None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, number)
     if found is None:
         await ctx.reply(
-            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
             n=number,
             p=ctx.prefix,
         )
@@ -241,22 +257,24 @@ async def show(ctx: Context, number: int) -> None:
     "decide",
     Number("proposal"),
     Text("outcome", optional=True),
-    summary="Close a proposal now under the group's rule and record the outcome.",
+    summary=N_("Close a proposal now under the group's rule and record the outcome."),
     examples=("!decide 3", "!decide 3 meetings move to Thursdays from April"),
 )
 async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, proposal)
     if found is None:
         await ctx.reply(
-            "There is no proposal #{n}. `{p}decisions` lists them.", n=proposal, p=ctx.prefix
+            _("There is no proposal #{n}. `{p}decisions` lists them."), n=proposal, p=ctx.prefix
         )
         return
     if found.kind != PROPOSAL or found.status != "open":
         await ctx.reply(
-            "#{n} is not an open proposal ({kind}, {state}); nothing changed. "
-            "`{p}proposal {n}` shows it.",
+            _(
+                "#{n} is not an open proposal ({kind}, {state}); nothing changed. "
+                "`{p}proposal {n}` shows it."
+            ),
             n=proposal,
-            kind="a proposal" if found.kind == PROPOSAL else "a decision taken elsewhere",
+            kind=_("a proposal") if found.kind == PROPOSAL else _("a decision taken elsewhere"),
             state=views.state(ctx, found),
             p=ctx.prefix,
         )
@@ -267,30 +285,35 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
     answers = await decisions.answers(ctx.session, found.id)
     if t.blocked:  # under every rule: nobody decides over a standing block, not even its author
         await ctx.reply(
-            "Proposal #{n} cannot be decided: it is blocked, and a standing block stops it "
-            "under every rule.\n{blockers}\nNothing changed. A block stands until whoever "
-            "blocked changes their answer (`{p}agree {n}`, `{p}abstain {n}` or "
-            "`{p}object {n} <reason>`); still standing at the closing time ({closes}), it "
-            "rejects the proposal.",
+            _(
+                "Proposal #{n} cannot be decided: it is blocked, and a standing block stops it "
+                "under every rule.\n{blockers}\nNothing changed. A block stands until whoever "
+                "blocked changes their answer (`{p}agree {n}`, `{p}abstain {n}` or "
+                "`{p}object {n} <reason>`); still standing at the closing time ({closes}), it "
+                "rejects the proposal."
+            ),
             n=proposal,
             blockers=await views.blockers(ctx, answers),
             p=ctx.prefix,
-            closes=ctx.time(found.closes_at) if found.closes_at else "none set",
+            closes=ctx.time(found.closes_at) if found.closes_at else _("none set"),
         )
         return
     early = found.closes_at is not None and now < found.closes_at
     if early and not any(a.user_id != found.author for a in answers):
         await ctx.reply(
-            "Proposal #{n} cannot be decided early: nobody but its proposer has answered "
-            "yet, so nobody else has had a say. Ask for answers (" + ANSWER_HELP + "), or "
-            "let it close by itself at {closes}.",
+            _(
+                "Proposal #{n} cannot be decided early: nobody but its proposer has answered "
+                "yet, so nobody else has had a say. Ask for answers (`{p}agree {n}`, "
+                "`{p}abstain {n} [reason]`, `{p}object {n} <reason>` or "
+                "`{p}block {n} <reason>`), or let it close by itself at {closes}."
+            ),
             n=proposal,
             p=ctx.prefix,
-            closes=ctx.time(found.closes_at) if found.closes_at else "its closing time",
+            closes=ctx.time(found.closes_at) if found.closes_at else _("its closing time"),
         )
         return
     if outcome is not None:
-        outcome = _said(outcome, "outcome")
+        outcome = _said(outcome, _("Missing outcome."))
     adopted = verdict(rule, t).adopted
     status = "adopted" if adopted else "rejected"
     await decisions.close(
@@ -309,16 +332,19 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
 @practice.command(
     "decision",
     Text("text"),
-    summary="Record a decision taken elsewhere (a meeting), in the same log.",
+    summary=N_("Record a decision taken elsewhere (a meeting), in the same log."),
     examples=("!decision the assembly chose the new meeting place: the library",),
 )
 async def record(ctx: Context, text: str) -> None:
-    text = _said(text, "text")
+    text = _said(text, _("Missing text."))
     made = await decisions.record(ctx.session, ctx.collective_id, text, ctx.author, ctx.now())
     await ctx.audit("decision.recorded", number=made.number)
     await ctx.reply(
-        "Recorded decision **#{n}** from {who}, taken elsewhere: {text}\n"
-        "It has no answers or tally here; `{p}dissent {n} <reason>` puts disagreement on record.",
+        _(
+            "Recorded decision **#{n}** from {who}, taken elsewhere: {text}\n"
+            "It has no answers or tally here; `{p}dissent {n} <reason>` puts disagreement on "
+            "record."
+        ),
         n=made.number,
         who=await ctx.mention(ctx.author, ping=False),
         text=text,
@@ -330,32 +356,33 @@ async def record(ctx: Context, text: str) -> None:
     "dissent",
     Number("decision"),
     Text("reason"),
-    summary="Put your dissent on record with any proposal or decision, open or closed.",
+    summary=N_("Put your dissent on record with any proposal or decision, open or closed."),
     examples=("!dissent 4 we never asked the people this affects",),
 )
 async def dissent(ctx: Context, decision: int, reason: str) -> None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
     if found is None:
         await ctx.reply(
-            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
             n=decision,
             p=ctx.prefix,
         )
         return
-    reason = _said(reason, "reason")
+    reason = _said(reason, _("Missing reason."))
     await decisions.add_dissent(ctx.session, found.id, ctx.author, reason, ctx.now())
     await ctx.audit("decision.dissent", number=decision)
-    kind = "proposal" if found.kind == PROPOSAL else "decision"
-    extra = ""
+    if found.kind == PROPOSAL:
+        template = _("{who}'s dissent is on record with proposal #{n} ({state}): {reason}")
+    else:
+        template = _("{who}'s dissent is on record with decision #{n} ({state}): {reason}")
     if found.status == "open":
-        extra = (
-            " It is still open: `{p}object {n} <reason>` or `{p}block {n} <reason>` would "
+        template += " " + _(
+            "It is still open: `{p}object {n} <reason>` or `{p}block {n} <reason>` would "
             "count in deciding it; dissent only goes on record."
         )
     await ctx.reply(
-        "{who}'s dissent is on record with {kind} #{n} ({state}): {reason}" + extra,
+        template,
         who=await ctx.mention(ctx.author, ping=False),
-        kind=kind,
         n=decision,
         state=views.state(ctx, found),
         reason=reason,
@@ -366,18 +393,20 @@ async def dissent(ctx: Context, decision: int, reason: str) -> None:
 @practice.command(
     "decisions",
     Text("words", optional=True),
-    summary="The decision log, newest first; give words to search it.",
+    summary=N_("The decision log, newest first; give words to search it."),
     examples=("!decisions", "!decisions meeting place"),
 )
 async def log(ctx: Context, words: str | None) -> None:
     found = await decisions.search(ctx.session, ctx.collective_id, words or "", limit=SEARCH_LIMIT)
     if not found:
         if words:
-            await ctx.reply("No proposal or decision matches `{w}`.", w=short(words, 60))
+            await ctx.reply(_("No proposal or decision matches `{w}`."), w=short(words, 60))
         else:
             await ctx.reply(
-                "The decision log is empty: `{p}propose <text>` opens a proposal, "
-                "`{p}decision <text>` records one taken elsewhere.",
+                _(
+                    "The decision log is empty: `{p}propose <text>` opens a proposal, "
+                    "`{p}decision <text>` records one taken elsewhere."
+                ),
                 p=ctx.prefix,
             )
         return
@@ -388,22 +417,24 @@ async def log(ctx: Context, words: str | None) -> None:
         rows.append(
             {
                 "n": d.number,
-                "kind": "proposal" if d.kind == PROPOSAL else "decision",
+                "kind": _("proposal") if d.kind == PROPOSAL else _("decision"),
                 "state": views.state(ctx, d),
                 "who": await ctx.mention(d.author, ping=False),
                 "text": short(d.text),
-                "dissent": f" ({n} dissent{'s' if n != 1 else ''})" if n else "",
+                "dissent": " " + ngettext("({n} dissent)", "({n} dissents)", n).format(n=n)
+                if n
+                else "",
             }
         )
     values: dict[str, object] = {"p": ctx.prefix}
-    head = "**Decisions**, newest first"
+    head = _("**Decisions**, newest first")
     if words:
-        head = "**Decisions** matching `{w}`, newest first"
+        head = _("**Decisions** matching `{w}`, newest first")
         values["w"] = short(words, 60)
     await ctx.reply(
-        head + "\n{rows}\n`{p}proposal <number>` shows one in full.",
+        head + "\n{rows}\n" + _("`{p}proposal <number>` shows one in full."),
         rows=Rows(
-            "- **#{n}** {kind}, {state}, from {who}: {text}{dissent}", rows, limit=LIST_LIMIT
+            _("- **#{n}** {kind}, {state}, from {who}: {text}{dissent}"), rows, limit=LIST_LIMIT
         ),
         **values,
     )
@@ -412,21 +443,21 @@ async def log(ctx: Context, words: str | None) -> None:
 @practice.command(
     "withdraw",
     Number("decision"),
-    summary="Ask to withdraw a proposal or decision; a second member confirms it.",
+    summary=N_("Ask to withdraw a proposal or decision; a second member confirms it."),
     examples=("!withdraw 4",),
 )
 async def withdraw(ctx: Context, decision: int) -> None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
     if found is None:
         await ctx.reply(
-            "There is no proposal or decision #{n}. `{p}decisions` lists them.",
+            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
             n=decision,
             p=ctx.prefix,
         )
         return
     if found.status not in ("open", "adopted"):
         await ctx.reply(
-            "#{n} is {state}: there is nothing to withdraw.",
+            _("#{n} is {state}: there is nothing to withdraw."),
             n=decision,
             state=views.state(ctx, found),
         )
@@ -435,7 +466,7 @@ async def withdraw(ctx: Context, decision: int) -> None:
         ctx,
         "withdraw decision",
         {"number": decision},
-        f"withdraw decision #{decision}: {short(found.text)}",
+        _("withdraw decision #{n}: {text}").format(n=decision, text=short(found.text)),
     )
 
 
@@ -444,11 +475,15 @@ async def carry_out_withdrawal(ctx: Context, payload: dict[str, Any]) -> str:
     number = int(payload["number"])
     found = await decisions.by_number(ctx.session, ctx.collective_id, number)
     if found is None or found.status not in ("open", "adopted"):
-        state = views.state(ctx, found) if found else "gone"
-        raise UsageError(f"#{number} can no longer be withdrawn: it is {state}.")
+        state = views.state(ctx, found) if found else _("gone")
+        raise UsageError(
+            _("#{n} can no longer be withdrawn: it is {state}.").format(n=number, state=state)
+        )
     await decisions.withdraw(ctx.session, found, ctx.now(), by=ctx.author)
     await ctx.audit("decision.withdrawn", number=number)
-    return f"#{number} is withdrawn and no longer applies: {short(found.text)}"
+    return _("#{n} is withdrawn and no longer applies: {text}").format(
+        n=number, text=short(found.text)
+    )
 
 
 @practice.job("decision-close", lambda settings: HOURLY)
@@ -464,7 +499,7 @@ async def close_due(ctx: Context) -> None:
         await _audit_close(ctx, "proposal.closed", d.number, status, t)
         text, values = await views.describe(ctx, d)
         if ctx.late_by:
-            text += "\n(Posted late: the bot was offline at the closing time.)"
+            text += "\n" + _("(Posted late: the bot was offline at the closing time.)")
         await ctx.say(text, **values)
 
 
@@ -480,11 +515,14 @@ async def remind(ctx: Context) -> None:
         t = await decisions.tally(ctx.session, d.id)
         rule = views.rule_of(ctx, d)
         await ctx.say(
-            "**Proposal #{n}** from {author} closes {closes}, under {rule}:\n{text}\n"
-            "Counts so far: {counts}. Not answered yet? " + ANSWER_HELP + ".",
+            _(
+                "**Proposal #{n}** from {author} closes {closes}, under {rule}:\n{text}\n"
+                "Counts so far: {counts}. Not answered yet? `{p}agree {n}`, "
+                "`{p}abstain {n} [reason]`, `{p}object {n} <reason>` or `{p}block {n} <reason>`."
+            ),
             author=await ctx.mention(d.author, ping=False),
-            closes=ctx.time(d.closes_at) if d.closes_at else "soon",
-            rule=RULES.get(rule, rule),
+            closes=ctx.time(d.closes_at) if d.closes_at else _("soon"),
+            rule=rule_words(rule),
             text=d.text,
             counts=counts(t),
             p=ctx.prefix,

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from handlers.arguments import KeywordDuration, Text, normalise
 from handlers.context import Context, Rows
-from handlers.decision_rules import ANSWER_HELP, RULES, closing_time, short
+from handlers.decision_rules import ANSWER_HELP, closing_time, rule_words, short
 from handlers.errors import UsageError
+from handlers.i18n import N_, _
 from handlers.registry import Practice
 from handlers.timeparse import Interval, interval, longer
 from storage import decisions, experiments
 from storage.models import Experiment
 
 practice = Practice(
-    "Experiments", "Trials of a change in structure, each reviewed: keep, change or drop."
+    N_("Experiments"), N_("Trials of a change in structure, each reviewed: keep, change or drop.")
 )
 
 DEFAULT = "1m"
@@ -29,14 +30,29 @@ LONGEST = "1y"
 MAX_CHANGE = 300
 LIST_LIMIT = 20
 HOURLY = "0 * * * *"
-PREFIX = "keep, change or drop: "
+# The review proposal's text: written in the collective's language when it is opened, and
+# kept so, as the proposal's text (members read it in every view of the proposal).
+REVIEW = N_("keep, change or drop: {change} (experiment #{n})")
+# A proposal's status (a stored key) as members read it.
+STATUS = {
+    "open": N_("open"),
+    "adopted": N_("adopted"),
+    "rejected": N_("rejected"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def _status(status: str) -> str:
+    return _(STATUS[status]) if status in STATUS else status
 
 
 @practice.command(
     "experiment",
     Text("change", max_length=MAX_CHANGE),
     KeywordDuration("duration", optional=True),
-    summary="Record a trial of a structural change (default one month); then keep, change or drop.",
+    summary=N_(
+        "Record a trial of a structural change (default one month); then keep, change or drop."
+    ),
     examples=(
         "!experiment a speaking timekeeper in every meeting",
         "!experiment random facilitation order for 2w",
@@ -44,13 +60,15 @@ PREFIX = "keep, change or drop: "
 )
 async def experiment(ctx: Context, change: str, duration: Interval | None) -> None:
     if not normalise(change):
-        raise UsageError("Missing change.")
+        raise UsageError(_("Missing change."))
     cycle = duration or interval(DEFAULT)
     if longer(cycle.text, LONGEST):
         await ctx.reply(
-            "An experiment runs at most {most}: a longer trial is no trial. Try "
-            "`{p}experiment <change> for 3m`.",
-            most="a year (1y)",
+            _(
+                "An experiment runs at most {most}: a longer trial is no trial. Try "
+                "`{p}experiment <change> for 3m`."
+            ),
+            most=_("a year (1y)"),
             p=ctx.prefix,
         )
         return
@@ -60,9 +78,11 @@ async def experiment(ctx: Context, change: str, duration: Interval | None) -> No
     )
     await ctx.audit("experiment.started", number=made.number, cycle=cycle.text)
     await ctx.reply(
-        "Experiment **#{n}** from {who}: {change}\nIt runs for {d}, until {end}. Then I open a "
-        "proposal to keep, change or drop it, decided under the group's rule. "
-        "`{p}experiments` lists every experiment.",
+        _(
+            "Experiment **#{n}** from {who}: {change}\nIt runs for {d}, until {end}. Then I open "
+            "a proposal to keep, change or drop it, decided under the group's rule. "
+            "`{p}experiments` lists every experiment."
+        ),
         n=made.number,
         who=await ctx.mention(ctx.author, ping=False),
         change=change,
@@ -73,40 +93,51 @@ async def experiment(ctx: Context, change: str, duration: Interval | None) -> No
 
 
 async def _state(ctx: Context, e: Experiment) -> str:
-    tried = f"tried {ctx.date(e.started_at)} to {ctx.date(e.ends_at)}"
+    """Where an experiment stands, as a value of its row (any user text in it is escaped
+    with the rest of the value)."""
+    tried = _("tried {first} to {last}").format(
+        first=ctx.date(e.started_at), last=ctx.date(e.ends_at)
+    )
     if e.review_number is None:
         if e.ends_at > ctx.now():
-            since, until = ctx.date(e.started_at), ctx.time(e.ends_at)
-            return f"running since {since}, until {until} ({e.duration})"
-        return f"{tried}; its review opens within the hour"
+            return _("running since {since}, until {until} ({duration})").format(
+                since=ctx.date(e.started_at), until=ctx.time(e.ends_at), duration=e.duration
+            )
+        return _("{tried}; its review opens within the hour").format(tried=tried)
     found = await decisions.by_number(ctx.session, ctx.collective_id, e.review_number)
     if found is None:  # decisions are never deleted; a guard all the same
-        return f"{tried}; reviewed in proposal #{e.review_number}"
+        return _("{tried}; reviewed in proposal #{n}").format(tried=tried, n=e.review_number)
     if found.status == "open":
-        closes = ctx.time(found.closes_at) if found.closes_at else "when decided"
-        return f"{tried}; review: proposal #{found.number}, open until {closes}"
+        closes = ctx.time(found.closes_at) if found.closes_at else _("when decided")
+        return _("{tried}; review: proposal #{n}, open until {closes}").format(
+            tried=tried, n=found.number, closes=closes
+        )
     when = ctx.date(found.withdrawn_at or found.closed_at or found.opened_at)
     if found.status == "withdrawn" and found.adopted_at is not None:
-        state = f"adopted, later withdrawn ({when})"
+        state = _("adopted, later withdrawn ({when})").format(when=when)
     else:
-        state = f"{found.status} on {when}"
+        state = _("{status} on {when}").format(status=_status(found.status), when=when)
     outcome = ""
     if found.outcome and found.outcome != found.text:
         outcome = f": {short(found.outcome, 120)}"
-    return f"{tried}; review: proposal #{found.number}, {state}{outcome}"
+    return _("{tried}; review: proposal #{n}, {state}{outcome}").format(
+        tried=tried, n=found.number, state=state, outcome=outcome
+    )
 
 
 @practice.command(
     "experiments",
-    summary="The group's experiments: those running, and past ones with their review.",
+    summary=N_("The group's experiments: those running, and past ones with their review."),
     examples=("!experiments",),
 )
 async def show(ctx: Context) -> None:
     found = await experiments.every(ctx.session, ctx.collective_id)
     if not found:
         await ctx.reply(
-            "No experiments yet. `{p}experiment <change> [for <duration>]` records a trial, "
-            "e.g. `{p}experiment a speaking timekeeper for 2w`.",
+            _(
+                "No experiments yet. `{p}experiment <change> [for <duration>]` records a trial, "
+                "e.g. `{p}experiment a speaking timekeeper for 2w`."
+            ),
             p=ctx.prefix,
         )
         return
@@ -120,8 +151,8 @@ async def show(ctx: Context) -> None:
         for e in found
     ]
     await ctx.reply(
-        "**Experiments**, newest first\n{rows}\n`{p}proposal <number>` shows a review in full.",
-        rows=Rows("- **#{n}** {change} (from {who}): {state}", rows, limit=LIST_LIMIT),
+        _("**Experiments**, newest first\n{rows}\n`{p}proposal <number>` shows a review in full."),
+        rows=Rows(_("- **#{n}** {change} (from {who}): {state}"), rows, limit=LIST_LIMIT),
         p=ctx.prefix,
     )
 
@@ -137,7 +168,7 @@ async def review(ctx: Context) -> None:
         made = await decisions.propose(
             ctx.session,
             ctx.collective_id,
-            f"{PREFIX}{e.change} (experiment #{e.number})",
+            _(REVIEW).format(change=e.change, n=e.number),
             e.started_by,
             now,
             closes_at=closes,
@@ -145,18 +176,22 @@ async def review(ctx: Context) -> None:
         )
         e.review_number, e.reviewed_at = made.number, now
         await ctx.audit("experiment.review", automatic=True, number=e.number, proposal=made.number)
-        await ctx.announce(
+        # `{answers}` is a template of its own, with `{p}` and `{n}`: put in before filling.
+        template = _(
             "**Experiment #{e}** has run its course ({start} to {end}): {change}\n"
             "Proposal **#{n}**: keep, change or drop it? Open until {closes}, decided by "
-            "{rule}. Answer with " + ANSWER_HELP + "; `{p}decide {n} <outcome>` (keep it, "
-            "change it to ..., drop it) records what the group chose.",
+            "{rule}. Answer with {answers}; `{p}decide {n} <outcome>` (keep it, change it to "
+            "..., drop it) records what the group chose."
+        ).replace("{answers}", _(ANSWER_HELP))
+        await ctx.announce(
+            template,
             e=e.number,
             start=ctx.date(e.started_at),
             end=ctx.date(e.ends_at),
             change=e.change,
             n=made.number,
             closes=ctx.time(closes),
-            rule=RULES.get(rule, rule),
+            rule=rule_words(rule),
             p=ctx.prefix,
         )
     for e in await experiments.under_review(ctx.session, ctx.collective_id):
@@ -177,13 +212,15 @@ async def review(ctx: Context) -> None:
         if found.outcome and found.outcome != found.text:
             outcome = f": {short(found.outcome)}"
         await ctx.say(
-            "**Experiment #{e}** ({change}) is decided: proposal #{n} was {status}{outcome}. "
-            "`{p}experiments` shows it with the experiment; `{p}proposal {n}` shows who "
-            "said what.",
+            _(
+                "**Experiment #{e}** ({change}) is decided: proposal #{n} was {status}{outcome}. "
+                "`{p}experiments` shows it with the experiment; `{p}proposal {n}` shows who "
+                "said what."
+            ),
             e=e.number,
             change=short(e.change, 120),
             n=found.number,
-            status=found.status,
+            status=_status(found.status),
             outcome=outcome,
             p=ctx.prefix,
         )

@@ -23,8 +23,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import names
-from handlers.context import DATE_FORMAT, FORMER, TIME_FORMAT, defuse
+from handlers import i18n, names
+from handlers.context import DATE_FORMAT, FORMER, defuse
+from handlers.decision_rules import rule_name
+from handlers.i18n import N_, _, ngettext
 from handlers.settings import CollectiveSettings
 from storage import budget, collectives, decisions, labour, notes
 from storage.decisions import LogEntry, Tally
@@ -34,25 +36,38 @@ SECTIONS = ("decisions", "notes", "budget", "tasks")
 WHAT = (*SECTIONS, "all")
 MIMETYPE = "text/markdown"
 KINDS = ("visible", "invisible", "care")  # as in handlers/tasks.py
+# Shown with `_()` where they are used.
 KIND_TITLES = {
-    "visible": "Visible work (work others see)",
-    "invisible": "Invisible work (what keeps things going and is rarely seen)",
-    "care": "Care work (looking after people)",
-}
-COUNTED = {
-    "decisions": ("decision", "decisions"),
-    "notes": ("note", "notes"),
-    "budget": ("budget entry", "budget entries"),
-    "tasks": ("task done", "tasks done"),
+    "visible": N_("Visible work (work others see)"),
+    "invisible": N_("Invisible work (what keeps things going and is rarely seen)"),
+    "care": N_("Care work (looking after people)"),
 }
 SCOPES = {
-    "all": "everything it keeps (decisions, notes, budget, tasks done)",
-    "decisions": "the decisions",
-    "notes": "the notes",
-    "budget": "the budget",
-    "tasks": "the tasks done",
+    "all": N_("everything it keeps (decisions, notes, budget, tasks done)"),
+    "decisions": N_("the decisions"),
+    "notes": N_("the notes"),
+    "budget": N_("the budget"),
+    "tasks": N_("the tasks done"),
 }
-ANSWERED = {"agree": "agreed", "abstain": "stood aside", "object": "objected", "block": "blocked"}
+# What `!export <what>` exported, as its answer says it.
+EXPORTED = {
+    "decisions": N_("decisions"),
+    "notes": N_("notes"),
+    "budget": N_("budget"),
+    "tasks": N_("tasks"),
+}
+ANSWERED = {
+    "agree": N_("agreed"),
+    "abstain": N_("stood aside"),
+    "object": N_("objected"),
+    "block": N_("blocked"),
+}
+STATUSES = {
+    "open": N_("open"),
+    "adopted": N_("adopted"),
+    "rejected": N_("rejected"),
+    "withdrawn": N_("withdrawn"),
+}
 
 # Line endings as CommonMark reads them, and those it does not but editors show as one.
 _BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -69,8 +84,30 @@ _BLOCK_START = frozenset("#=-*_+>`~<[|:$%")
 
 
 def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
-    """An amount as shown in chat and in exports: two decimals and the currency."""
-    return f"{amount:{'+' if sign else ''}.2f} {currency}"
+    """An amount as shown in chat and in exports: two decimals, no grouping, and the
+    currency; the decimal sign of the current language (12.30 EUR, 12,30 EUR)."""
+    from babel.numbers import format_decimal
+
+    pattern = "+0.00;-0.00" if sign else "0.00"
+    return f"{format_decimal(amount, format=pattern, locale=i18n.locale_name())} {currency}"
+
+
+def month_name(local: datetime) -> str:
+    """A month and its year in the current language: March 2026, März 2026."""
+    from babel.dates import format_date
+
+    return str(format_date(local, "MMMM yyyy", locale=i18n.locale_name()))
+
+
+def _weekday_name(local: datetime) -> str:
+    from babel.dates import format_date
+
+    return str(format_date(local, "EEEE", locale=i18n.locale_name()))
+
+
+def export_word(what: str) -> str:
+    """A section of the records as `!export` names it to members."""
+    return _(EXPORTED[what]) if what in EXPORTED else what
 
 
 def _line(text: str) -> str:
@@ -94,7 +131,7 @@ def quoted(text: str, indent: str) -> str:
     (indented by `indent`, joined by hard line breaks). Blank lines are left out."""
     lines = [_line(line) for line in _BREAKS.split(_STRAY.sub("", text))]
     kept = [line for line in lines if line]
-    return ("\\\n" + indent).join(kept) if kept else "(nothing written)"
+    return ("\\\n" + indent).join(kept) if kept else _("(nothing written)")
 
 
 @dataclass(frozen=True)
@@ -109,7 +146,19 @@ class Export:
 
     def summary(self) -> str:
         """What the file holds: `3 decisions, 1 note, 2 budget entries, 0 tasks done`."""
-        return ", ".join(_count(n, *COUNTED[name]) for name, n in self.counts.items())
+        return ", ".join(_summary_count(name, n) for name, n in self.counts.items())
+
+
+def _summary_count(name: str, n: int) -> str:
+    if name == "decisions":
+        text = ngettext("{n} decision", "{n} decisions", n)
+    elif name == "notes":
+        text = ngettext("{n} note", "{n} notes", n)
+    elif name == "budget":
+        text = ngettext("{n} budget entry", "{n} budget entries", n)
+    else:
+        text = ngettext("{n} task done", "{n} tasks done", n)
+    return text.format(n=n)
 
 
 @dataclass
@@ -129,7 +178,7 @@ class _Writer:
 
     def who(self, user_id: str | None) -> str:
         if user_id is None:
-            return FORMER
+            return _(FORMER)
         label = self.names.get(user_id) or inline(user_id)
         self.named[user_id] = label
         return label
@@ -138,7 +187,7 @@ class _Writer:
         return when.astimezone(self.settings.timezone).strftime(DATE_FORMAT)
 
     def time(self, when: datetime) -> str:
-        return when.astimezone(self.settings.timezone).strftime(TIME_FORMAT)
+        return i18n.moment(when.astimezone(self.settings.timezone))
 
 
 def _labels(members: Iterable[Member]) -> dict[str, str]:
@@ -150,9 +199,9 @@ def _labels(members: Iterable[Member]) -> dict[str, str]:
 
 
 def _tally(t: Tally) -> str:
-    return (
-        f"{t.agreed} agreed, {t.abstained} stood aside, {t.objected} objected, {t.blocked} blocked"
-    )
+    return _(
+        "{agreed} agreed, {abstained} stood aside, {objected} objected, {blocked} blocked"
+    ).format(agreed=t.agreed, abstained=t.abstained, objected=t.objected, blocked=t.blocked)
 
 
 def _counted(entry: LogEntry) -> Tally:
@@ -160,86 +209,135 @@ def _counted(entry: LogEntry) -> Tally:
     return Tally(counts["agree"], counts["abstain"], counts["object"], counts["block"])
 
 
+def _closed(w: _Writer, text: str, early: bool, by: str | None) -> str:
+    """A closing, with how it closed: early, and by whom."""
+    if early:
+        text += " " + _("(before its closing time)")
+    if by is not None:
+        text += ", " + _("closed by {who}").format(who=by)
+    return text
+
+
 def _status(w: _Writer, entry: LogEntry) -> str:
     d = entry.decision
-    by = f", closed by {w.who(d.closed_by)}" if d.closed_by else ""
+    by = w.who(d.closed_by) if d.closed_by else None
     if d.kind == decisions.RECORD:
-        lead = "adopted elsewhere (such as in a meeting) and recorded here"
         if d.status == "withdrawn" and d.withdrawn_at:
-            lead += f"; withdrawn on {w.time(d.withdrawn_at)}, so it no longer applies"
-        return lead
+            return _(
+                "adopted elsewhere (such as in a meeting) and recorded here; withdrawn on "
+                "{when}, so it no longer applies"
+            ).format(when=w.time(d.withdrawn_at))
+        return _("adopted elsewhere (such as in a meeting) and recorded here")
     if d.status == "open":
-        until = f" until {w.time(d.closes_at)}" if d.closes_at else ""
-        return f"open: members are still answering{until}"
-    early = " (before its closing time)" if d.closed_early else ""
+        if d.closes_at:
+            return _("open: members are still answering until {when}").format(
+                when=w.time(d.closes_at)
+            )
+        return _("open: members are still answering")
     if d.status == "adopted" and d.adopted_at:
-        return f"adopted on {w.time(d.adopted_at)}{early}{by}"
+        adopted = _("adopted on {when}").format(when=w.time(d.adopted_at))
+        return _closed(w, adopted, d.closed_early, by)
     if d.status == "rejected" and d.closed_at:
-        return f"not adopted (rejected) on {w.time(d.closed_at)}{early}{by}"
+        rejected = _("not adopted (rejected) on {when}").format(when=w.time(d.closed_at))
+        return _closed(w, rejected, d.closed_early, by)
     if d.status == "withdrawn":
         when = d.withdrawn_at or d.closed_at
-        lead = f"withdrawn on {w.time(when)}" if when else "withdrawn"
+        if when and d.adopted_at:
+            return _(
+                "withdrawn on {when}, after being adopted on {adopted}; it no longer applies"
+            ).format(when=w.time(when), adopted=w.time(d.adopted_at))
         if d.adopted_at:
-            lead += f", after being adopted on {w.time(d.adopted_at)}; it no longer applies"
-        return lead
-    return inline(d.status)
+            return _("withdrawn, after being adopted on {adopted}; it no longer applies").format(
+                adopted=w.time(d.adopted_at)
+            )
+        return _("withdrawn on {when}").format(when=w.time(when)) if when else _("withdrawn")
+    return _status_word(d.status)
+
+
+def _status_word(status: str) -> str:
+    return _(STATUSES[status]) if status in STATUSES else inline(status)
 
 
 def _decision(w: _Writer, entry: LogEntry) -> None:
     d = entry.decision
     closed = d.status != "open"
-    kind = "Proposal" if d.kind == decisions.PROPOSAL else "Decision"
-    w.add(f"### {kind} #{d.number}: {inline(d.status)}", "")
-    w.add(f"- **Text**: {quoted(d.text, '  ')}")
-    verb = "Proposed" if d.kind == decisions.PROPOSAL else "Recorded"
-    w.add(f"- **{verb} by**: {w.who(d.author)}, on {w.time(d.opened_at)}")
+    status = _status_word(d.status)
+    if d.kind == decisions.PROPOSAL:
+        heading = _("Proposal #{n}: {status}").format(n=d.number, status=status)
+        by = _("**Proposed by**: {who}, on {when}")
+    else:
+        heading = _("Decision #{n}: {status}").format(n=d.number, status=status)
+        by = _("**Recorded by**: {who}, on {when}")
+    w.add(f"### {heading}", "")
+    w.add("- " + _("**Text**: {text}").format(text=quoted(d.text, "  ")))
+    w.add("- " + by.format(who=w.who(d.author), when=w.time(d.opened_at)))
     if d.rule:
-        w.add(f"- **Rule**: {inline(d.rule)}")
-    w.add(f"- **Status**: {_status(w, entry)}")
+        w.add("- " + _("**Rule**: {rule}").format(rule=inline(rule_name(d.rule))))
+    w.add("- " + _("**Status**: {status}").format(status=_status(w, entry)))
     if d.outcome:
-        w.add(f"- **Outcome**: {quoted(d.outcome, '  ')}")
+        w.add("- " + _("**Outcome**: {outcome}").format(outcome=quoted(d.outcome, "  ")))
     if d.kind == decisions.RECORD:
-        w.add("- **Tally**: none; it was decided elsewhere, not answered here")
+        w.add("- " + _("**Tally**: none; it was decided elsewhere, not answered here"))
     elif not closed:
         counted = _counted(entry)
         w.add(
-            f"- **Answers so far**: {_tally(counted)}. Who answered what, and why, is shown "
-            "once the proposal closes."
+            "- "
+            + _(
+                "**Answers so far**: {tally}. Who answered what, and why, is shown once the "
+                "proposal closes."
+            ).format(tally=_tally(counted))
         )
     else:
         tally = decisions.snapshot(d) or _counted(entry)
-        w.add(f"- **Tally**: {_tally(tally)}")
+        w.add("- " + _("**Tally**: {tally}").format(tally=_tally(tally)))
         if entry.answers:
-            w.add("- **Who answered what**:")
+            w.add("- " + _("**Who answered what**:"))
             for a in entry.answers:
-                said = ANSWERED.get(a.answer, inline(a.answer))
+                said = _(ANSWERED[a.answer]) if a.answer in ANSWERED else inline(a.answer)
+                answered = _("{who} {answered}").format(who=w.who(a.user_id), answered=said)
                 reason = f": {quoted(a.reason, '    ')}" if a.reason else ""
-                w.add(f"  - {w.who(a.user_id)} {said}{reason}")
+                w.add(f"  - {answered}{reason}")
     if entry.dissents:
         if closed:
-            w.add("- **Dissent recorded**:")
+            w.add("- " + _("**Dissent recorded**:"))
             for x in entry.dissents:
-                w.add(f"  - {w.who(x.user_id)}, on {w.time(x.at)}: {quoted(x.reason, '    ')}")
+                w.add(
+                    "  - "
+                    + _("{who}, on {when}: {reason}").format(
+                        who=w.who(x.user_id), when=w.time(x.at), reason=quoted(x.reason, "    ")
+                    )
+                )
         else:
-            w.add(f"- **Dissent recorded**: {len(entry.dissents)}, shown once it closes")
+            w.add(
+                "- "
+                + _("**Dissent recorded**: {n}, shown once it closes").format(n=len(entry.dissents))
+            )
     w.add("")
 
 
 async def _decisions(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     entries = await decisions.log(session, collective_id)
-    w.add("## Decisions", "")
+    w.add("## " + _("Decisions"), "")
     if not entries:
-        w.add("No proposals or decisions have been recorded yet.", "")
+        w.add(_("No proposals or decisions have been recorded yet."), "")
         return 0
+    count = ngettext(
+        "{n} proposal or decision", "{n} proposals and decisions", len(entries)
+    ).format(n=len(entries))
     w.add(
-        f"{_count(len(entries), 'proposal or decision', 'proposals and decisions')}, "
-        f"oldest first. A proposal ({w.cmd('propose')}) is put to every member, who can "
-        "agree, stand aside, object or block; it is then decided under the collective's "
-        f"rule (now: {inline(w.settings.decision_rule)}). A decision taken elsewhere, such "
-        f"as in a meeting, is recorded with {w.cmd('decision')}. While a proposal is open, "
-        "this file shows only how many members gave each answer; who answered what, with "
-        "their reasons, is shown once it closes. Reasons and dissent are quoted as the "
-        "members wrote them.",
+        _(
+            "{count}, oldest first. A proposal ({propose}) is put to every member, who can "
+            "agree, stand aside, object or block; it is then decided under the collective's "
+            "rule (now: {rule}). A decision taken elsewhere, such as in a meeting, is recorded "
+            "with {decision}. While a proposal is open, this file shows only how many members "
+            "gave each answer; who answered what, with their reasons, is shown once it "
+            "closes. Reasons and dissent are quoted as the members wrote them."
+        ).format(
+            count=count,
+            propose=w.cmd("propose"),
+            rule=inline(rule_name(w.settings.decision_rule)),
+            decision=w.cmd("decision"),
+        ),
         "",
     )
     for entry in entries:
@@ -250,17 +348,25 @@ async def _decisions(session: AsyncSession, w: _Writer, collective_id: int) -> i
 async def _notes(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     found = await notes.since(session, collective_id, include_deleted=True)
     kept = [n for n in found if n.deleted_at is None]
-    w.add("## Notes", "")
+    w.add("## " + _("Notes"), "")
     if not found:
-        w.add("No notes have been taken yet.", "")
+        w.add(_("No notes have been taken yet."), "")
         return 0
+    count = ngettext("{n} note", "{n} notes", len(kept)).format(n=len(kept))
     w.add(
-        f"{_count(len(kept), 'note', 'notes')}{_gone(found, kept)}, by day, oldest "
-        f"first, each with its number ({w.cmd('note')}), its time and who took it. A note "
-        f"taken during a live meeting ({w.cmd('meeting start')} to "
-        f"{w.cmd('meeting end')}) says so. A note is only removed when two members agree "
-        f"({w.cmd('note delete')}, then {w.cmd('second')}); a removed note keeps its "
-        "number here, without its text.",
+        _(
+            "{count}, by day, oldest first, each with its number ({note}), its time and who "
+            "took it. A note taken during a live meeting ({start} to {end}) says so. A note is "
+            "only removed when two members agree ({delete}, then {second}); a removed note "
+            "keeps its number here, without its text."
+        ).format(
+            count=_gone(count, found, kept),
+            note=w.cmd("note"),
+            start=w.cmd("meeting start"),
+            end=w.cmd("meeting end"),
+            delete=w.cmd("note delete"),
+            second=w.cmd("second"),
+        ),
         "",
     )
     day = None
@@ -272,50 +378,63 @@ async def _notes(session: AsyncSession, w: _Writer, collective_id: int) -> int:
         if n.deleted_at is not None:
             w.add(f"- #{n.number}, {at}: {_removed(w, n.deleted_at)}")
             continue
-        meeting = ", in a meeting" if n.meeting_id is not None else ""
-        w.add(f"- #{n.number}, {at}, {w.who(n.author)}{meeting}: {quoted(n.text, '  ')}")
+        who, text = w.who(n.author), quoted(n.text, "  ")
+        if n.meeting_id is not None:
+            line = _("#{n}, {at}, {who}, in a meeting: {text}")
+        else:
+            line = "#{n}, {at}, {who}: {text}"
+        w.add("- " + line.format(n=n.number, at=at, who=who, text=text))
     w.add("")
     return len(kept)
 
 
 def _removed(w: _Writer, when: datetime) -> str:
-    return f"removed on {w.time(when)}, when two members agreed"
+    return _("removed on {when}, when two members agreed").format(when=w.time(when))
 
 
-def _gone(found: list[Any], kept: list[Any]) -> str:
-    return f" (and {len(found) - len(kept)} removed)" if len(found) > len(kept) else ""
+def _gone(count: str, found: list[Any], kept: list[Any]) -> str:
+    """A count of what is kept, and how many were removed, if any."""
+    if len(found) == len(kept):
+        return count
+    return _("{count} (and {n} removed)").format(count=count, n=len(found) - len(kept))
 
 
 def _weekday(w: _Writer, when: datetime) -> str:
-    return when.astimezone(w.settings.timezone).strftime("%A")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return _weekday_name(when.astimezone(w.settings.timezone))
 
 
 async def _budget(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     found = list(reversed(await budget.log(session, collective_id, include_deleted=True)))
     kept = [e for e in found if e.deleted_at is None]
     currency = w.settings.currency
-    w.add("## Budget", "")
+    w.add("## " + _("Budget"), "")
     if not found:
-        w.add("No spending or income has been recorded yet.", "")
+        w.add(_("No spending or income has been recorded yet."), "")
         return 0
+    count = ngettext("{n} entry", "{n} entries", len(kept)).format(n=len(kept))
     w.add(
-        f"{_count(len(kept), 'entry', 'entries')}{_gone(found, kept)}. Members record spending "
-        f"({w.cmd('spend')}) and income ({w.cmd('income')}) with exact amounts; the "
-        "balance is all income minus all spending. An entry is only removed when two "
-        f"members agree ({w.cmd('budget delete')}, then {w.cmd('second')}); a removed "
-        "entry keeps its number here and counts nowhere.",
+        _(
+            "{count}. Members record spending ({spend}) and income ({income}) with exact "
+            "amounts; the balance is all income minus all spending. An entry is only removed "
+            "when two members agree ({delete}, then {second}); a removed entry keeps its "
+            "number here and counts nowhere."
+        ).format(
+            count=_gone(count, found, kept),
+            spend=w.cmd("spend"),
+            income=w.cmd("income"),
+            delete=w.cmd("budget delete"),
+            second=w.cmd("second"),
+        ),
         "",
     )
     balances = await budget.balances(session, collective_id)
     mine = balances.pop(currency, Decimal("0.00"))
-    w.add(f"**Balance**: {money(mine, inline(currency))}", "")
+    w.add(_("**Balance**: {amount}").format(amount=money(mine, inline(currency))), "")
     for other, amount in sorted(balances.items()):
         w.add(
-            f"**Balance in {inline(other)}** (an earlier currency): {money(amount, inline(other))}",
+            _("**Balance in {currency}** (an earlier currency): {amount}").format(
+                currency=inline(other), amount=money(amount, inline(other))
+            ),
             "",
         )
     months: dict[tuple[str, str], list[Decimal]] = {}
@@ -323,50 +442,86 @@ async def _budget(session: AsyncSession, w: _Writer, collective_id: int) -> int:
         local = e.at.astimezone(w.settings.timezone)
         sums = months.setdefault((local.strftime("%Y-%m"), e.currency), [Decimal(0), Decimal(0)])
         sums[0 if e.kind == "income" else 1] += e.amount
-    w.add("### Month by month", "")
+    w.add("### " + _("Month by month"), "")
     for (month, cur), (income, spend) in sorted(months.items()):
         c = inline(cur)
         w.add(
-            f"- {month}: income {money(income, c)}, spending {money(spend, c)}, "
-            f"net {money(income - spend, c, sign=True)}"
+            "- "
+            + _("{month}: income {income}, spending {spend}, net {net}").format(
+                month=month,
+                income=money(income, c),
+                spend=money(spend, c),
+                net=money(income - spend, c, sign=True),
+            )
         )
-    w.add("", "### Entries, oldest first", "")
+    w.add("", "### " + _("Entries, oldest first"), "")
     for e in found:
         if e.deleted_at is not None:
             w.add(f"- #{e.number}, {w.day(e.at)}: {_removed(w, e.deleted_at)}")
             continue
-        kind = "income" if e.kind == "income" else "spending"
+        kind = _("income") if e.kind == "income" else _("spending")
         w.add(
-            f"- #{e.number}, {w.day(e.at)}, {kind} of {money(e.amount, inline(e.currency))}, "
-            f"recorded by {w.who(e.author)}: {quoted(e.what, '  ')}"
+            "- "
+            + _("#{n}, {day}, {kind} of {amount}, recorded by {who}: {what}").format(
+                n=e.number,
+                day=w.day(e.at),
+                kind=kind,
+                amount=money(e.amount, inline(e.currency)),
+                who=w.who(e.author),
+                what=quoted(e.what, "  "),
+            )
         )
     w.add("")
     return len(kept)
 
 
+def _kind_count(kind: str, n: int) -> str:
+    """How many tasks of one kind (as `handlers.tasks.kind_count` says it)."""
+    if kind == "visible":
+        text = ngettext("{n} visible", "{n} visible", n)
+    elif kind == "invisible":
+        text = ngettext("{n} invisible", "{n} invisible", n)
+    elif kind == "care":
+        text = ngettext("{n} care", "{n} care", n)
+    else:
+        return f"{n} {kind}"
+    return text.format(n=n)
+
+
 async def _tasks(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     done = list(reversed(await labour.completions(session, collective_id)))
-    w.add("## Tasks done", "")
+    w.add("## " + _("Tasks done"), "")
     if not done:
-        w.add("No work has been logged yet.", "")
+        w.add(_("No work has been logged yet."), "")
         return 0
     by_kind = Counter(t.kind for t in done)
+    kinds = (*KINDS, *sorted(set(by_kind) - set(KINDS)))
     w.add(
-        f"{_count(len(done), 'task', 'tasks')} logged with {w.cmd('task done')}: "
-        + ", ".join(
-            f"{by_kind.get(k, 0)} {k}" for k in (*KINDS, *sorted(set(by_kind) - set(KINDS)))
+        _("{count} logged with {command}: {kinds}.").format(
+            count=ngettext("{n} task", "{n} tasks", len(done)).format(n=len(done)),
+            command=w.cmd("task done"),
+            kinds=", ".join(_kind_count(k, by_kind.get(k, 0)) for k in kinds),
         )
-        + ". A mirror, not a score: it shows what was logged, not what anyone is worth.",
+        + " "
+        + _("A mirror, not a score: it shows what was logged, not what anyone is worth."),
         "",
     )
-    for kind in (*KINDS, *sorted(set(by_kind) - set(KINDS))):
+    for kind in kinds:
         mine = [t for t in done if t.kind == kind]
         if not mine:
             continue
-        title = KIND_TITLES.get(kind, f"{inline(kind)} work")
+        if kind in KIND_TITLES:
+            title = _(KIND_TITLES[kind])
+        else:
+            title = _("{kind} work").format(kind=inline(kind))
         w.add(f"### {title}: {len(mine)}", "")
         for t in mine:
-            w.add(f"- {w.day(t.done_at)}: {inline(t.name)}, by {w.who(t.user_id)}")
+            w.add(
+                "- "
+                + _("{day}: {task}, by {who}").format(
+                    day=w.day(t.done_at), task=inline(t.name), who=w.who(t.user_id)
+                )
+            )
         w.add("")
     return len(done)
 
@@ -378,9 +533,21 @@ async def build(
     what: str,
     now: datetime,
 ) -> Export:
-    """The Markdown export of `what` (a section of SECTIONS, or all) as of `now`."""
+    """The Markdown export of `what` (a section of SECTIONS, or all) as of `now`, in the
+    collective's language, whoever asks for it (a member, or the command line)."""
     if what not in WHAT:
         raise ValueError(f"unknown export {what!r}; one of {', '.join(WHAT)}")
+    with i18n.speaking(settings.language):
+        return await _build(session, collective, settings, what, now)
+
+
+async def _build(
+    session: AsyncSession,
+    collective: Collective,
+    settings: CollectiveSettings,
+    what: str,
+    now: datetime,
+) -> Export:
     sections = SECTIONS if what == "all" else (what,)
     w = _Writer(settings, _labels(await collectives.everyone(session, collective.id)))
     room = inline(collective.name or collective.room_id)
@@ -388,19 +555,20 @@ async def build(
     parts = {"decisions": _decisions, "notes": _notes, "budget": _budget, "tasks": _tasks}
     body = _Writer(settings, w.names, named=w.named)
     counts = {name: await parts[name](session, body, collective.id) for name in sections}
-    scope = SCOPES[what]
     w.add(
-        f"# {room}: records",
+        "# " + _("{room}: records").format(room=room),
         "",
-        f"Exported by Flattening on {w.time(now)} ({inline(zone)}): {scope}. It is meant "
-        "for anyone, including people who were not there. Times are in the collective's "
-        f"time zone, {inline(zone)}. What members wrote is quoted as they wrote it; only "
-        "characters that would change the layout of this file are escaped.",
+        _(
+            "Exported by Flattening on {when} ({zone}): {scope}. It is meant for anyone, "
+            "including people who were not there. Times are in the collective's time zone, "
+            "{zone}. What members wrote is quoted as they wrote it; only characters that "
+            "would change the layout of this file are escaped."
+        ).format(when=w.time(now), zone=inline(zone), scope=_(SCOPES[what])),
         "",
     )
     w.lines.extend(body.lines)
     if w.named:
-        w.add("## Who is who", "", "The people named above, with their Matrix ids:", "")
+        w.add("## " + _("Who is who"), "", _("The people named above, with their Matrix ids:"), "")
         for user_id, label in sorted(w.named.items(), key=lambda kv: kv[1].casefold()):
             w.add(f"- {label}: {inline(user_id)}")
         w.add("")

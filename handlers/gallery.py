@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from handlers.airtime import _may_redact_others, measure
+from handlers import i18n
+from handlers.airtime import _may_redact_others, last_days, measure
 from handlers.arguments import Number
 from handlers.context import Context, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Posted, Practice, Reaction
 from handlers.stats import percent
 from handlers.timeparse import month_of
@@ -34,8 +37,8 @@ from storage import decisions, gallery, knowledge, labour, roles
 from storage.models import GalleryPattern, GalleryWalk
 
 practice = Practice(
-    "Circle of shadows",
-    "A silent gallery walk through the group's patterns, marked with coloured dots.",
+    N_("Circle of shadows"),
+    N_("A silent gallery walk through the group's patterns, marked with coloured dots."),
 )
 
 DEFAULT_MINUTES = 20
@@ -48,9 +51,9 @@ ROLE_WINDOW = relativedelta(months=6)
 
 COLOURS = {"🔴": "red", "🔵": "blue", "🟢": "green"}
 DOTS = {colour: dot for dot, colour in COLOURS.items()}
-MEANING = {"red": "dominance", "blue": "invisibility", "green": "balance"}
-KEY = "🔴 dominance · 🔵 invisibility · 🟢 balance. A mirror, not a score."
-MIRROR = (
+MEANING = {"red": N_("dominance"), "blue": N_("invisibility"), "green": N_("balance")}
+KEY = N_("🔴 dominance · 🔵 invisibility · 🟢 balance. A mirror, not a score.")
+MIRROR = N_(
     "These are mirrors, not scores: patterns of the group, never a judgement of anyone. "
     "The dots say what members saw, not what is true."
 )
@@ -94,10 +97,6 @@ class Period:
         return start, datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def _fewest_for_half(counts: list[int]) -> int:
     """How many, taking the largest first, together did more than half."""
     total, running = sum(counts), 0
@@ -108,45 +107,78 @@ def _fewest_for_half(counts: list[int]) -> int:
     return len(counts)
 
 
-async def _airtime(ctx: Context, period: Period, members: int) -> str:
+# A pattern's statement: looked up once, then said in whichever language is current when
+# it is called (the walk keeps it in English, and posts it in the collective's language).
+Statement = Callable[[], str]
+
+
+def _members(n: int) -> str:
+    return ngettext("{n} member", "{n} members", n).format(n=n)
+
+
+async def _airtime(ctx: Context, period: Period, members: int) -> Statement:
     a = await measure(ctx, period.first, period.last)
     if not a.messages:
-        return "No messages were counted in the room in this period: any talk was elsewhere."
-    return (
-        f"The most active fifth ({a.fifth_size} of {members} members) wrote "
-        f"{percent(a.fifth_share, 1)} of the words; {a.silent} of {members} wrote nothing here. "
-        f"Gini {a.gini:.2f} (0: everyone equal; 1: a single voice)."
+        return lambda: _(
+            "No messages were counted in the room in this period: any talk was elsewhere."
+        )
+    return lambda: ngettext(
+        "The most active fifth ({k} of {members} member) wrote {fifth} of the words; "
+        "{silent} of {members} wrote nothing here. Gini {gini} (0: everyone equal; 1: a "
+        "single voice).",
+        "The most active fifth ({k} of {members} members) wrote {fifth} of the words; "
+        "{silent} of {members} wrote nothing here. Gini {gini} (0: everyone equal; 1: a "
+        "single voice).",
+        members,
+    ).format(
+        k=a.fifth_size,
+        members=members,
+        fifth=percent(a.fifth_share, 1),
+        silent=a.silent,
+        gini=f"{a.gini:.2f}",
     )
 
 
-async def _invisible(ctx: Context, start: datetime, end: datetime, members: int) -> str:
+async def _invisible(ctx: Context, start: datetime, end: datetime, members: int) -> Statement:
     work = await labour.by_member_and_kind(ctx.session, ctx.collective_id, start, end)
     hidden = [w.get("invisible", 0) for w in work.values() if w.get("invisible")]
     care = [w.get("care", 0) for w in work.values() if w.get("care")]
-    if not hidden:
-        text = (
-            "No invisible work (notes, minutes, cleaning, booking, admin...) was logged in "
-            "this period: it was not done, or not seen."
-        )
-    else:
-        text = (
-            f"{_n(sum(hidden), 'invisible task was', 'invisible tasks were')} logged, by "
-            f"{len(hidden)} of {members} members; {_fewest_for_half(hidden)} of them did more "
-            "than half of it."
-        )
-    if care:
-        text += (
-            f" Care work: {_n(sum(care), 'task', 'tasks')} by {_n(len(care), 'member', 'members')}."
-        )
-    else:
-        text += " No care work was logged."
-    return text
+
+    def say() -> str:
+        if not hidden:
+            text = _(
+                "No invisible work (notes, minutes, cleaning, booking, admin...) was logged in "
+                "this period: it was not done, or not seen."
+            )
+        else:
+            by = ngettext(
+                "{workers} of {members} member", "{workers} of {members} members", members
+            ).format(workers=len(hidden), members=members)
+            text = ngettext(
+                "{n} invisible task was logged, by {by}; {fewest} of them did more than half "
+                "of it.",
+                "{n} invisible tasks were logged, by {by}; {fewest} of them did more than half "
+                "of it.",
+                sum(hidden),
+            ).format(n=sum(hidden), by=by, fewest=_fewest_for_half(hidden))
+        if care:
+            tasks = ngettext("{n} task", "{n} tasks", sum(care)).format(n=sum(care))
+            text += " " + _("Care work: {tasks} by {people}.").format(
+                tasks=tasks, people=_members(len(care))
+            )
+        else:
+            text += " " + _("No care work was logged.")
+        return text
+
+    return say
 
 
-async def _knowledge(ctx: Context) -> str:
+async def _knowledge(ctx: Context) -> Statement:
     declared = await knowledge.all_current(ctx.session, ctx.collective_id)
     if not declared:
-        return "Nobody has declared what they know (!knows <area>): the knowledge map is blank."
+        return lambda: _(
+            "Nobody has declared what they know (!knows <area>): the knowledge map is blank."
+        )
     holders: dict[str, set[str]] = {}
     for d in declared:
         holders.setdefault(d.area, set())
@@ -155,99 +187,158 @@ async def _knowledge(ctx: Context) -> str:
     single = sorted(a for a, h in holders.items() if len(h) == 1)
     none = sorted(a for a, h in holders.items() if not h)
     if not single and not none:
-        return f"Every declared area ({len(holders)}) has at least two holders."
-    parts = []
-    if single:
-        shown = ", ".join(single[:10]) + (
-            f" and {len(single) - 10} more" if len(single) > 10 else ""
+        return lambda: _("Every declared area ({n}) has at least two holders.").format(
+            n=len(holders)
         )
-        parts.append(f"{_n(len(single), 'area has', 'areas have')} a single holder ({shown})")
-    if none:
-        parts.append(f"{_n(len(none), 'area has', 'areas have')} only learners")
-    return f"Of {len(holders)} declared areas, " + " and ".join(parts) + "."
+
+    def say() -> str:
+        parts = []
+        if single:
+            shown = ", ".join(single[:10])
+            if len(single) > 10:
+                shown = _("{areas} and {n} more").format(areas=shown, n=len(single) - 10)
+            parts.append(
+                ngettext(
+                    "{n} area has a single holder ({areas})",
+                    "{n} areas have a single holder ({areas})",
+                    len(single),
+                ).format(n=len(single), areas=shown)
+            )
+        if none:
+            parts.append(
+                ngettext(
+                    "{n} area has only learners", "{n} areas have only learners", len(none)
+                ).format(n=len(none))
+            )
+        if len(parts) == 2:
+            found = _("{first} and {second}").format(first=parts[0], second=parts[1])
+        else:
+            found = parts[0]
+        return ngettext(
+            "Of {n} declared area, {found}.", "Of {n} declared areas, {found}.", len(holders)
+        ).format(n=len(holders), found=found)
+
+    return say
 
 
-async def _roles(ctx: Context, end: datetime, members: int) -> str:
+async def _roles(ctx: Context, end: datetime, members: int) -> Statement:
     held = await roles.terms_between(ctx.session, ctx.collective_id, end - ROLE_WINDOW, end)
     if not held:
-        return "No role was held in the last six months."
+        return lambda: _("No role was held in the last six months.")
     holders: dict[str, set[str | None]] = {}
     for role, user in held:
         holders.setdefault(role, set()).add(user)
     order = sorted(holders, key=lambda r: (r != "facilitation", r))
     listed = "; ".join(f"{r} {len(holders[r])}" for r in order[:12])
-    return (
+    return lambda: ngettext(
         "How many different members held each role in the last six months "
-        f"({members} members now): {listed}."
-    )
+        "({members} member now): {listed}.",
+        "How many different members held each role in the last six months "
+        "({members} members now): {listed}.",
+        members,
+    ).format(members=members, listed=listed)
 
 
-async def _decisions(ctx: Context, start: datetime, end: datetime, members: int) -> str:
+async def _decisions(ctx: Context, start: datetime, end: datetime, members: int) -> Statement:
     influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
     decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
     if not influence and not decided:
-        return "No proposal was made or adopted, and no decision recorded, in this period."
+        return lambda: _(
+            "No proposal was made or adopted, and no decision recorded, in this period."
+        )
     made = sum(i.made for i in influence.values())
     makers = sum(1 for i in influence.values() if i.made)
     adopted = sum(i.adopted for i in influence.values())
     adopters = sum(1 for i in influence.values() if i.adopted)
     early = sum(1 for d in decided if d.closed_early)
     recorded = sum(1 for d in decided if d.kind == decisions.RECORD)
-    return (
-        f"{_n(adopted, 'proposal was', 'proposals were')} adopted, from "
-        f"{_n(adopters, 'member', 'different members')}; {_n(made, 'was', 'were')} made, by "
-        f"{makers} of {members} members. Taken under time pressure: {early} closed early, "
-        f"{recorded} recorded without a proposal."
-    )
+
+    def say() -> str:
+        return _(
+            "{adopted}, from {adopters}; {made}, by {makers} of {members}. Taken under time "
+            "pressure: {early} closed early, {recorded} recorded without a proposal."
+        ).format(
+            adopted=ngettext(
+                "{n} proposal was adopted", "{n} proposals were adopted", adopted
+            ).format(n=adopted),
+            adopters=ngettext("{n} member", "{n} different members", adopters).format(n=adopters),
+            made=ngettext("{n} was made", "{n} were made", made).format(n=made),
+            makers=makers,
+            members=_members(members),
+            early=early,
+            recorded=recorded,
+        )
+
+    return say
 
 
 def _level(value: object, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _power(raw: str | None, members: set[str]) -> str:
+def _power(raw: str | None, members: set[str]) -> Statement:
     try:
         levels = json.loads(raw) if raw else None
     except ValueError:
         levels = None
     if not isinstance(levels, dict):
-        return "The bot has not seen the room's power levels yet."
+        return lambda: _("The bot has not seen the room's power levels yet.")
     raw_users, raw_events = levels.get("users"), levels.get("events")
     users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
     events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
     default = _level(levels.get("users_default"), 0)
+    # How many can do what (said in the current language), with the level it needs.
     needs = {
-        "change the room's settings": _level(
+        N_("{n} can change the room's settings"): _level(
             events.get("m.room.power_levels"), _level(levels.get("state_default"), 50)
         ),
-        "remove people": _level(levels.get("kick"), 50),
-        "invite": _level(levels.get("invite"), 0),
+        N_("{n} can remove people"): _level(levels.get("kick"), 50),
+        N_("{n} can invite"): _level(levels.get("invite"), 0),
     }
-    able = [
-        f"{sum(1 for u in members if _level(users.get(u), default) >= need)} can {what}"
+    able = {
+        what: sum(1 for u in members if _level(users.get(u), default) >= need)
         for what, need in needs.items()
-    ]
-    return f"Of {len(members)} members, " + ", ".join(able) + "."
+    }
+    return lambda: ngettext(
+        "Of {n} member, {able}.", "Of {n} members, {able}.", len(members)
+    ).format(n=len(members), able=", ".join(_(what).format(n=n) for what, n in able.items()))
 
 
-async def patterns(ctx: Context, period: Period) -> list[tuple[str, str]]:
-    """The walk's patterns, (title, statement): the group's, in counts, never a name."""
+# The patterns' titles, kept in English with the walk and translated where shown.
+TITLES = (
+    N_("Who is heard"),
+    N_("Invisible work"),
+    N_("Single points of knowledge"),
+    N_("Who holds the roles"),
+    N_("Whose proposals carry"),
+    N_("Who holds the room's keys"),
+)
+
+
+async def patterns(ctx: Context, period: Period) -> list[tuple[str, Statement]]:
+    """The walk's patterns, (title, statement): the group's, in counts, never a name. The
+    title is the English msgid (`_()` where shown); the statement says itself in whichever
+    language is current when it is called."""
     start, end = period.bounds(ctx)
     current = set(await ctx.quiet_names())
     members = len(current)
-    return [
-        ("Who is heard", await _airtime(ctx, period, members)),
-        ("Invisible work", await _invisible(ctx, start, end, members)),
-        ("Single points of knowledge", await _knowledge(ctx)),
-        ("Who holds the roles", await _roles(ctx, end, members)),
-        ("Whose proposals carry", await _decisions(ctx, start, end, members)),
-        ("Who holds the room's keys", _power(ctx.collective.power_levels, current)),
+    statements = [
+        await _airtime(ctx, period, members),
+        await _invisible(ctx, start, end, members),
+        await _knowledge(ctx),
+        await _roles(ctx, end, members),
+        await _decisions(ctx, start, end, members),
+        _power(ctx.collective.power_levels, current),
     ]
+    return list(zip(TITLES, statements, strict=True))
 
 
 async def start_walk(ctx: Context, minutes: int, period: Period, *, scheduled: bool) -> None:
     now = ctx.now()
     found = await patterns(ctx, period)
+    # Kept as they always were, in English: the walk's record, whatever the language.
+    with i18n.speaking(i18n.SOURCE):
+        kept = [(title, statement()) for title, statement in found]
     walk, rows = await gallery.start(
         ctx.session,
         ctx.collective_id,
@@ -257,13 +348,13 @@ async def start_walk(ctx: Context, minutes: int, period: Period, *, scheduled: b
         last=period.last,
         now=now,
         ends_at=ends_at(now, minutes),
-        patterns=found,
+        patterns=kept,
     )
     await ctx.audit("gallery.started", automatic=scheduled, until=walk.ends_at, patterns=len(rows))
-    intro = (
+    intro = _(
         "**Circle of shadows: a silent gallery walk** until {end}, through the patterns of "
         "{period} ({first} to {last}).{late}\n"
-        "Next come {n} patterns, one message each: counts for the whole group, no names, no "
+        "Next come {n}, one message each: counts for the whole group, no names, no "
         "ranking. Walk through them in silence and put dots on each with a reaction: "
         "🔴 dominance, 🔵 invisibility, 🟢 balance (each colour counts once per member and "
         "pattern; removing a reaction takes the dot back). At {end}, or on `{p}gallery end`, "
@@ -274,42 +365,44 @@ async def start_walk(ctx: Context, minutes: int, period: Period, *, scheduled: b
         "period": period.label,
         "first": period.first,
         "last": period.last,
-        "n": len(rows),
+        "n": ngettext("{n} pattern", "{n} patterns", len(rows)).format(n=len(rows)),
         "p": ctx.prefix,
-        "mirror": MIRROR,
-        "late": " (Started late: the bot was offline when it was due.)" if ctx.late_by else "",
+        "mirror": _(MIRROR),
+        "late": " " + _("(Started late: the bot was offline when it was due.)")
+        if ctx.late_by
+        else "",
     }
     if scheduled:
         await ctx.announce(intro, **values)
     else:
         await ctx.reply(intro, **values)
-    for row in rows:
+    # Posted in the collective's language (the statements say themselves again, now).
+    for row, (title, statement) in zip(rows, found, strict=True):
         await ctx.post_marked(
             marker(walk.id, row.number),
-            "**Pattern {n} of {total}: {title}**\n{statement}\n{key}",
+            _("**Pattern {n} of {total}: {title}**\n{statement}\n{key}"),
             n=row.number,
             total=len(rows),
-            title=row.title,
-            statement=row.statement,
-            key=KEY,
+            title=_(title),
+            statement=statement(),
+            key=_(KEY),
         )
 
 
 async def _tally(ctx: Context, walk: GalleryWalk, found: list[GalleryPattern], how: str) -> None:
+    unseen = " " + _("(its message never came back to me, so no dots on it could be counted)")
     rows = [
         {
             "n": p.number,
-            "title": p.title,
+            "title": _(p.title),  # kept in English, shown in the collective's language
             "red": p.red or 0,
             "blue": p.blue or 0,
             "green": p.green or 0,
-            "unseen": ""
-            if p.event_id
-            else " (its message never came back to me, so no dots on it could be counted)",
+            "unseen": "" if p.event_id else unseen,
         }
         for p in found
     ]
-    text = (
+    text = _(
         "**Gallery walk tally** ({first} to {last}), {how}: {reactors} put dots.\n{rows}\n"
         "{mirror} To talk them through in small mixed groups: `{p}groups`."
     )
@@ -317,9 +410,9 @@ async def _tally(ctx: Context, walk: GalleryWalk, found: list[GalleryPattern], h
         "first": walk.period_first,
         "last": walk.period_last,
         "how": how,
-        "reactors": _n(walk.reactors or 0, "member", "members"),
-        "rows": Rows("- Pattern {n}, {title}: 🔴 {red} · 🔵 {blue} · 🟢 {green}{unseen}", rows),
-        "mirror": MIRROR,
+        "reactors": _members(walk.reactors or 0),
+        "rows": Rows(_("- Pattern {n}, {title}: 🔴 {red} · 🔵 {blue} · 🟢 {green}{unseen}"), rows),
+        "mirror": _(MIRROR),
         "p": ctx.prefix,
     }
     if ctx.event_id:
@@ -330,20 +423,22 @@ async def _tally(ctx: Context, walk: GalleryWalk, found: list[GalleryPattern], h
 
 def _recent(ctx: Context) -> Period:
     today = ctx.now().astimezone(ctx.settings.timezone).date()
-    return Period(f"the last {PERIOD_DAYS} days", today - timedelta(days=PERIOD_DAYS - 1), today)
+    return Period(last_days(PERIOD_DAYS), today - timedelta(days=PERIOD_DAYS - 1), today)
 
 
 @practice.command(
     "gallery",
     Number("minutes", optional=True, minimum=MIN_MINUTES),
-    summary="Start a silent gallery walk through the last 30 days' patterns (default 20 minutes).",
+    summary=N_(
+        "Start a silent gallery walk through the last 30 days' patterns (default 20 minutes)."
+    ),
     examples=("!gallery", "!gallery 30"),
 )
 async def gallery_start(ctx: Context, minutes: int | None) -> None:
     minutes = minutes or DEFAULT_MINUTES
     if minutes > MAX_MINUTES:
         await ctx.reply(
-            "A gallery walk lasts {lo} to {hi} minutes; `{p}gallery {d}` walks for {d}.",
+            _("A gallery walk lasts {lo} to {hi} minutes; `{p}gallery {d}` walks for {d}."),
             lo=MIN_MINUTES,
             hi=MAX_MINUTES,
             p=ctx.prefix,
@@ -353,7 +448,7 @@ async def gallery_start(ctx: Context, minutes: int | None) -> None:
     open_ = await gallery.open_walk(ctx.session, ctx.collective_id)
     if open_ is not None:
         await ctx.reply(
-            "A gallery walk is open until {end}: one at a time. `{p}gallery end` closes it now.",
+            _("A gallery walk is open until {end}: one at a time. `{p}gallery end` closes it now."),
             end=ctx.time(open_.ends_at),
             p=ctx.prefix,
         )
@@ -363,17 +458,19 @@ async def gallery_start(ctx: Context, minutes: int | None) -> None:
 
 @practice.command(
     "gallery end",
-    summary="Close the open gallery walk now and post the tally of dots per pattern.",
+    summary=N_("Close the open gallery walk now and post the tally of dots per pattern."),
     examples=("!gallery end",),
 )
 async def gallery_end(ctx: Context) -> None:
     walk = await gallery.open_walk(ctx.session, ctx.collective_id)
     if walk is None:
-        await ctx.reply("No gallery walk is open. `{p}gallery [minutes]` starts one.", p=ctx.prefix)
+        await ctx.reply(
+            _("No gallery walk is open. `{p}gallery [minutes]` starts one."), p=ctx.prefix
+        )
         return
     found = await gallery.close(ctx.session, walk, ctx.now(), by=ctx.author)
     await ctx.audit("gallery.ended_early", reactors=walk.reactors)
-    await _tally(ctx, walk, found, f"closed early with `{ctx.prefix}gallery end`")
+    await _tally(ctx, walk, found, _("closed early with `{p}gallery end`").format(p=ctx.prefix))
 
 
 @practice.job("gallery", "gallery")
@@ -384,7 +481,7 @@ async def monthly(ctx: Context) -> None:
     open_ = await gallery.open_walk(ctx.session, ctx.collective_id)
     if open_ is not None:
         await ctx.say(
-            "The monthly gallery walk did not start: one is still open, until {end}.",
+            _("The monthly gallery walk did not start: one is still open, until {end}."),
             end=ctx.time(open_.ends_at),
         )
         return
@@ -400,7 +497,7 @@ async def close_due(ctx: Context) -> None:
         found = await gallery.close(ctx.session, walk, ctx.now())
         await ctx.audit("gallery.ended", automatic=True, reactors=walk.reactors)
         late = ctx.now() - walk.ends_at > timedelta(minutes=TICK)
-        how = "late: the bot was offline when it ended" if late else "at its end"
+        how = _("late: the bot was offline when it ended") if late else _("at its end")
         await _tally(ctx, walk, found, how)
 
 

@@ -8,11 +8,12 @@ from datetime import timedelta
 from handlers import audit_actions
 from handlers.arguments import Number, Text
 from handlers.context import Context, File, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.personal import SHORT, declared, document
 from handlers.registry import Command, Practice
 from storage import audit, collectives, direct, outbox, personal
 
-practice = Practice("General", "Help, liveness and what the bot keeps.")
+practice = Practice(N_("General"), N_("Help, liveness and what the bot keeps."))
 
 # What each table holds, in plain words; tests/handlers/test_general.py checks this covers
 # every table and column that exists, so `!privacy` stays exactly true.
@@ -85,7 +86,7 @@ KEPT = {
     "trust_sprints": "trust audit sprints: name, who started and ended them, when",
 }
 
-PRIVACY = (
+PRIVACY = N_(
     "**What Flattening keeps, in plain words**\n"
     "- It never stores what you write to the group. It counts your messages and words "
     "here, per day. For 30 days after counting a message it also keeps the message's id, "
@@ -124,17 +125,17 @@ PRIVACY = (
     "- The numbers are mirrors for the group, not scores for people."
 )
 
-INTRO = (
+INTRO = N_(
     "Hello! I'm **Flattening**, a helper for keeping power shared in this group. "
     "I keep a labour ledger, rotate roles fairly, map who knows what, run a fair speaking "
     "stack in meetings, and hold up mirrors (who talks, who works, who holds power) for "
     "your reflection. I also run anonymous reflection rounds and check-ins after intense "
     "campaigns by direct message, and welcome newcomers. For the circle of shadows I hold "
     "silent gallery walks through the group's patterns and draw reflection groups, and I "
-    "keep track of structural experiments and trust audit sprints.\n\n"
-    + PRIVACY
-    + "\n\nEvery member has the same commands; there is no admin. "
-    "Type `{prefix}help` to see them."
+    "keep track of structural experiments and trust audit sprints."
+)
+CLOSING = N_(
+    "Every member has the same commands; there is no admin. Type `{prefix}help` to see them."
 )
 
 
@@ -144,31 +145,31 @@ def _ago(seconds: float) -> str:
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
     if days:
-        return f"{days}d {hours}h"
+        return _("{days}d {hours}h").format(days=days, hours=hours)
     if hours:
-        return f"{hours}h {minutes}m"
+        return _("{hours}h {minutes}m").format(hours=hours, minutes=minutes)
     if minutes:
-        return f"{minutes}m {seconds}s"
-    return f"{seconds}s"
+        return _("{minutes}m {seconds}s").format(minutes=minutes, seconds=seconds)
+    return _("{seconds}s").format(seconds=seconds)
 
 
 @practice.on_join
 async def introduce(ctx: Context) -> None:
     """Posted once when the bot first finds itself in a collective's room."""
-    await ctx.say(INTRO, prefix=ctx.prefix)
+    await ctx.say("\n\n".join((_(INTRO), _(PRIVACY), _(CLOSING))), prefix=ctx.prefix)
 
 
 def _usages(ctx: Context, commands: list[Command]) -> Rows:
     return Rows(
         "- `{usage}`: {summary}",
-        [{"usage": c.usage(ctx.prefix), "summary": c.summary} for c in commands],
+        [{"usage": c.usage(ctx.prefix), "summary": _(c.summary)} for c in commands],
     )
 
 
 @practice.command(
     "help",
     Text("command", optional=True),
-    summary="List every command by practice, or explain one command with examples.",
+    summary=N_("List every command by practice, or explain one command with examples."),
     examples=("!help", "!help task"),
     direct_ok=True,
     read_only=True,
@@ -178,12 +179,14 @@ async def help_(ctx: Context, command: str | None) -> None:
     if command is None:
         listed = [p for p in registry.practices if p.commands]
         await ctx.reply(
-            "**Flattening commands** (every member has all of them; prefix `{prefix}`)\n"
-            "{practices}\n\nType `{prefix}help <command>` for details and examples.",
+            _(
+                "**Flattening commands** (every member has all of them; prefix `{prefix}`)\n"
+                "{practices}\n\nType `{prefix}help <command>` for details and examples."
+            ),
             prefix=ctx.prefix,
             practices=Rows(
                 "\n**{title}**\n{commands}",
-                [{"title": p.title, "commands": _usages(ctx, p.commands)} for p in listed],
+                [{"title": _(p.title), "commands": _usages(ctx, p.commands)} for p in listed],
             ),
         )
         return
@@ -195,10 +198,11 @@ async def help_(ctx: Context, command: str | None) -> None:
         return
     examples = [e.replace("!", ctx.prefix, 1) for cmd in group for e in cmd.examples]
     await ctx.reply(
-        "**{p}{w}** ({practice})\n{cmds}" + ("\nExamples:\n{examples}" if examples else ""),
+        _("**{p}{w}** ({practice})\n{cmds}")
+        + ("\n" + _("Examples:\n{examples}") if examples else ""),
         p=ctx.prefix,
         w=word,
-        practice=group[0].practice,
+        practice=_(group[0].practice),
         cmds=_usages(ctx, group),
         examples=Rows("- `{item}`", examples),
     )
@@ -206,7 +210,7 @@ async def help_(ctx: Context, command: str | None) -> None:
 
 @practice.command(
     "ping",
-    summary="Check that the bot is alive: answers pong, its version and uptime.",
+    summary=N_("Check that the bot is alive: answers pong, its version and uptime."),
     examples=("!ping",),
     direct_ok=True,
     read_only=True,
@@ -214,20 +218,22 @@ async def help_(ctx: Context, command: str | None) -> None:
 async def ping(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
     await ctx.reply(
-        "pong (Flattening {version}, up {uptime})", version=ctx.runtime.version, uptime=_ago(uptime)
+        _("pong (Flattening {version}, up {uptime})"),
+        version=ctx.runtime.version,
+        uptime=_ago(uptime),
     )
 
 
 @practice.command(
     "status",
-    summary="Version, uptime and the next scheduled ritual runs in this room.",
+    summary=N_("Version, uptime and the next scheduled ritual runs in this room."),
     examples=("!status",),
     direct_ok=True,
     read_only=True,
 )
 async def status(ctx: Context) -> None:
     uptime = (ctx.now() - ctx.runtime.started_at).total_seconds()
-    lines = ["**Flattening {version}**, up {uptime}, time zone {zone}."]
+    lines = [_("**Flattening {version}**, up {uptime}, time zone {zone}.")]
     values: dict[str, object] = {
         "version": ctx.runtime.version,
         "uptime": _ago(uptime),
@@ -235,35 +241,41 @@ async def status(ctx: Context) -> None:
     }
     runs = sorted(ctx.runtime.next_runs.items(), key=lambda kv: kv[1])
     if runs:
-        lines.append("Next scheduled runs:\n{runs}")
+        lines.append(_("Next scheduled runs:\n{runs}"))
         values["runs"] = Rows("- {job}: {at}", [{"job": j, "at": ctx.time(t)} for j, t in runs])
     else:
-        lines.append("No scheduled rituals are set up yet.")
+        lines.append(_("No scheduled rituals are set up yet."))
     waiting = await outbox.waiting(ctx.session, ctx.room_id)
     problems = [*ctx.runtime.problems]
     if waiting:
-        problems.append(f"{waiting} message(s) to this room wait to be delivered")
+        problems.append(
+            ngettext(
+                "{n} message to this room waits to be delivered",
+                "{n} messages to this room wait to be delivered",
+                waiting,
+            ).format(n=waiting)
+        )
     if problems:
-        lines.append("What went wrong here since the start:\n{problems}")
+        lines.append(_("What went wrong here since the start:\n{problems}"))
         values["problems"] = Rows("- {item}", problems)
     await ctx.reply("\n".join(lines), **values)
 
 
 @practice.command(
     "privacy",
-    summary="What the bot counts, what it keeps, and what it never stores.",
+    summary=N_("What the bot counts, what it keeps, and what it never stores."),
     examples=("!privacy",),
     direct_ok=True,
     read_only=True,
 )
 async def privacy(ctx: Context) -> None:
-    await ctx.reply(PRIVACY, prefix=ctx.prefix)
+    await ctx.reply(_(PRIVACY), prefix=ctx.prefix)
 
 
 @practice.command(
     "audit",
     Number("count", optional=True),
-    summary="The latest state-changing actions: who did what, when (default 10, at most 50).",
+    summary=N_("The latest state-changing actions: who did what, when (default 10, at most 50)."),
     examples=("!audit", "!audit 25"),
     read_only=True,
 )
@@ -271,11 +283,11 @@ async def audit_log(ctx: Context, count: int | None) -> None:
     limit = min(count or 10, 50)
     entries = await audit.latest(ctx.session, ctx.collective_id, limit)
     if not entries:
-        await ctx.reply("The audit log is empty: nothing shared has been changed yet.")
+        await ctx.reply(_("The audit log is empty: nothing shared has been changed yet."))
         return
     rows = [await audit_actions.row(ctx, entry) for entry in entries]
     await ctx.reply(
-        "**Latest {n} changes**\n{rows}",
+        ngettext("**Latest {n} change**\n{rows}", "**Latest {n} changes**\n{rows}", len(entries)),
         n=len(entries),
         rows=Rows("- {at}: {who} {action}", rows),
     )
@@ -286,7 +298,7 @@ FORGET_WINDOW = timedelta(minutes=10)
 
 @practice.command(
     "mydata",
-    summary="Everything the bot keeps about you, sent to you in a direct message.",
+    summary=N_("Everything the bot keeps about you, sent to you in a direct message."),
     examples=("!mydata",),
     direct_ok=True,
 )
@@ -301,21 +313,25 @@ async def mydata(ctx: Context) -> None:
     else:
         name = "flattening-mydata.md"
         file = File(doc.encode("utf-8"), name, "text/markdown")
-        summary = "Everything I keep about you, as a Markdown file ({n} characters)."
+        summary = ngettext(
+            "Everything I keep about you, as a Markdown file ({n} character).",
+            "Everything I keep about you, as a Markdown file ({n} characters).",
+            len(doc),
+        )
         if here:
             await ctx.post_file(file, summary, n=len(doc))
         else:
             await ctx.dm_file(ctx.author, file, summary, n=len(doc))
     if not here:
         await ctx.reply(
-            "I sent {who} what I keep about them in a direct message.",
+            _("I sent {who} what I keep about them in a direct message."),
             who=await ctx.mention(ctx.author, ping=False),
         )
 
 
 @practice.command(
     "forgetme",
-    summary="Erase what the bot keeps about you (it asks you to confirm first).",
+    summary=N_("Erase what the bot keeps about you (it asks you to confirm first)."),
     examples=("!forgetme",),
     direct_ok=True,
 )
@@ -323,10 +339,12 @@ async def forgetme(ctx: Context) -> None:
     until = ctx.now() + FORGET_WINDOW
     await personal.ask_to_forget(ctx.session, ctx.author, until)
     await ctx.reply(
-        "This erases what I keep about you in the groups you are or were in, and our "
-        "direct chat:\n{declared}\nYour reflection answers cannot be found or deleted: "
-        "nothing links them to you. Nothing is ever found by your name, only by your user "
-        "id. To go ahead, answer `{p}forgetme confirm` before {until}.",
+        _(
+            "This erases what I keep about you in the groups you are or were in, and our "
+            "direct chat:\n{declared}\nYour reflection answers cannot be found or deleted: "
+            "nothing links them to you. Nothing is ever found by your name, only by your user "
+            "id. To go ahead, answer `{p}forgetme confirm` before {until}."
+        ),
         declared=declared(),
         p=ctx.prefix,
         until=ctx.time(until),
@@ -335,50 +353,61 @@ async def forgetme(ctx: Context) -> None:
 
 @practice.command(
     "forgetme confirm",
-    summary="Confirm `!forgetme` within 10 minutes: your records are erased.",
+    summary=N_("Confirm `!forgetme` within 10 minutes: your records are erased."),
     examples=("!forgetme confirm",),
     direct_ok=True,
 )
 async def forgetme_confirm(ctx: Context) -> None:
     if not await personal.may_forget(ctx.session, ctx.author, ctx.now()):
+        minutes = int(FORGET_WINDOW.total_seconds() // 60)
         await ctx.reply(
-            "Nothing to confirm: type `{p}forgetme` first; a request lasts {m} minutes.",
+            ngettext(
+                "Nothing to confirm: type `{p}forgetme` first; a request lasts {m} minute.",
+                "Nothing to confirm: type `{p}forgetme` first; a request lasts {m} minutes.",
+                minutes,
+            ),
             p=ctx.prefix,
-            m=int(FORGET_WINDOW.total_seconds() // 60),
+            m=minutes,
         )
         return
     done = await personal.forget(ctx.session, ctx.author, ctx.now(), random.SystemRandom())
     await ctx.reply(
-        "Done: I erased what I kept about you{changed}. Shared records now show a former "
-        "member where they named you.",
-        changed=" (" + ", ".join(f"{kind}: {n}" for kind, n in done.items()) + ")" if done else "",
+        _(
+            "Done: I erased what I kept about you{changed}. Shared records now show a former "
+            "member where they named you."
+        ),
+        changed=" (" + ", ".join(f"{_(kind)}: {n}" for kind, n in done.items()) + ")"
+        if done
+        else "",
     )
 
 
 @practice.command(
     "for",
     Text("group", optional=True, max_length=255),
-    summary="In your direct chat with the bot: which group your answers there are for.",
+    summary=N_("In your direct chat with the bot: which group your answers there are for."),
     examples=("!for", "!for Tenants union"),
     direct_ok=True,
 )
 async def answers_for(ctx: Context, group: str | None) -> None:
     if not ctx.is_direct:
-        await ctx.reply("`{p}for` works in your direct chat with me.", p=ctx.prefix)
+        await ctx.reply(_("`{p}for` works in your direct chat with me."), p=ctx.prefix)
         return
     mine = await collectives.memberships(ctx.session, ctx.author, ctx.runtime.user_id)
     names = [c.name or c.room_id for c in mine]
     listed = Rows("{n}. {name}", [{"n": i, "name": n} for i, n in enumerate(names, start=1)])
     if not mine:
-        await ctx.reply("You are not in any of the groups I serve now.")
+        await ctx.reply(_("You are not in any of the groups I serve now."))
         return
     if group is None:
         chat = await direct.chat(ctx.session, ctx.author, ctx.runtime.user_id)
         focus = next((c for c in mine if chat and c.id == chat.focus_collective_id), None)
         await ctx.reply(
-            "Your groups:\n{groups}\n"
-            + ("Answers here are for **{focus}**." if focus else "No group is chosen.")
-            + " `{p}for <number or name>` chooses one.",
+            _("Your groups:\n{groups}")
+            + "\n"
+            + (_("Answers here are for **{focus}**.") if focus else _("No group is chosen."))
+            + " "
+            + _("`{p}for <number or name>` chooses one."),
             groups=listed,
             focus=(focus.name or focus.room_id) if focus else "",
             p=ctx.prefix,
@@ -392,13 +421,13 @@ async def answers_for(ctx: Context, group: str | None) -> None:
         chosen = [c for c in mine if wanted in (c.name or c.room_id).casefold()]
     if len(chosen) != 1:
         await ctx.reply(
-            "`{g}` does not name one of your groups:\n{groups}\nWrite its number or name.",
+            _("`{g}` does not name one of your groups:\n{groups}\nWrite its number or name."),
             g=group[:60],
             groups=listed,
         )
         return
     await direct.set_focus(ctx.session, ctx.author, chosen[0].id, ctx.runtime.user_id)
     await ctx.reply(
-        "Your answers here are for **{name}** from now on.",
+        _("Your answers here are for **{name}** from now on."),
         name=chosen[0].name or chosen[0].room_id,
     )

@@ -16,17 +16,19 @@ from datetime import datetime
 
 from handlers.arguments import Number
 from handlers.context import Context, Mention, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from storage import collectives
 
 practice = Practice(
-    "Reflection groups", "Small groups drawn at random, each mixing newer and older members."
+    N_("Reflection groups"),
+    N_("Small groups drawn at random, each mixing newer and older members."),
 )
 
 DEFAULT_SIZE = 3.5  # groups of 3 to 4
 SMALLEST = 3  # with no size given, fewer members than this make one group
 MAX_SIZE = 50
-NOTE = (
+NOTE = N_(
     "A random draw, not a judgement: the groups say nothing about anyone, and these counts "
     "are mirrors, not scores."
 )
@@ -53,24 +55,34 @@ def draw(
 
 def _sizes(groups: list[list[str]]) -> str:
     sizes = sorted((len(g) for g in groups), reverse=True)
+    n = len(groups)
     if len(set(sizes)) == 1:
-        return f"{len(groups)} groups of {sizes[0]}"
-    return f"{len(groups)} groups of " + ", ".join(str(s) for s in sizes[:-1]) + f" and {sizes[-1]}"
+        return ngettext("{n} group of {size}", "{n} groups of {size}", n).format(n=n, size=sizes[0])
+    return ngettext(
+        "{n} group of {sizes} and {last}", "{n} groups of {sizes} and {last}", n
+    ).format(n=n, sizes=", ".join(str(s) for s in sizes[:-1]), last=sizes[-1])
 
 
 @practice.command(
     "groups",
     Number("size", optional=True, minimum=2),
-    summary="Draw small reflection groups (default 3 to 4 people) mixing newer and older members.",
+    summary=N_(
+        "Draw small reflection groups (default 3 to 4 people) mixing newer and older members."
+    ),
     examples=("!groups", "!groups 5"),
 )
 async def groups(ctx: Context, size: int | None) -> None:
     if size is not None and size > MAX_SIZE:
-        await ctx.reply("A group has at most {most} people.", most=MAX_SIZE)
+        await ctx.reply(
+            ngettext(
+                "A group has at most {most} person.", "A group has at most {most} people.", MAX_SIZE
+            ),
+            most=MAX_SIZE,
+        )
         return
     members = await collectives.members(ctx.session, ctx.collective_id)
     if not members:
-        await ctx.reply("There is nobody to draw groups from: the room has no members yet.")
+        await ctx.reply(_("There is nobody to draw groups from: the room has no members yet."))
         return
     names = await ctx.quiet_names()
 
@@ -81,14 +93,16 @@ async def groups(ctx: Context, size: int | None) -> None:
     seen = [(m.user_id, m.first_seen_at) for m in members]
     wanted = size or SMALLEST
     if len(seen) < wanted:
-        everyone = sorted((pill(u) for u, _ in seen), key=lambda m: m.label.casefold())
+        everyone = sorted((pill(u) for u, _since in seen), key=lambda m: m.label.casefold())
         await ctx.call(
-            "**Reflection groups**: there are only {n}, fewer than {size}, so this is one "
-            "group of everyone: {who}.\n{note}",
-            n=f"{len(seen)} member" + ("s" if len(seen) != 1 else ""),
+            _(
+                "**Reflection groups**: there are only {n}, fewer than {size}, so this is one "
+                "group of everyone: {who}.\n{note}"
+            ),
+            n=ngettext("{n} member", "{n} members", len(seen)).format(n=len(seen)),
             size=wanted,
             who=Rows("{item}", everyone, sep=", "),
-            note=NOTE,
+            note=_(NOTE),
         )
         return
     drawn = draw(seen, float(size) if size else DEFAULT_SIZE, random.SystemRandom())
@@ -99,10 +113,15 @@ async def groups(ctx: Context, size: int | None) -> None:
 
     rows = [{"n": i, "who": named(g)} for i, g in enumerate(drawn, start=1)]
     await ctx.call(
-        "**Reflection groups**: {n} members in {sizes}, drawn at random, each mixing newer "
-        "and older members (by when they joined).\n{groups}\n{note}",
+        ngettext(
+            "**Reflection groups**: {n} member in {sizes}, drawn at random, each mixing newer "
+            "and older members (by when they joined).\n{groups}\n{note}",
+            "**Reflection groups**: {n} members in {sizes}, drawn at random, each mixing newer "
+            "and older members (by when they joined).\n{groups}\n{note}",
+            len(seen),
+        ),
         n=len(seen),
-        sizes=_sizes(drawn) if len(drawn) > 1 else f"one group of {len(seen)}",
-        groups=Rows("- Group {n}: {who}", rows),
-        note=NOTE,
+        sizes=_sizes(drawn) if len(drawn) > 1 else _("one group of {n}").format(n=len(seen)),
+        groups=Rows(_("- Group {n}: {who}"), rows),
+        note=_(NOTE),
     )

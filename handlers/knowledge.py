@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from handlers.arguments import Name, Names
 from handlers.context import Context, Mention, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from storage import knowledge, labour
 
 LIST_LIMIT = 40
-MIRROR = "A mirror, not a score: it shows what members declared and logged."
+MIRROR = N_("A mirror, not a score: it shows what members declared and logged.")
 
-practice = Practice("Knowledge", "A map of who knows what, and where knowledge is thin.")
+practice = Practice(N_("Knowledge"), N_("A map of who knows what, and where knowledge is thin."))
 
 
 def _names(names: dict[str, Mention], users: list[str]) -> Rows:
@@ -26,7 +27,7 @@ def _names(names: dict[str, Mention], users: list[str]) -> Rows:
 @practice.command(
     "knows",
     Names("area"),
-    summary="Declare areas you know well enough to do or teach.",
+    summary=N_("Declare areas you know well enough to do or teach."),
     examples=("!knows database", "!knows bookkeeping, press contacts"),
 )
 async def knows(ctx: Context, area: list[str]) -> None:
@@ -35,7 +36,7 @@ async def knows(ctx: Context, area: list[str]) -> None:
         await knowledge.declare(ctx.session, ctx.collective_id, ctx.author, name, "knows", now)
         await ctx.audit("knowledge.declared", area=name)
     await ctx.reply(
-        "Noted: {who} knows {areas}. `{p}whohas <area>` shows everyone who does.",
+        _("Noted: {who} knows {areas}. `{p}whohas <area>` shows everyone who does."),
         who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
         areas=Rows("**{item}**", area, sep=", "),
@@ -45,23 +46,25 @@ async def knows(ctx: Context, area: list[str]) -> None:
 @practice.command(
     "unknows",
     Name("area"),
-    summary="Withdraw a declaration that you know (or are learning) an area.",
+    summary=N_("Withdraw a declaration that you know (or are learning) an area."),
     examples=("!unknows database",),
 )
 async def unknows(ctx: Context, area: str) -> None:
     who = await ctx.mention(ctx.author, ping=False)
     previous = await knowledge.withdraw(ctx.session, ctx.collective_id, ctx.author, area)
     if previous is None:
-        await ctx.reply("{who} had not declared **{area}**; nothing changed.", who=who, area=area)
+        await ctx.reply(
+            _("{who} had not declared **{area}**; nothing changed."), who=who, area=area
+        )
         return
     await ctx.audit("knowledge.withdrawn", area=area)
-    await ctx.reply("Removed: {who} no longer listed for **{area}**.", who=who, area=area)
+    await ctx.reply(_("Removed: {who} no longer listed for **{area}**."), who=who, area=area)
 
 
 @practice.command(
     "learning",
     Name("area"),
-    summary="Say you are learning an area, so a holder can cross-train you.",
+    summary=N_("Say you are learning an area, so a holder can cross-train you."),
     examples=("!learning database",),
 )
 async def learning(ctx: Context, area: str) -> None:
@@ -69,8 +72,10 @@ async def learning(ctx: Context, area: str) -> None:
     found = await knowledge.declaration(ctx.session, ctx.collective_id, ctx.author, area)
     if found is not None and found.level == "knows":
         await ctx.reply(
-            "{who} already declared knowing **{area}**. To be listed as learning it instead, "
-            "`{p}unknows {area}` first.",
+            _(
+                "{who} already declared knowing **{area}**. To be listed as learning it "
+                "instead, `{p}unknows {area}` first."
+            ),
             who=who,
             area=area,
             p=ctx.prefix,
@@ -85,14 +90,14 @@ async def learning(ctx: Context, area: str) -> None:
     ]
     if holders:
         await ctx.reply(
-            "Noted: {who} is learning **{area}**. Who knows it: {holders}.",
+            _("Noted: {who} is learning **{area}**. Who knows it: {holders}."),
             who=who,
             area=area,
             holders=_names(await ctx.quiet_names(), [d.user_id for d in holders]),
         )
     else:
         await ctx.reply(
-            "Noted: {who} is learning **{area}**. Nobody has declared knowing it yet.",
+            _("Noted: {who} is learning **{area}**. Nobody has declared knowing it yet."),
             who=who,
             area=area,
         )
@@ -101,7 +106,7 @@ async def learning(ctx: Context, area: str) -> None:
 @practice.command(
     "whohas",
     Name("area"),
-    summary="Who knows an area, who has done tasks in it, who is learning it.",
+    summary=N_("Who knows an area, who has done tasks in it, who is learning it."),
     examples=("!whohas database",),
     read_only=True,
 )
@@ -119,31 +124,31 @@ async def whohas(ctx: Context, area: str) -> None:
         "holders": _names(names, holders),
         "done": _names(names, list(done)),
         "learners": _names(names, learners),
-        "mirror": MIRROR,
+        "mirror": _(MIRROR),
     }
     lines = [
         "**{area}**",
-        "- Declared: " + ("{holders}" if holders else "nobody"),
-        "- Done tasks in it: " + ("{done}" if done else "none logged"),
-        "- Learning: " + ("{learners}" if learners else "nobody"),
+        _("- Declared: {holders}") if holders else _("- Declared: nobody"),
+        _("- Done tasks in it: {done}") if done else _("- Done tasks in it: none logged"),
+        _("- Learning: {learners}") if learners else _("- Learning: nobody"),
     ]
     if not holders:
-        lines.append("Nobody has declared **{area}**. Anyone who knows it: `{p}knows {area}`.")
+        lines.append(_("Nobody has declared **{area}**. Anyone who knows it: `{p}knows {area}`."))
     elif len(holders) == 1:
         holder = Mention(holders[0], names[holders[0]].name)
         values["holder"] = holder
-        lines.append("⚠ **Single point of knowledge**: only {holder} has declared **{area}**.")
+        lines.append(_("⚠ **Single point of knowledge**: only {holder} has declared **{area}**."))
         if learners:
             values["learner"] = Mention(learners[0], names[learners[0]].name)
-            lines.append("Cross-training suggestion: {holder} with {learner}.")
+            lines.append(_("Cross-training suggestion: {holder} with {learner}."))
         elif doers := sorted(u for u in done if u != holders[0]):
             values["learner"] = Mention(doers[0], names[doers[0]].name)
             lines.append(
-                "Cross-training suggestion: {holder} with {learner}, who has done tasks in it."
+                _("Cross-training suggestion: {holder} with {learner}, who has done tasks in it.")
             )
         else:
             lines.append(
-                "Who would like to learn it? `{p}learning {area}`, and pair up with {holder}."
+                _("Who would like to learn it? `{p}learning {area}`, and pair up with {holder}.")
             )
     lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)
@@ -151,7 +156,7 @@ async def whohas(ctx: Context, area: str) -> None:
 
 @practice.command(
     "spof",
-    summary="Every area with fewer than two holders: single points of knowledge.",
+    summary=N_("Every area with fewer than two holders: single points of knowledge."),
     examples=("!spof",),
     read_only=True,
 )
@@ -167,13 +172,18 @@ async def spof(ctx: Context) -> None:
     thin = sorted(a for a, h in holders.items() if len(h) < 2)
     if not declared:
         await ctx.reply(
-            "The knowledge map is empty. Declare what you know with `{p}knows <area>`.",
+            _("The knowledge map is empty. Declare what you know with `{p}knows <area>`."),
             p=ctx.prefix,
         )
         return
     if not thin:
         await ctx.reply(
-            "Every declared area has at least two holders ({n} areas). Good cover.", n=len(holders)
+            ngettext(
+                "Every declared area has at least two holders ({n} area). Good cover.",
+                "Every declared area has at least two holders ({n} areas). Good cover.",
+                len(holders),
+            ),
+            n=len(holders),
         )
         return
     rows = []
@@ -183,16 +193,18 @@ async def spof(ctx: Context) -> None:
         rows.append(
             {
                 "area": area,
-                "holder": names[held[0]].label if held and held[0] in names else "nobody",
-                "learning": _names(names, learning_now) if learning_now else "nobody",
+                "holder": names[held[0]].label if held and held[0] in names else _("nobody"),
+                "learning": _names(names, learning_now) if learning_now else _("nobody"),
             }
         )
     await ctx.reply(
-        "**Areas with fewer than two holders** ({n} of {total})\n{rows}\n"
-        "Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`. {mirror}",
+        _("**Areas with fewer than two holders** ({n} of {total})")
+        + "\n{rows}\n"
+        + _("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
+        + " {mirror}",
         n=len(thin),
         total=len(holders),
         p=ctx.prefix,
-        rows=Rows("- **{area}**: {holder}; learning: {learning}", rows, limit=LIST_LIMIT),
-        mirror=MIRROR,
+        rows=Rows(_("- **{area}**: {holder}; learning: {learning}"), rows, limit=LIST_LIMIT),
+        mirror=_(MIRROR),
     )

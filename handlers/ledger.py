@@ -16,7 +16,8 @@ from dateutil.relativedelta import relativedelta
 
 from handlers.arguments import Amount, Number, Since, Text, Word
 from handlers.context import FORMER, Context, File, Mention, Rows
-from handlers.exports import MIMETYPE, WHAT, build, money
+from handlers.exports import MIMETYPE, WHAT, build, export_word, money, month_name
+from handlers.i18n import N_, _
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from handlers.timeparse import month_start
@@ -24,7 +25,7 @@ from storage import budget, meetings, notes
 from storage.models import BudgetEntry, Note
 
 practice = Practice(
-    "Notes and budget", "Meeting notes, a budget ledger in exact amounts, and exports."
+    N_("Notes and budget"), N_("Meeting notes, a budget ledger in exact amounts, and exports.")
 )
 
 MAX_NOTE = 2000
@@ -33,7 +34,12 @@ LIST_LIMIT = 20
 PREVIEW = 300  # characters of a note shown in a list; the export has it whole
 DELETE_NOTE = "delete note"
 DELETE_ENTRY = "delete budget entry"
-KIND_WORDS = {"spend": "spending", "income": "income"}
+KIND_WORDS = {"spend": N_("spending"), "income": N_("income")}  # shown, with `_()`
+
+
+def kind_word(kind: str) -> str:
+    """A budget entry's stored kind as a sentence shows it."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 def preview(text: str, limit: int = PREVIEW) -> str:
@@ -49,20 +55,20 @@ def note_rows(ctx: Context, found: list[Note], names: dict[str, Mention]) -> lis
             "n": n.number,
             "at": ctx.time(n.at),
             "who": names.get(n.author or "")
-            or (Mention(n.author, ping=False) if n.author else FORMER),
+            or (Mention(n.author, ping=False) if n.author else _(FORMER)),
             "text": preview(n.text),
         }
         for n in found
     ]
 
 
-NOTE_ROW = "- #{n} {at}, {who}: {text}"
+NOTE_ROW = N_("- #{n} {at}, {who}: {text}")  # a row template: `_(NOTE_ROW)` where used
 
 
 @practice.command(
     "note",
     Text("text", max_length=MAX_NOTE),
-    summary="Keep a note for the collective (during a meeting, it belongs to the meeting).",
+    summary=N_("Keep a note for the collective (during a meeting, it belongs to the meeting)."),
     examples=("!note we meet at the hall on Friday, keys from Bob",),
 )
 async def note(ctx: Context, text: str) -> None:
@@ -76,9 +82,15 @@ async def note(ctx: Context, text: str) -> None:
         meeting_id=meeting.id if meeting else None,
     )
     await ctx.audit("note.added", number=kept.number)
-    where = " It belongs to the meeting started {started}." if meeting else ""
+    if meeting:
+        template = _(
+            "Note **#{n}** kept for {who}. It belongs to the meeting started {started}. "
+            "`{p}notes` lists the notes."
+        )
+    else:
+        template = _("Note **#{n}** kept for {who}. `{p}notes` lists the notes.")
     await ctx.reply(
-        "Note **#{n}** kept for {who}." + where + " `{p}notes` lists the notes.",
+        template,
         n=kept.number,
         who=await ctx.mention(ctx.author, ping=False),
         started=ctx.time(meeting.started_at) if meeting else "",
@@ -89,25 +101,37 @@ async def note(ctx: Context, text: str) -> None:
 @practice.command(
     "notes",
     Since("since", optional=True),
-    summary="The notes, oldest first: the latest ones, or those since a date or period.",
+    summary=N_("The notes, oldest first: the latest ones, or those since a date or period."),
     examples=("!notes", "!notes 7d", "!notes 2026-11-01"),
 )
 async def list_notes(ctx: Context, since: datetime | None) -> None:
     found = await notes.since(ctx.session, ctx.collective_id, since, limit=LIST_LIMIT + 1)
-    scope = " since {since}" if since else ""
     values: dict[str, object] = {"since": ctx.date(since) if since else "", "p": ctx.prefix}
     if not found:
-        await ctx.reply("No notes" + scope + " yet. Keep one with `{p}note <text>`.", **values)
+        if since:
+            await ctx.reply(
+                _("No notes since {since} yet. Keep one with `{p}note <text>`."), **values
+            )
+        else:
+            await ctx.reply(_("No notes yet. Keep one with `{p}note <text>`."), **values)
         return
     more = len(found) > LIST_LIMIT
     found = found[-LIST_LIMIT:]
-    lead = "**Notes**" + scope + (" (the latest {limit})" if more else "") + "\n{notes}"
+    if since and more:
+        lead = _("**Notes** since {since} (the latest {limit})")
+    elif since:
+        lead = _("**Notes** since {since}")
+    elif more:
+        lead = _("**Notes** (the latest {limit})")
+    else:
+        lead = _("**Notes**")
+    lead += "\n{notes}"
     if more:
-        lead += "\nOlder notes: `{p}notes <date>`, or all of them with `{p}export notes`."
+        lead += "\n" + _("Older notes: `{p}notes <date>`, or all of them with `{p}export notes`.")
     await ctx.reply(
         lead,
         limit=LIST_LIMIT,
-        notes=Rows(NOTE_ROW, note_rows(ctx, found, await ctx.quiet_names())),
+        notes=Rows(_(NOTE_ROW), note_rows(ctx, found, await ctx.quiet_names())),
         **values,
     )
 
@@ -115,14 +139,16 @@ async def list_notes(ctx: Context, since: datetime | None) -> None:
 @practice.command(
     "note delete",
     Number("note"),
-    summary="Ask to erase a note; a second member confirms with !second.",
+    summary=N_("Ask to erase a note; a second member confirms with !second."),
     examples=("!note delete 3",),
 )
 async def note_delete(ctx: Context, note: int) -> None:
     found = await notes.by_number(ctx.session, ctx.collective_id, note)
     if found is None or found.deleted_at is not None:
-        state = "was erased already" if found is not None else "does not exist"
-        await ctx.reply("Note #{n} {state}; nothing to erase.", n=note, state=state)
+        if found is not None:
+            await ctx.reply(_("Note #{n} was erased already; nothing to erase."), n=note)
+        else:
+            await ctx.reply(_("Note #{n} does not exist; nothing to erase."), n=note)
         return
     # Named by who took it and when, not by its text: the request stays in the audit log,
     # and what a note said may be the very reason to erase it.
@@ -131,7 +157,9 @@ async def note_delete(ctx: Context, note: int) -> None:
         ctx,
         DELETE_NOTE,
         {"id": found.id, "number": found.number},
-        f"erase note #{found.number} (taken by {author}, {ctx.time(found.at)})",
+        _("erase note #{n} (taken by {who}, {at})").format(
+            n=found.number, who=author, at=ctx.time(found.at)
+        ),
     )
 
 
@@ -139,9 +167,9 @@ async def note_delete(ctx: Context, note: int) -> None:
 async def erase_note(ctx: Context, payload: dict[str, Any]) -> str:
     found = await notes.by_id(ctx.session, ctx.collective_id, int(payload["id"]))
     if found is None or not await notes.delete(ctx.session, found, ctx.now(), by=ctx.author):
-        return f"note #{payload['number']} was erased already, so nothing changed"
+        return _("note #{n} was erased already, so nothing changed").format(n=payload["number"])
     await ctx.audit("note.erased", number=found.number)
-    return f"note #{found.number} is erased"
+    return _("note #{n} is erased").format(n=found.number)
 
 
 def _bounds(ctx: Context) -> tuple[datetime, datetime]:
@@ -151,7 +179,7 @@ def _bounds(ctx: Context) -> tuple[datetime, datetime]:
 
 @practice.command(
     "budget",
-    summary="The balance, and this month's income and spending.",
+    summary=N_("The balance, and this month's income and spending."),
     examples=("!budget",),
 )
 async def show_budget(ctx: Context) -> None:
@@ -159,8 +187,10 @@ async def show_budget(ctx: Context) -> None:
     balances = await budget.balances(ctx.session, ctx.collective_id)
     if not await budget.log(ctx.session, ctx.collective_id, limit=1, include_deleted=True):
         await ctx.reply(
-            "The budget is empty: no spending or income recorded yet. "
-            "`{p}spend 12,50 flyers` or `{p}income 100 donations` records one.",
+            _(
+                "The budget is empty: no spending or income recorded yet. "
+                "`{p}spend 12,50 flyers` or `{p}income 100 donations` records one."
+            ),
             p=ctx.prefix,
         )
         return
@@ -168,12 +198,12 @@ async def show_budget(ctx: Context) -> None:
     start, end = _bounds(ctx)
     month = await budget.totals(ctx.session, ctx.collective_id, currency, start, end)
     lines = [
-        "**Budget**: balance **{balance}**.",
-        "{month} so far: income {income}, spending {spend}, net {net}.",
+        _("**Budget**: balance **{balance}**."),
+        _("{month} so far: income {income}, spending {spend}, net {net}."),
     ]
     values: dict[str, object] = {
         "balance": money(balance, currency),
-        "month": ctx.local(ctx.now()).strftime("%B %Y"),
+        "month": month_name(ctx.local(ctx.now())),
         "income": money(month.income, currency),
         "spend": money(month.spend, currency),
         "net": money(month.balance, currency, sign=True),
@@ -181,8 +211,8 @@ async def show_budget(ctx: Context) -> None:
     }
     if balances:
         values["others"] = ", ".join(money(v, c) for c, v in sorted(balances.items()))
-        lines.append("Kept in earlier currencies: {others}.")
-    lines.append("`{p}budget log` lists the entries.")
+        lines.append(_("Kept in earlier currencies: {others}."))
+    lines.append(_("`{p}budget log` lists the entries."))
     await ctx.reply("\n".join(lines), **values)
 
 
@@ -195,9 +225,9 @@ async def _record(ctx: Context, kind: str, amount: Decimal, what: str) -> None:
     await ctx.audit(f"budget.{kind}", number=entry.number)  # no amount: erasable
     balance = await budget.balance(ctx.session, ctx.collective_id, currency)
     await ctx.reply(
-        "Recorded **#{n}**: {kind} of **{amount}** by {who}: {what}. Balance: {balance}.",
+        _("Recorded **#{n}**: {kind} of **{amount}** by {who}: {what}. Balance: {balance}."),
         n=entry.number,
-        kind=KIND_WORDS[kind],
+        kind=kind_word(kind),
         amount=shown,
         who=await ctx.mention(ctx.author, ping=False),
         what=what,
@@ -209,7 +239,7 @@ async def _record(ctx: Context, kind: str, amount: Decimal, what: str) -> None:
     "spend",
     Amount("amount"),
     Text("what", max_length=MAX_WHAT),
-    summary="Record money spent, exactly (12, 12.5, 12.50 or 12,50), and what for.",
+    summary=N_("Record money spent, exactly (12, 12.5, 12.50 or 12,50), and what for."),
     examples=("!spend 12,50 flyers for the fair",),
 )
 async def spend(ctx: Context, amount: Decimal, what: str) -> None:
@@ -220,7 +250,7 @@ async def spend(ctx: Context, amount: Decimal, what: str) -> None:
     "income",
     Amount("amount"),
     Text("what", max_length=MAX_WHAT),
-    summary="Record money received, exactly, and where it came from.",
+    summary=N_("Record money received, exactly, and where it came from."),
     examples=("!income 100 donations at the fair",),
 )
 async def income(ctx: Context, amount: Decimal, what: str) -> None:
@@ -231,28 +261,31 @@ def entry_row(ctx: Context, e: BudgetEntry, names: dict[str, Mention]) -> dict[s
     return {
         "n": e.number,
         "day": ctx.date(e.at),
-        "kind": KIND_WORDS.get(e.kind, e.kind),
+        "kind": kind_word(e.kind),
         "amount": money(e.amount, e.currency),
         "what": preview(e.what, 120),
-        "who": names.get(e.author or "") or (Mention(e.author, ping=False) if e.author else FORMER),
+        "who": names.get(e.author or "")
+        or (Mention(e.author, ping=False) if e.author else _(FORMER)),
     }
 
 
 @practice.command(
     "budget log",
     Since("since", optional=True),
-    summary="The budget entries, newest first: all, or since a date or period.",
+    summary=N_("The budget entries, newest first: all, or since a date or period."),
     examples=("!budget log", "!budget log 30d", "!budget log 2026-11-01"),
 )
 async def budget_log(ctx: Context, since: datetime | None) -> None:
     found = await budget.log(ctx.session, ctx.collective_id, since, limit=LIST_LIMIT + 1)
-    scope = " since {since}" if since else ""
     values: dict[str, object] = {"since": ctx.date(since) if since else "", "p": ctx.prefix}
     if not found:
-        await ctx.reply(
-            "No budget entries" + scope + " yet. `{p}spend` and `{p}income` record them.",
-            **values,
-        )
+        if since:
+            empty = _(
+                "No budget entries since {since} yet. `{p}spend` and `{p}income` record them."
+            )
+        else:
+            empty = _("No budget entries yet. `{p}spend` and `{p}income` record them.")
+        await ctx.reply(empty, **values)
         return
     more = len(found) > LIST_LIMIT
     names = await ctx.quiet_names()
@@ -261,16 +294,26 @@ async def budget_log(ctx: Context, since: datetime | None) -> None:
     # Up to a day ahead, so an entry recorded this very moment counts (`totals` ends before).
     end = ctx.now() + relativedelta(days=1)
     period = await budget.totals(ctx.session, ctx.collective_id, currency, start, end)
-    lead = "**Budget log**" + scope + (" (the latest {limit})" if more else "")
+    if since and more:
+        lead = _(
+            "**Budget log** since {since} (the latest {limit}): income {income}, spending {spend}."
+        )
+    elif since:
+        lead = _("**Budget log** since {since}: income {income}, spending {spend}.")
+    elif more:
+        lead = _("**Budget log** (the latest {limit}): income {income}, spending {spend}.")
+    else:
+        lead = _("**Budget log**: income {income}, spending {spend}.")
+    lead += "\n{rows}"
+    if more:
+        lead += "\n" + _("Older entries: `{p}budget log <date>`, or `{p}export budget`.")
     await ctx.reply(
-        lead
-        + ": income {income}, spending {spend}.\n{rows}"
-        + ("\nOlder entries: `{p}budget log <date>`, or `{p}export budget`." if more else ""),
+        lead,
         limit=LIST_LIMIT,
         income=money(period.income, currency),
         spend=money(period.spend, currency),
         rows=Rows(
-            "- #{n} {day}: {kind} of {amount}, {what} ({who})",
+            _("- #{n} {day}: {kind} of {amount}, {what} ({who})"),
             [entry_row(ctx, e, names) for e in found[:LIST_LIMIT]],
         ),
         **values,
@@ -280,22 +323,25 @@ async def budget_log(ctx: Context, since: datetime | None) -> None:
 @practice.command(
     "budget delete",
     Number("entry"),
-    summary="Ask to remove a budget entry; a second member confirms with !second.",
+    summary=N_("Ask to remove a budget entry; a second member confirms with !second."),
     examples=("!budget delete 4",),
 )
 async def budget_delete(ctx: Context, entry: int) -> None:
     found = await budget.by_number(ctx.session, ctx.collective_id, entry)
     if found is None or found.deleted_at is not None:
-        state = "was removed already" if found is not None else "does not exist"
-        await ctx.reply("Budget entry #{n} {state}; nothing to remove.", n=entry, state=state)
+        if found is not None:
+            await ctx.reply(_("Budget entry #{n} was removed already; nothing to remove."), n=entry)
+        else:
+            await ctx.reply(_("Budget entry #{n} does not exist; nothing to remove."), n=entry)
         return
     shown = money(found.amount, found.currency)
-    kind = KIND_WORDS.get(found.kind, found.kind)
     await ask_second(
         ctx,
         DELETE_ENTRY,
         {"id": found.id, "number": found.number},
-        f"remove budget entry #{found.number} ({kind} of {shown}, {preview(found.what, 80)})",
+        _("remove budget entry #{n} ({kind} of {amount}, {what})").format(
+            n=found.number, kind=kind_word(found.kind), amount=shown, what=preview(found.what, 80)
+        ),
     )
 
 
@@ -305,27 +351,28 @@ async def remove_entry(ctx: Context, payload: dict[str, Any]) -> str:
     # Shown in the room as it was: erasing blanks the amount in the database.
     shown = money(found.amount, found.currency) if found is not None else ""
     if found is None or not await budget.delete(ctx.session, found, ctx.now(), by=ctx.author):
-        return f"budget entry #{payload['number']} was removed already, so nothing changed"
+        return _("budget entry #{n} was removed already, so nothing changed").format(
+            n=payload["number"]
+        )
     await ctx.audit("budget.removed", number=found.number)
     balance = await budget.balance(ctx.session, ctx.collective_id, ctx.settings.currency)
-    return (
-        f"budget entry #{found.number} ({shown}) is removed; the balance is now "
-        f"{money(balance, ctx.settings.currency)}"
+    return _("budget entry #{n} ({amount}) is removed; the balance is now {balance}").format(
+        n=found.number, amount=shown, balance=money(balance, ctx.settings.currency)
     )
 
 
 @practice.command(
     "export",
     Word("what", choices=WHAT, optional=True),
-    summary="Upload the records as a Markdown file in plain language (default: all).",
+    summary=N_("Upload the records as a Markdown file in plain language (default: all)."),
     examples=("!export", "!export decisions", "!export budget"),
 )
 async def export(ctx: Context, what: str | None) -> None:
     what = what or "all"
     done = await build(ctx.session, ctx.collective, ctx.settings, what, ctx.now())
     await ctx.reply(
-        "Export of {what} for {who}: {parts}. The file follows: **{file}**.",
-        what="everything" if what == "all" else what,
+        _("Export of {what} for {who}: {parts}. The file follows: **{file}**."),
+        what=_("everything") if what == "all" else export_word(what),
         who=await ctx.mention(ctx.author, ping=False),
         parts=done.summary(),
         file=done.filename,

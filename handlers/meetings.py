@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Context, Mention, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.ledger import NOTE_ROW, note_rows
 from handlers.registry import Practice
 from storage import collectives, meetings, notes
 from storage.models import Meeting, StackEntry
 
-MIRROR = "A mirror, not a score: turns from the stack, not who was heard or how well."
+MIRROR = N_("A mirror, not a score: turns from the stack, not who was heard or how well.")
 
-practice = Practice("Live meetings", "A progressive speaking stack and random go-rounds.")
+practice = Practice(N_("Live meetings"), N_("A progressive speaking stack and random go-rounds."))
 
 NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
 
@@ -72,23 +73,24 @@ async def _render_stack(
     waiting, turns, last = _state(entries)
     names = await ctx.quiet_names()
     order = stack_order(waiting, turns, last)
+    spoken = " " + _("(has spoken)")
     values["stack"] = Rows(
         "- {who}{spoken}",
         [
             {
                 "who": names.get(user) or Mention(user, ping=False),
-                "spoken": " (has spoken)" if turns.get(user) else "",
+                "spoken": spoken if turns.get(user) else "",
             }
             for user in order
         ],
     )
-    template = lead + ("\nStack:\n{stack}" if order else "\nThe stack is empty.")
+    template = lead + "\n" + (_("Stack:\n{stack}") if order else _("The stack is empty."))
     await (ctx.call if call else ctx.reply)(template, **values)
 
 
 @practice.command(
     "meeting start",
-    summary="Start a live meeting: the speaking stack begins empty.",
+    summary=N_("Start a live meeting: the speaking stack begins empty."),
     examples=("!meeting start",),
 )
 async def meeting_start(ctx: Context) -> None:
@@ -96,13 +98,15 @@ async def meeting_start(ctx: Context) -> None:
     assert meeting is not None
     if not created:
         await ctx.reply(
-            "A meeting is already running since {t}.",
+            _("A meeting is already running since {t}."),
             t=ctx.time(meeting.started_at),
         )
         return
     await ctx.reply(
-        "Meeting started by {who}. `{p}stack` to ask for the floor, `{p}next` to give it, "
-        "`{p}round` for a go-round, `{p}meeting end` to close.",
+        _(
+            "Meeting started by {who}. `{p}stack` to ask for the floor, `{p}next` to give it, "
+            "`{p}round` for a go-round, `{p}meeting end` to close."
+        ),
         who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
     )
@@ -110,18 +114,18 @@ async def meeting_start(ctx: Context) -> None:
 
 @practice.command(
     "meeting end",
-    summary="End the meeting and post who spoke how often.",
+    summary=N_("End the meeting and post who spoke how often."),
     examples=("!meeting end",),
 )
 async def meeting_end(ctx: Context) -> None:
-    meeting, _ = await _meeting(ctx, create=False)
+    meeting, _created = await _meeting(ctx, create=False)
     if meeting is None:
-        await ctx.reply("No meeting is running. `{p}meeting start` starts one.", p=ctx.prefix)
+        await ctx.reply(_("No meeting is running. `{p}meeting start` starts one."), p=ctx.prefix)
         return
     now = ctx.now()
     meeting.ended_at = now
     entries = await meetings.entries(ctx.session, meeting.id)
-    waiting, turns, _ = _state(entries)
+    waiting, turns, _last = _state(entries)
     minutes = int((now - meeting.started_at).total_seconds() // 60)
     await ctx.audit("meeting.ended", started=meeting.started_at, minutes=minutes)
     members = await collectives.members(ctx.session, ctx.collective_id)
@@ -135,11 +139,19 @@ async def meeting_end(ctx: Context) -> None:
         "left": len(waiting),
     }
     values["who"] = await ctx.mention(ctx.author, ping=False)
-    values["turns_n"] = "1 turn" if values["turns"] == 1 else f"{values['turns']} turns"
-    values["mirror"] = MIRROR
+    taken_turns = sum(turns.values())
+    values["turns_n"] = ngettext("{n} turn", "{n} turns", taken_turns).format(n=taken_turns)
+    values["mirror"] = _(MIRROR)
     lines = [
-        "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
-        "{members} members spoke, {twice} more than once; {left} still waiting when it closed."
+        ngettext(
+            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
+            "{members} member spoke, {twice} more than once; {left} still waiting when it "
+            "closed.",
+            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
+            "{members} members spoke, {twice} more than once; {left} still waiting when it "
+            "closed.",
+            len(members),
+        )
     ]
     speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
     values["speakers"] = Rows(
@@ -151,19 +163,19 @@ async def meeting_end(ctx: Context) -> None:
     silent = [names[m.user_id] for m in members if not turns.get(m.user_id) and m.user_id in names]
     if silent and turns:
         values["quiet"] = ", ".join(m.label for m in silent)
-        lines.append("Did not take the floor: {quiet}. Worth asking next time, gently.")
+        lines.append(_("Did not take the floor: {quiet}. Worth asking next time, gently."))
     taken = await notes.by_meeting(ctx.session, meeting.id)
     if taken:
-        values["notes"] = Rows(NOTE_ROW, note_rows(ctx, taken, names), limit=NOTES_LIMIT)
+        values["notes"] = Rows(_(NOTE_ROW), note_rows(ctx, taken, names), limit=NOTES_LIMIT)
         values["n_notes"] = len(taken)
-        lines.append("**Notes from this meeting** ({n_notes}):\n{notes}")
+        lines.append(_("**Notes from this meeting** ({n_notes}):\n{notes}"))
     lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)
 
 
 @practice.command(
     "stack",
-    summary="Put yourself on the speaking stack (starting a meeting if none runs) and show it.",
+    summary=N_("Put yourself on the speaking stack (starting a meeting if none runs) and show it."),
     examples=("!stack",),
 )
 async def stack(ctx: Context) -> None:
@@ -175,40 +187,40 @@ async def stack(ctx: Context) -> None:
         await meetings.push(ctx.session, meeting.id, ctx.author, ctx.now())
         await ctx.audit("stack.joined")
     who = await ctx.mention(ctx.author, ping=False)
-    lead = "{who} is already on the stack." if already else "{who} is on the stack."
+    lead = _("{who} is already on the stack.") if already else _("{who} is on the stack.")
     if created:
-        lead = "Meeting started. " + lead
+        lead = _("Meeting started.") + " " + lead
     await _render_stack(ctx, meeting, lead, {"who": who})
 
 
 @practice.command(
     "stack show",
-    summary="Show the speaking stack without joining it.",
+    summary=N_("Show the speaking stack without joining it."),
     examples=("!stack show",),
 )
 async def stack_show(ctx: Context) -> None:
-    meeting, _ = await _meeting(ctx, create=False)
+    meeting, _created = await _meeting(ctx, create=False)
     if meeting is None:
-        await ctx.reply("No meeting is running. `{p}stack` starts one.", p=ctx.prefix)
+        await ctx.reply(_("No meeting is running. `{p}stack` starts one."), p=ctx.prefix)
         return
     await _render_stack(
-        ctx, meeting, "Asked by {who}.", {"who": await ctx.mention(ctx.author, ping=False)}
+        ctx, meeting, _("Asked by {who}."), {"who": await ctx.mention(ctx.author, ping=False)}
     )
 
 
 @practice.command(
-    "next", summary="Give the floor to the next speaker on the stack.", examples=("!next",)
+    "next", summary=N_("Give the floor to the next speaker on the stack."), examples=("!next",)
 )
 async def next_speaker(ctx: Context) -> None:
-    meeting, _ = await _meeting(ctx, create=False)
+    meeting, _created = await _meeting(ctx, create=False)
     if meeting is None:
-        await ctx.reply("No meeting is running. `{p}stack` starts one.", p=ctx.prefix)
+        await ctx.reply(_("No meeting is running. `{p}stack` starts one."), p=ctx.prefix)
         return
     entries = await meetings.entries(ctx.session, meeting.id)
     waiting, turns, last = _state(entries)
     order = stack_order(waiting, turns, last)
     if not order:
-        await ctx.reply("The stack is empty. `{p}stack` to ask for the floor.", p=ctx.prefix)
+        await ctx.reply(_("The stack is empty. `{p}stack` to ask for the floor."), p=ctx.prefix)
         return
     chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
     chosen.called_at = ctx.now()
@@ -218,20 +230,20 @@ async def next_speaker(ctx: Context) -> None:
     await _render_stack(
         ctx,
         meeting,
-        "The floor is {speaker}'s (called by {who}).",
+        _("The floor is {speaker}'s (called by {who})."),
         {"speaker": speaker, "who": who},
         call=True,
     )
 
 
 @practice.command(
-    "round", summary="A random order for a go-round of every member.", examples=("!round",)
+    "round", summary=N_("A random order for a go-round of every member."), examples=("!round",)
 )
 async def go_round(ctx: Context) -> None:
     names = await ctx.quiet_names()
     order = [names[user_id] for user_id in sorted(names)]
     random.Random(ctx.event_id or ctx.now().isoformat()).shuffle(order)
     await ctx.reply(
-        "**Go-round order** (drawn at random):\n{order}",
+        _("**Go-round order** (drawn at random):\n{order}"),
         order=Rows("{n}. {who}", [{"n": i + 1, "who": m} for i, m in enumerate(order)]),
     )

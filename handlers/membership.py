@@ -14,11 +14,12 @@ from typing import Any
 
 from handlers.arguments import Member
 from handlers.context import Context, Mention
+from handlers.i18n import N_, _
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from storage import collectives
 
-practice = Practice("Members", "Who counts as a member: other bots in the room do not.")
+practice = Practice(N_("Members"), N_("Who counts as a member: other bots in the room do not."))
 
 MARK_BOT = "mark bot"
 
@@ -31,14 +32,14 @@ def _name(member: Mention) -> str:
 @practice.command(
     "bot",
     Member("member", bots=True),
-    summary="Mark a user in the room as a bot: left out of rotation, airtime and go-rounds.",
+    summary=N_("Mark a user in the room as a bot: left out of rotation, airtime and go-rounds."),
     examples=("!bot @reminders:example.org",),
 )
 async def mark_bot(ctx: Context, member: Mention) -> None:
     found = await collectives.member(ctx.session, ctx.collective_id, member.user_id)
     if found is not None and found.marked == "bot":
         await ctx.reply(
-            "{m} ({id}) is marked as a bot already. `{p}notbot {id}` undoes it.",
+            _("{m} ({id}) is marked as a bot already. `{p}notbot {id}` undoes it."),
             m=_name(member),
             id=member.user_id,
             p=ctx.prefix,
@@ -49,19 +50,23 @@ async def mark_bot(ctx: Context, member: Mention) -> None:
             ctx,
             MARK_BOT,
             {"user": member.user_id},
-            f"mark {_name(member)} ({member.user_id}) as a bot",
+            _("mark {name} ({id}) as a bot").format(name=_name(member), id=member.user_id),
             about=member.user_id,
-            template="Request **#{n}** from {who}: {what}. They have written in this room, and "
-            "the bot would ignore their commands, so one member's word is not enough: a second "
-            "member (not the one to be marked) confirms with `{p}second {n}` before {until}. "
-            "Until then nothing changes.",
+            template=_(
+                "Request **#{n}** from {who}: {what}. They have written in this room, and the "
+                "bot would ignore their commands, so one member's word is not enough: a second "
+                "member (not the one to be marked) confirms with `{p}second {n}` before {until}. "
+                "Until then nothing changes."
+            ),
         )
         return
     await collectives.mark(ctx.session, ctx.collective_id, member.user_id, "bot")
     await ctx.audit("member.marked_bot", members={"user": member.user_id})
     await ctx.reply(
-        "{who} marked {m} ({id}) as a bot: it is left out of rotation, airtime, go-rounds and "
-        "meeting summaries. `{p}notbot {id}` undoes it.",
+        _(
+            "{who} marked {m} ({id}) as a bot: it is left out of rotation, airtime, go-rounds "
+            "and meeting summaries. `{p}notbot {id}` undoes it."
+        ),
         who=await ctx.mention(ctx.author, ping=False),
         m=_name(member),
         id=member.user_id,
@@ -74,23 +79,25 @@ async def carry_out_marking(ctx: Context, payload: dict[str, Any]) -> str:
     """A second member agreed: the user is marked as a bot (if still in the room)."""
     user_id = payload.get("user")
     if not isinstance(user_id, str):  # they asked to be forgotten meanwhile
-        return "the member asked to be forgotten, so nothing changed"
+        return _("the member asked to be forgotten, so nothing changed")
     found = await collectives.member(ctx.session, ctx.collective_id, user_id)
     if found is None or not found.joined:
-        return f"{user_id} is no longer in the room, so nothing changed"
+        return _("{id} is no longer in the room, so nothing changed").format(id=user_id)
     label = (await ctx.everyone()).get(user_id, Mention(user_id)).label
     await collectives.mark(ctx.session, ctx.collective_id, user_id, "bot")
-    return (
-        f"{label} ({user_id}) is marked as a bot: left out of rotation, airtime, go-rounds and "
-        f"meeting summaries, and its commands are ignored except {ctx.prefix}notbot"
-    )
+    return _(
+        "{name} ({id}) is marked as a bot: left out of rotation, airtime, go-rounds and "
+        "meeting summaries, and its commands are ignored except {p}notbot"
+    ).format(name=label, id=user_id, p=ctx.prefix)
 
 
 @practice.command(
     "notbot",
     Member("member", bots=True, optional=True),
-    summary="Mark a user (or, with no name, yourself) as a person, not a bot: anyone marked "
-    "as a bot can always do this about themselves.",
+    summary=N_(
+        "Mark a user (or, with no name, yourself) as a person, not a bot: anyone marked "
+        "as a bot can always do this about themselves."
+    ),
     examples=("!notbot @ana:example.org", "!notbot"),
     from_bots=True,
 )
@@ -104,7 +111,7 @@ async def mark_human(ctx: Context, member: Mention | None) -> None:
     await collectives.mark(ctx.session, ctx.collective_id, member.user_id, "human")
     await ctx.audit("member.marked_person", members={"user": member.user_id})
     await ctx.reply(
-        "{who} marked {m} ({id}) as a person and a member, not a bot.",
+        _("{who} marked {m} ({id}) as a person and a member, not a bot."),
         who=await ctx.mention(ctx.author, ping=False),
         m=_name(member),
         id=member.user_id,

@@ -12,6 +12,7 @@ from typing import Any
 from handlers import audit_actions
 from handlers.context import Context, Rows
 from handlers.exports import inline
+from handlers.i18n import N_, _, ngettext
 from storage.personal import InCollective, Personal
 from storage.personal_data import DECLARED, Forget
 
@@ -23,138 +24,215 @@ def _at(ctx: Context, when: datetime | None) -> str:
 
 
 def _text(text: str | None) -> str:
-    return inline(text) if text else "(erased)"
+    return inline(text) if text else _("(erased)")
 
 
 Line = Callable[[Context, str, Any, tuple[Any, ...]], str]
 
+# Stored words as members read them, translated when shown. Task kinds, answers and budget
+# kinds are command words, shown as stored.
+TASK_STATUS = {"open": N_("open"), "claimed": N_("claimed"), "done": N_("done")}
+LEVEL = {"knows": N_("knows"), "learning": N_("learning")}
+HOW = {"rotation": N_("rotation"), "draw": N_("draw"), "claim": N_("claim"), "swap": N_("swap")}
+DECISION_KIND = {"proposal": N_("proposal"), "record": N_("record")}
+COLOUR = {"red": N_("red"), "blue": N_("blue"), "green": N_("green")}
+
+
+def _word(words: dict[str, str], value: str) -> str:
+    return _(words[value]) if value in words else value
+
+
+def _messages(n: int) -> str:
+    return ngettext("{n} message", "{n} messages", n).format(n=n)
+
+
+def _words(n: int) -> str:
+    return ngettext("{n} word", "{n} words", n).format(n=n)
+
+
 # How a row of each table reads, for the person it is about (`me` is their user id).
 LINES: dict[str, Line] = {
-    "airtime_days": lambda ctx, me, r, p: (
-        f"Airtime on {r.day}: {r.messages} messages, {r.words} words (counts only)."
-    ),
-    "counted_messages": lambda ctx, me, r, p: (
-        f"The id of a message of yours from {r.day} ({r.words} words), kept 30 days so a "
-        "deleted one can be uncounted; never its text."
-    ),
-    "knowledge": lambda ctx, me, r, p: (
-        f"Knowledge: {inline(r.area)} ({r.level}) since {_at(ctx, r.since)}."
+    "airtime_days": lambda ctx, me, r, p: _(
+        "Airtime on {day}: {messages}, {words} (counts only)."
+    ).format(day=r.day, messages=_messages(r.messages), words=_words(r.words)),
+    "counted_messages": lambda ctx, me, r, p: ngettext(
+        "The id of a message of yours from {day} ({words} word), kept 30 days so a "
+        "deleted one can be uncounted; never its text.",
+        "The id of a message of yours from {day} ({words} words), kept 30 days so a "
+        "deleted one can be uncounted; never its text.",
+        r.words,
+    ).format(day=r.day, words=r.words),
+    "knowledge": lambda ctx, me, r, p: _("Knowledge: {area} ({level}) since {since}.").format(
+        area=inline(r.area), level=_word(LEVEL, r.level), since=_at(ctx, r.since)
     ),
     "tasks": lambda ctx, me, r, p: (
-        f"Task on the list: {inline(r.name)} ({r.kind}, {r.status})"
-        + (", added by you" if r.created_by == me else "")
-        + (", claimed by you" if r.claimed_by == me else "")
+        _("Task on the list: {name} ({kind}, {status})").format(
+            name=inline(r.name), kind=r.kind, status=_word(TASK_STATUS, r.status)
+        )
+        + (_(", added by you") if r.created_by == me else "")
+        + (_(", claimed by you") if r.claimed_by == me else "")
         + "."
     ),
-    "task_completions": lambda ctx, me, r, p: (
-        f"Work logged: {_at(ctx, r.done_at)}, {inline(r.name)} ({r.kind})."
+    "task_completions": lambda ctx, me, r, p: _("Work logged: {at}, {name} ({kind}).").format(
+        at=_at(ctx, r.done_at), name=inline(r.name), kind=r.kind
     ),
-    "roles": lambda ctx, me, r, p: f"You defined the role {inline(r.name)}.",
+    "roles": lambda ctx, me, r, p: _("You defined the role {name}.").format(name=inline(r.name)),
     "role_terms": lambda ctx, me, r, p: (
-        f"Role {inline(p[0].name) if p else '?'}: from {_at(ctx, r.started_at)} to "
-        f"{_at(ctx, r.ended_at or r.ends_at)} ({r.how})"
-        + (f"; handover notes: {inline(r.handover_notes)}" if r.handover_notes else "")
+        _("Role {name}: from {start} to {end} ({how})").format(
+            name=inline(p[0].name) if p else "?",
+            start=_at(ctx, r.started_at),
+            end=_at(ctx, r.ended_at or r.ends_at),
+            how=_word(HOW, r.how),
+        )
+        + (
+            _("; handover notes: {notes}").format(notes=inline(r.handover_notes))
+            if r.handover_notes
+            else ""
+        )
         + "."
     ),
-    "role_swaps": lambda ctx, me, r, p: (
-        f"Swap request for {inline(p[0].name) if p else '?'}, {_at(ctx, r.asked_at)}."
+    "role_swaps": lambda ctx, me, r, p: _("Swap request for {name}, {at}.").format(
+        name=inline(p[0].name) if p else "?", at=_at(ctx, r.asked_at)
     ),
-    "meetings": lambda ctx, me, r, p: f"You started a meeting on {_at(ctx, r.started_at)}.",
+    "meetings": lambda ctx, me, r, p: _("You started a meeting on {at}.").format(
+        at=_at(ctx, r.started_at)
+    ),
     "stack_entries": lambda ctx, me, r, p: (
-        f"On the speaking stack in the meeting of {_at(ctx, p[0].started_at if p else None)}"
-        + (", given the floor." if r.called_at else ".")
+        _("On the speaking stack in the meeting of {at}").format(
+            at=_at(ctx, p[0].started_at if p else None)
+        )
+        + (_(", given the floor.") if r.called_at else ".")
     ),
     "decisions": lambda ctx, me, r, p: (
-        f"Decision #{r.number} ({r.kind}, {r.status}): {inline(r.text)}"
-        + (" You made it." if r.author == me else "")
-        + (" You closed it." if r.closed_by == me else "")
+        _("Decision #{number} ({kind}, {status}): {text}").format(
+            number=r.number,
+            kind=_word(DECISION_KIND, r.kind),
+            status=audit_actions.shown("status", r.status),
+            text=inline(r.text),
+        )
+        + (" " + _("You made it.") if r.author == me else "")
+        + (" " + _("You closed it.") if r.closed_by == me else "")
     ),
     "decision_answers": lambda ctx, me, r, p: (
-        f"Your answer to #{p[0].number if p else '?'}: {r.answer}"
+        _("Your answer to #{number}: {answer}").format(
+            number=p[0].number if p else "?", answer=r.answer
+        )
         + (f": {inline(r.reason)}" if r.reason else "")
     ),
-    "dissents": lambda ctx, me, r, p: (
-        f"Your dissent on #{p[0].number if p else '?'}: {inline(r.reason)}"
+    "dissents": lambda ctx, me, r, p: _("Your dissent on #{number}: {reason}").format(
+        number=p[0].number if p else "?", reason=inline(r.reason)
     ),
     "notes": lambda ctx, me, r, p: (
-        f"Note #{r.number}, {_at(ctx, r.at)}: "
-        + (f"erased {_at(ctx, r.deleted_at)}" if r.deleted_at else _text(r.text))
-        + (" (you erased it)" if getattr(r, "deleted_by", None) == me else "")
+        _("Note #{number}, {at}: {what}").format(
+            number=r.number,
+            at=_at(ctx, r.at),
+            what=_("erased {at}").format(at=_at(ctx, r.deleted_at))
+            if r.deleted_at
+            else _text(r.text),
+        )
+        + (" " + _("(you erased it)") if getattr(r, "deleted_by", None) == me else "")
     ),
     "budget_entries": lambda ctx, me, r, p: (
-        f"Budget entry #{r.number}, {_at(ctx, r.at)}: "
-        + (
-            f"removed {_at(ctx, r.deleted_at)}"
+        _("Budget entry #{number}, {at}: {what}").format(
+            number=r.number,
+            at=_at(ctx, r.at),
+            what=_("removed {at}").format(at=_at(ctx, r.deleted_at))
             if r.deleted_at
-            else f"{r.kind} {r.amount} {inline(r.currency)}, {_text(r.what)}"
+            else f"{r.kind} {r.amount} {inline(r.currency)}, {_text(r.what)}",
         )
-        + (" (you removed it)" if getattr(r, "deleted_by", None) == me else "")
+        + (" " + _("(you removed it)") if getattr(r, "deleted_by", None) == me else "")
     ),
     "second_requests": lambda ctx, me, r, p: (
-        f"Request #{r.number} for a second member: {inline(r.action)}"
-        + (" (you asked)" if r.requested_by == me else " (you seconded it)")
-        + "."
-    ),
+        _("Request #{number} for a second member: {action} (you asked).")
+        if r.requested_by == me
+        else _("Request #{number} for a second member: {action} (you seconded it).")
+    ).format(number=r.number, action=inline(audit_actions.request(r.action))),
     "reflection_asked": lambda ctx, me, r, p: (
-        f"Reflection round open until {_at(ctx, p[0].closes_at if p else None)}: you were "
-        "asked"
-        + (f" and gave {r.parts} answers" if r.parts else "")
-        + ". What you wrote is sealed and kept with no link to you, so it is not here."
+        (
+            ngettext(
+                "Reflection round open until {until}: you were asked and gave {n} answer.",
+                "Reflection round open until {until}: you were asked and gave {n} answers.",
+                r.parts,
+            )
+            if r.parts
+            else _("Reflection round open until {until}: you were asked.")
+        ).format(until=_at(ctx, p[0].closes_at if p else None), n=r.parts)
+        + " "
+        + _("What you wrote is sealed and kept with no link to you, so it is not here.")
     ),
     "checkin_answers": lambda ctx, me, r, p: (
-        f"Check-in of {_at(ctx, p[0].opened_at if p else None)}: "
-        + (f"you answered {r.answer}." if r.answer else "asked, not answered.")
-    ),
+        _("Check-in of {at}: you answered {answer}.")
+        if r.answer
+        else _("Check-in of {at}: asked, not answered.")
+    ).format(at=_at(ctx, p[0].opened_at if p else None), answer=r.answer),
     "entry_sprints": lambda ctx, me, r, p: (
-        f"Entry sprint from {_at(ctx, r.started_at)} to {_at(ctx, r.ends_at)}"
-        + (", ended." if r.ended_at else ", running.")
+        _("Entry sprint from {start} to {end}, ended.")
+        if r.ended_at
+        else _("Entry sprint from {start} to {end}, running.")
+    ).format(start=_at(ctx, r.started_at), end=_at(ctx, r.ends_at)),
+    "gallery_marks": lambda ctx, me, r, p: _(
+        "A {colour} dot you put in the gallery walk open until {until}; when it ends "
+        "only the counts stay, without you."
+    ).format(
+        colour=_word(COLOUR, r.colour),
+        until=_at(ctx, p[1].ends_at if len(p) > 1 else None),
     ),
-    "gallery_marks": lambda ctx, me, r, p: (
-        f"A {r.colour} dot you put in the gallery walk open until "
-        f"{_at(ctx, p[1].ends_at if len(p) > 1 else None)}; when it ends only the counts "
-        "stay, without you."
-    ),
-    "gallery_walks": lambda ctx, me, r, p: (
-        f"A gallery walk of {_at(ctx, r.started_at)}: you started or ended it."
-    ),
-    "experiments": lambda ctx, me, r, p: (
-        f"You started experiment #{r.number} on {_at(ctx, r.started_at)}: {inline(r.change)}"
-    ),
+    "gallery_walks": lambda ctx, me, r, p: _(
+        "A gallery walk of {at}: you started or ended it."
+    ).format(at=_at(ctx, r.started_at)),
+    "experiments": lambda ctx, me, r, p: _(
+        "You started experiment #{number} on {at}: {change}"
+    ).format(number=r.number, at=_at(ctx, r.started_at), change=inline(r.change)),
     "trust_sprints": lambda ctx, me, r, p: (
-        f"Trust audit sprint {inline(r.name)}, from {_at(ctx, r.started_at)}"
-        + (f" to {_at(ctx, r.ended_at)}" if r.ended_at else ", running")
-        + ": you started or ended it."
+        _("Trust audit sprint {name}, from {start} to {end}: you started or ended it.")
+        if r.ended_at
+        else _("Trust audit sprint {name}, from {start}, running: you started or ended it.")
+    ).format(
+        name=inline(r.name),
+        start=_at(ctx, r.started_at),
+        end=_at(ctx, r.ended_at) if r.ended_at else "",
     ),
 }
 
 # Tables read in bulk, shown as one summary line instead of a line per row.
 SUMMARIES: dict[str, Callable[[list[Any]], str]] = {
-    "airtime_days": lambda rows: (
-        f"Airtime: {sum(r.messages for r in rows)} messages and {sum(r.words for r in rows)} "
-        f"words on {len(rows)} days, from {min(r.day for r in rows)} to "
-        f"{max(r.day for r in rows)} (counts only, never what you wrote)."
+    "airtime_days": lambda rows: _(
+        "Airtime: {messages} and {words} on {days}, from {first} to {last} (counts only, "
+        "never what you wrote)."
+    ).format(
+        messages=_messages(sum(r.messages for r in rows)),
+        words=_words(sum(r.words for r in rows)),
+        days=ngettext("{n} day", "{n} days", len(rows)).format(n=len(rows)),
+        first=min(r.day for r in rows),
+        last=max(r.day for r in rows),
     ),
-    "counted_messages": lambda rows: (
-        f"The ids of {len(rows)} of your messages from the last 30 days, with their day and "
-        "word count, so a deleted one can be uncounted (never their text)."
-    ),
+    "counted_messages": lambda rows: ngettext(
+        "The id of {n} of your messages from the last 30 days, with its day and word "
+        "count, so a deleted one can be uncounted (never its text).",
+        "The ids of {n} of your messages from the last 30 days, with their day and word "
+        "count, so a deleted one can be uncounted (never their text).",
+        len(rows),
+    ).format(n=len(rows)),
 }
 
 
 def declared() -> Rows:
     """What is kept about a member and what `!forgetme` does to it, one line per kind of
-    effect, straight from the declaration (for `!privacy` and `!forgetme`)."""
+    effect, straight from the declaration (for `!privacy` and `!forgetme`). The
+    declaration's words are plain in `storage` and translated here, where they are shown."""
     groups: dict[Forget, list[str]] = {}
     for holds in DECLARED:
-        said = holds.what.replace("`", "") + (f" ({holds.kept})" if holds.kept else "")
+        what = _(holds.what).replace("`", "")
+        said = what + (f" ({_(holds.kept)})" if holds.kept else "")
         if said not in groups.setdefault(holds.forget, []):
             groups[holds.forget].append(said)
     heads = {
-        Forget.DELETE: "Erased",
-        Forget.NULL: "Kept as shared records, with you shown as a former member",
-        Forget.ROOM: "Kept while you are in the room (the room shows it), erased for rooms "
-        "you have left",
-        Forget.OWN: "Changed by its own rule",
+        Forget.DELETE: _("Erased"),
+        Forget.NULL: _("Kept as shared records, with you shown as a former member"),
+        Forget.ROOM: _(
+            "Kept while you are in the room (the room shows it), erased for rooms you have left"
+        ),
+        Forget.OWN: _("Changed by its own rule"),
     }
     return Rows(
         "- {head}: {items}.",
@@ -171,24 +249,33 @@ async def _section(ctx: Context, data: Personal, here: InCollective) -> list[str
     lines = [f"## {inline(c.name or c.room_id)} ({inline(c.room_id)})", ""]
     m = here.member
     if m is not None:
-        state = "a member" if m.joined else "no longer in the room"
+        state = _("a member") if m.joined else _("no longer in the room")
         lines.append(
-            f"- You: {inline(m.display_name or '(no display name)')}, {state}, first seen "
-            f"{_at(ctx, m.first_seen_at)}"
-            + (f", away until {_at(ctx, m.away_until)}" if m.away_until else "")
-            + (", marked as a bot" if m.is_bot else "")
+            "- "
+            + _("You: {name}, {state}, first seen {at}").format(
+                name=inline(m.display_name or _("(no display name)")),
+                state=state,
+                at=_at(ctx, m.first_seen_at),
+            )
+            + (_(", away until {at}").format(at=_at(ctx, m.away_until)) if m.away_until else "")
+            + (_(", marked as a bot") if m.is_bot else "")
             + "."
         )
     for table, rows in here.rows.items():
         if table in SUMMARIES:
-            lines.append("- " + SUMMARIES[table]([r for r, _ in rows]))
+            lines.append("- " + SUMMARIES[table]([r for r, _p in rows]))
         elif table in LINES:
             lines += ["- " + LINES[table](ctx, data.user_id, r, p) for r, p in rows]
         else:
-            lines.append(f"- {inline(_what(table))}: {len(rows)} records.")
+            lines.append(
+                "- "
+                + ngettext("{what}: {n} record.", "{what}: {n} records.", len(rows)).format(
+                    what=inline(_(_what(table))), n=len(rows)
+                )
+            )
     for e in here.audit:
         said = await audit_actions.sentence(ctx, e, inline)
-        lines.append(f"- Audit log, {_at(ctx, e.at)}: {said}")
+        lines.append("- " + _("Audit log, {at}: {said}").format(at=_at(ctx, e.at), said=said))
     lines.append("")
     return lines
 
@@ -196,28 +283,36 @@ async def _section(ctx: Context, data: Personal, here: InCollective) -> list[str
 async def document(ctx: Context, data: Personal) -> str:
     """The whole of it, as Markdown."""
     lines = [
-        f"# What Flattening keeps about {inline(data.user_id)}",
+        "# " + _("What Flattening keeps about {user}").format(user=inline(data.user_id)),
         "",
-        f"As of {ctx.time(ctx.now())} ({ctx.settings.timezone}).",
+        _("As of {now} ({zone}).").format(now=ctx.time(ctx.now()), zone=ctx.settings.timezone),
         "",
     ]
     for chat in data.chats:
         if chat.room_id:
-            lines += [f"- Our direct chat: {inline(chat.room_id)}.", ""]
+            lines += ["- " + _("Our direct chat: {room}.").format(room=inline(chat.room_id)), ""]
     if data.undelivered:
-        lines += [f"- Direct messages to you not yet delivered: {data.undelivered}.", ""]
+        lines += [
+            "- " + _("Direct messages to you not yet delivered: {n}.").format(n=data.undelivered),
+            "",
+        ]
     if data.forget_pending is not None:
         lines += [
-            f"- You asked to be forgotten; confirm before {ctx.time(data.forget_pending)}.",
+            "- "
+            + _("You asked to be forgotten; confirm before {at}.").format(
+                at=ctx.time(data.forget_pending)
+            ),
             "",
         ]
     for here in data.collectives:
         lines += await _section(ctx, data, here)
     if not data.collectives:
-        lines += ["Nothing about you in any group's records.", ""]
+        lines += [_("Nothing about you in any group's records."), ""]
     lines += [
-        "Not here, because nothing links them to you: your reflection answers. Also kept, "
-        "without your name: the ids of events the bot handled in the last 30 days, so "
-        "nothing is acted on twice.",
+        _(
+            "Not here, because nothing links them to you: your reflection answers. Also kept, "
+            "without your name: the ids of events the bot handled in the last 30 days, so "
+            "nothing is acted on twice."
+        ),
     ]
     return "\n".join(lines) + "\n"

@@ -13,14 +13,16 @@ from handlers import chart
 from handlers.airtime import MIRROR, measure, summary_lines
 from handlers.arguments import Month as MonthArg
 from handlers.context import FORMER, Context, Image, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.stats import percent
-from handlers.tasks import KINDS, tasks_count
+from handlers.tasks import KINDS, kind_count
 from handlers.timeparse import Month, month_of
 from storage import decisions, knowledge, labour, roles
 
 practice = Practice(
-    "Power map", "The monthly mirror of airtime, labour, roles, decisions, knowledge and power."
+    N_("Power map"),
+    N_("The monthly mirror of airtime, labour, roles, decisions, knowledge and power."),
 )
 
 
@@ -39,19 +41,21 @@ def _power(
         levels = None
     if not isinstance(levels, dict):
         return [
-            "**Room power**: not known yet (the bot has not seen the room's power levels)."
+            _("**Room power**: not known yet (the bot has not seen the room's power levels).")
         ], values
     raw_users, raw_events = levels.get("users"), levels.get("events")
     users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
     events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
     default = _level(levels.get("users_default"), 0)
     state_default = _level(levels.get("state_default"), 50)
+    # What one may do, shown to members (translated where shown), with the level it needs.
     needs = {
-        "invite": _level(levels.get("invite"), 0),
-        "kick": _level(levels.get("kick"), 50),
-        "change settings": _level(events.get("m.room.power_levels"), state_default),
+        # TRANSLATORS: what members may do, after "at most one member can ...".
+        N_("invite"): _level(levels.get("invite"), 0),
+        N_("kick"): _level(levels.get("kick"), 50),
+        N_("change settings"): _level(events.get("m.room.power_levels"), state_default),
     }
-    lines = ["**Room power** (Matrix power levels)", "{power}"]
+    lines = [_("**Room power** (Matrix power levels)"), "{power}"]
     concentrated, power = [], []
     for what, need in needs.items():
         able = sorted(
@@ -62,23 +66,26 @@ def _power(
             uid for uid, lvl in users.items()
             if uid not in members and uid != bot and _level(lvl, default) >= need
         )  # fmt: skip
-        shown = "everyone" if able and len(able) == len(members) else ", ".join(able) or "no member"
+        if able and len(able) == len(members):
+            shown = _("everyone")
+        else:
+            shown = ", ".join(able) or _("no member")
         if outsiders:
-            shown += " (also non-members: " + ", ".join(outsiders[:5]) + ")"
-        power.append({"what": what, "who": shown})
+            shown = _("{who} (also non-members: {others})").format(
+                who=shown, others=", ".join(outsiders[:5])
+            )
+        power.append({"what": _(what), "who": shown})
         if len(members) > 1 and len(able) <= 1:
-            concentrated.append(what)
+            concentrated.append(_(what))
     values["power"] = Rows("- {what}: {who}", power)
     if _level(users.get(bot), default) >= needs["change settings"]:
-        lines.append("- the bot itself can change settings (it does not use that power).")
+        lines.append(_("- the bot itself can change settings (it does not use that power)."))
     if concentrated:
         values["conc"] = ", ".join(concentrated)
-        lines.append("⚠ Concentrated: at most one member can {conc}. Consider sharing that power.")
+        lines.append(
+            _("⚠ Concentrated: at most one member can {conc}. Consider sharing that power.")
+        )
     return lines, values
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 async def _decisions(
@@ -86,33 +93,40 @@ async def _decisions(
 ) -> list[str]:
     """Decision influence: the group's pattern (whose proposals were adopted, what was decided
     under time pressure), then each member who proposed, by name."""
-    lines = ["**Decisions**"]
+    lines = [_("**Decisions**")]
     influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
     decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
     if not influence and not decided:
         if await decisions.search(ctx.session, ctx.collective_id, limit=1):
-            lines.append("No proposals were made or decided and no decisions recorded this month.")
+            lines.append(
+                _("No proposals were made or decided and no decisions recorded this month.")
+            )
         else:
             lines.append(
-                "No proposals or decisions are recorded yet (`{p}propose <text>` opens one)."
+                _("No proposals or decisions are recorded yet (`{p}propose <text>` opens one).")
             )
         return lines
     made = sum(i.made for i in influence.values())
     adopted = sum(i.adopted for i in influence.values())
     recorded = sum(1 for d in decided if d.kind == decisions.RECORD)
     early = sum(1 for d in decided if d.closed_early)
-    values["dec_made"] = _count(made, "proposal", "proposals")
+    adopters = sum(1 for i in influence.values() if i.adopted)
+    values["dec_made"] = ngettext("{n} proposal", "{n} proposals", made).format(n=made)
     values["dec_makers"] = sum(1 for i in influence.values() if i.made)
     values["dec_adopted"] = adopted
-    values["dec_adopters"] = _count(
-        sum(1 for i in influence.values() if i.adopted), "member's", "members'"
-    )
-    values["dec_recorded"] = _count(recorded, "decision", "decisions")
-    values["dec_early"] = _count(early, "proposal", "proposals")
+    values["dec_adopters"] = ngettext("{n} member's", "{n} members'", adopters).format(n=adopters)
+    values["dec_recorded"] = ngettext("{n} decision", "{n} decisions", recorded).format(n=recorded)
+    values["dec_early"] = ngettext("{n} proposal", "{n} proposals", early).format(n=early)
     lines.append(
-        "{dec_made} made by {dec_makers} of {members_n} members; {dec_adopted} adopted, "
-        "from {dec_adopters} proposals. Taken under time pressure: {dec_recorded} recorded "
-        "without a proposal, {dec_early} closed early."
+        ngettext(
+            "{dec_made} made by {dec_makers} of {members_n} member; {dec_adopted} adopted, "
+            "from {dec_adopters} proposals. Taken under time pressure: {dec_recorded} recorded "
+            "without a proposal, {dec_early} closed early.",
+            "{dec_made} made by {dec_makers} of {members_n} members; {dec_adopted} adopted, "
+            "from {dec_adopters} proposals. Taken under time pressure: {dec_recorded} recorded "
+            "without a proposal, {dec_early} closed early.",
+            len(names),
+        )
     )
     each: dict[str, tuple[int, int]] = {}
     for author, counted in influence.items():
@@ -125,51 +139,59 @@ async def _decisions(
         for label, (m, a) in sorted(each.items(), key=lambda kv: kv[0].casefold())
     ]
     if former is not None:
-        rows.append({"who": FORMER, "made": former[0], "adopted": former[1]})
+        rows.append({"who": _(FORMER), "made": former[0], "adopted": former[1]})
     if rows:
-        values["dec_each"] = Rows("- {who}: {made} made, {adopted} adopted", rows)
-        lines.append("Proposals by member (by name, not a ranking):\n{dec_each}")
+        values["dec_each"] = Rows(_("- {who}: {made} made, {adopted} adopted"), rows)
+        lines.append(_("Proposals by member (by name, not a ranking):\n{dec_each}"))
     return lines
 
 
 async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], list[chart.ChartRow]]:
     start, end = month.bounds(ctx.settings.timezone)
     values: dict[str, object] = {"label": month.label, "first": month.first, "last": month.last}
-    lines = ["**Power map, {label}** ({first} to {last})", "{mirror}"]
-    values["mirror"] = MIRROR
+    # `{late}`: filled by `post`, empty unless the monthly post comes late.
+    lines = [_("**Power map, {label}** ({first} to {last}){late}"), "{mirror}"]
+    values["mirror"], values["late"] = _(MIRROR), ""
+    names = {u: m.label for u, m in (await ctx.quiet_names()).items()}
+    values["members_n"], values["p"] = len(names), ctx.prefix
 
     air = await measure(ctx, month.first, month.last)
-    lines.append("**Airtime**")
+    lines.append(_("**Airtime**"))
     if air.messages:
         lines += summary_lines(air, values)
     else:
-        lines.append("No messages were counted this month.")
+        lines.append(_("No messages were counted this month."))
 
     work = await labour.by_member_and_kind(ctx.session, ctx.collective_id, start, end)
     totals = {k: sum(w.get(k, 0) for w in work.values()) for k in KINDS}
-    lines.append("**Labour**")
+    lines.append(_("**Labour**"))
     if work:
-        values["tasks"] = sum(totals.values())
-        values["kinds"] = ", ".join(f"{totals[k]} {k}" for k in KINDS)
+        logged = sum(totals.values())
+        values["tasks"] = ngettext("{n} task", "{n} tasks", logged).format(n=logged)
+        values["kinds"] = ", ".join(kind_count(k, totals[k]) for k in KINDS)
         values["workers"] = len(work)
-        lines.append("{tasks} tasks logged ({kinds}) by {workers} of {members_n} members.")
+        lines.append(
+            ngettext(
+                "{tasks} logged ({kinds}) by {workers} of {members_n} member.",
+                "{tasks} logged ({kinds}) by {workers} of {members_n} members.",
+                len(names),
+            )
+        )
     else:
-        lines.append("No tasks were logged this month (`{p}task done <name>` logs one).")
+        lines.append(_("No tasks were logged this month (`{p}task done <name>` logs one)."))
 
     held = await roles.terms_between(ctx.session, ctx.collective_id, start, end)
-    names = {u: m.label for u, m in (await ctx.quiet_names()).items()}
-    values["members_n"], values["p"] = len(names), ctx.prefix
     by_role: dict[str, list[str]] = {}
     for role, user in held:
-        label = names.get(user or "", FORMER)
+        label = names.get(user or "", _(FORMER))
         if label not in by_role.setdefault(role, []):
             by_role[role].append(label)
-    lines.append("**Roles held**")
+    lines.append(_("**Roles held**"))
     if by_role:
         values["roles"] = "; ".join(f"{r}: {', '.join(who)}" for r, who in by_role.items())
         lines.append("{roles}")
     else:
-        lines.append("No role terms this month.")
+        lines.append(_("No role terms this month."))
 
     lines += await _decisions(ctx, names, start, end, values)
 
@@ -180,58 +202,63 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
         if d.level == "knows":
             holders[d.area].append(names.get(d.user_id, d.user_id))
     thin = sorted(a for a, h in holders.items() if len(h) < 2)
-    lines.append("**Single points of knowledge**")
+    lines.append(_("**Single points of knowledge**"))
     if not declared:
-        lines.append("The knowledge map is empty (`{p}knows <area>` fills it).")
+        lines.append(_("The knowledge map is empty (`{p}knows <area>` fills it)."))
     elif thin:
-        values["spof"] = "; ".join(f"{a} ({', '.join(holders[a]) or 'nobody'})" for a in thin[:30])
+        nobody = _("nobody")
+        values["spof"] = "; ".join(f"{a} ({', '.join(holders[a]) or nobody})" for a in thin[:30])
         lines.append("{spof}")
     else:
-        lines.append("None: every declared area has at least two holders.")
+        lines.append(_("None: every declared area has at least two holders."))
 
     power_lines, power_values = _power(names, ctx.collective.power_levels, ctx.runtime.user_id)
     lines += power_lines
     values.update(power_values)
 
-    lines.append("**Each member** (by name)\n{each}")
+    lines.append(_("**Each member** (by name)\n{each}"))
     rows, table = [], []
     for share in air.shares:
         mine = work.get(share.member.user_id, {})
         mine_roles = [r for r, u in held if u == share.member.user_id]
-        kinds = f" ({', '.join(f'{mine[k]} {k}' for k in KINDS if mine.get(k))})" if mine else ""
+        shown = ", ".join(kind_count(k, mine[k]) for k in KINDS if mine.get(k))
+        kinds = f" ({shown})" if mine else ""
+        done = sum(mine.values())
         table.append(
             {
                 "member": share.member,
                 "airtime": percent(share.words, air.words),
-                "tasks": tasks_count(sum(mine.values())) + kinds,
-                "roles": ", ".join(dict.fromkeys(mine_roles)) or "none",
+                "tasks": ngettext("{n} task", "{n} tasks", done).format(n=done) + kinds,
+                "roles": ", ".join(dict.fromkeys(mine_roles)) or _("none"),
             }
         )
         rows.append(
             chart.ChartRow(share.member.label, share.words / air.words if air.words else 0, mine)
         )
-    values["each"] = Rows("- {member}: {airtime} of words; {tasks}; roles: {roles}", table)
+    values["each"] = Rows(_("- {member}: {airtime} of words; {tasks}; roles: {roles}"), table)
     return "\n".join(lines), values, rows
 
 
 async def post(ctx: Context, month: Month, late_note: str = "") -> None:
     text, values, rows = await build(ctx, month)
     values["late"] = late_note
-    if late_note:
-        text = text.replace("({first} to {last})", "({first} to {last}){late}", 1)
     if ctx.event_id:
         await ctx.reply(text, **values)
     else:
         await ctx.say(text, **values)
-    data = chart.spec(f"Power map, {month.label}", rows)
+    # The chart's words are translated here, in the collective's language, and kept in the
+    # spec: the sender renders it later, where no language is set.
+    data = chart.spec(_("Power map, {label}").format(label=month.label), rows)
     image = Image(data, f"powermap-{month.first:%Y-%m}.png", "image/png", renderer="powermap-chart")
-    await ctx.post_image(image, "Power map chart, {label}", label=month.label)
+    await ctx.post_image(image, _("Power map chart, {label}"), label=month.label)
 
 
 @practice.command(
     "powermap",
     MonthArg("month", optional=True),
-    summary="The monthly mirror: airtime, labour, roles, decisions, knowledge, room power, chart.",
+    summary=N_(
+        "The monthly mirror: airtime, labour, roles, decisions, knowledge, room power, chart."
+    ),
     examples=("!powermap", "!powermap last", "!powermap 2026-10"),
 )
 async def show_powermap(ctx: Context, month: Month | None) -> None:
@@ -246,5 +273,5 @@ async def monthly(ctx: Context) -> None:
     first = due.replace(day=1) - relativedelta(months=1)
     late = ""
     if ctx.late_by:
-        late = " (posted late: the bot was offline when it was due)"
+        late = " " + _("(posted late: the bot was offline when it was due)")
     await post(ctx, month_of(first, due), late)

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.context import Context, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from storage import reflection
@@ -40,7 +41,7 @@ from storage.sealing import CAPACITY, Sealer, Unopenable
 log = logging.getLogger(__name__)
 
 practice = Practice(
-    "Reflection", "Anonymous reflection rounds, answered in a direct message with the bot."
+    N_("Reflection"), N_("Anonymous reflection rounds, answered in a direct message with the bot.")
 )
 
 MAX_ANSWER = 2000  # characters in one answer; longer ones are sent as two
@@ -78,28 +79,35 @@ async def open_round(ctx: Context) -> ReflectionRound | None:
     for user_id in members:
         await ctx.dm(
             user_id,
-            "**Reflection round** in {group}, open until {closes}.\n{prompts}\n"
-            "Answer here, in your own words. What you write is kept with **no link to "
-            "you**: no name, no time, no order. When the round closes, all answers are "
-            "posted in {group} together, in random order, if at least {min} members "
-            "answered; otherwise they are deleted unread. You may send up to {parts} "
-            "messages, each kept as its own answer; none can be changed or taken back, "
-            "because nothing tells which is yours.",
+            _(
+                "**Reflection round** in {group}, open until {closes}.\n{prompts}\n"
+                "Answer here, in your own words. What you write is kept with **no link to "
+                "you**: no name, no time, no order. When the round closes, all answers are "
+                "posted in {group} together, in random order, if at least {min} members "
+                "answered; otherwise they are deleted unread. You may send up to {parts} "
+                "messages, each kept as its own answer; none can be changed or taken back, "
+                "because nothing tells which is yours."
+            ),
             group=_group(ctx),
             closes=ctx.time(closes),
-            prompts=Rows("- {item}", prompts),
+            prompts=Rows("- {item}", [_(p) for p in prompts]),
             min=ctx.settings.reflection_min_answers,
             parts=MAX_PARTS,
         )
     return found
 
 
-def _opened_text() -> str:
-    return (
+def _opened_text(n: int) -> str:
+    return ngettext(
+        "**Reflection round**{late}: I have sent the one member the prompts in a direct "
+        "message. Answer there until {closes}. Answers are kept with no link to who wrote "
+        "them and posted here together, in random order, if at least {min} members answer. "
+        "Nobody, me included, shows how many have answered before then.",
         "**Reflection round**{late}: I have sent each of the {n} members the prompts in a "
         "direct message. Answer there until {closes}. Answers are kept with no link to who "
         "wrote them and posted here together, in random order, if at least {min} members "
-        "answer. Nobody, me included, shows how many have answered before then."
+        "answer. Nobody, me included, shows how many have answered before then.",
+        n,
     )
 
 
@@ -111,11 +119,14 @@ async def scheduled_round(ctx: Context) -> None:
     await ctx.audit("reflection.opened", automatic=True, until=found.closes_at)
     late = ""
     if ctx.late_by and ctx.due_at is not None:
-        late = f" (late: it was due {ctx.time(ctx.due_at)}, while the bot was offline)"
+        late = _(" (late: it was due {due}, while the bot was offline)").format(
+            due=ctx.time(ctx.due_at)
+        )
+    asked = await reflection.asked_count(ctx.session, found.id)
     await ctx.announce(
-        _opened_text(),
+        _opened_text(asked),
         late=late,
-        n=await reflection.asked_count(ctx.session, found.id),
+        n=asked,
         closes=ctx.time(found.closes_at),
         min=ctx.settings.reflection_min_answers,
     )
@@ -123,15 +134,17 @@ async def scheduled_round(ctx: Context) -> None:
 
 @practice.command(
     "reflect",
-    summary="Start a reflection round now: everyone gets the prompts by direct message.",
+    summary=N_("Start a reflection round now: everyone gets the prompts by direct message."),
     examples=("!reflect",),
 )
 async def reflect(ctx: Context) -> None:
     current = await reflection.open_round(ctx.session, ctx.collective_id)
     if current is not None:
         await ctx.reply(
-            "A reflection round is open until {closes}: answer in your direct chat with me. "
-            "`{p}reflect close` asks to close and publish it early.",
+            _(
+                "A reflection round is open until {closes}: answer in your direct chat with "
+                "me. `{p}reflect close` asks to close and publish it early."
+            ),
             closes=ctx.time(current.closes_at),
             p=ctx.prefix,
         )
@@ -139,10 +152,11 @@ async def reflect(ctx: Context) -> None:
     found = await open_round(ctx)
     assert found is not None
     await ctx.audit("reflection.opened", until=found.closes_at)
+    asked = await reflection.asked_count(ctx.session, found.id)
     await ctx.call(
-        _opened_text(),
+        _opened_text(asked),
         late="",
-        n=await reflection.asked_count(ctx.session, found.id),
+        n=asked,
         closes=ctx.time(found.closes_at),
         min=ctx.settings.reflection_min_answers,
     )
@@ -150,20 +164,22 @@ async def reflect(ctx: Context) -> None:
 
 @practice.command(
     "reflect close",
-    summary="Ask to close the open reflection round now (a second member confirms).",
+    summary=N_("Ask to close the open reflection round now (a second member confirms)."),
     examples=("!reflect close",),
 )
 async def reflect_close(ctx: Context) -> None:
     current = await reflection.open_round(ctx.session, ctx.collective_id)
     if current is None:
-        await ctx.reply("No reflection round is open. `{p}reflect` starts one.", p=ctx.prefix)
+        await ctx.reply(_("No reflection round is open. `{p}reflect` starts one."), p=ctx.prefix)
         return
     await ask_second(
         ctx,
         CLOSE,
         {"round": current.id},
-        "close the reflection round now and post its answers, if at least "
-        f"{ctx.settings.reflection_min_answers} members answered (otherwise they are deleted)",
+        _(
+            "close the reflection round now and post its answers, if at least {min} members "
+            "answered (otherwise they are deleted)"
+        ).format(min=ctx.settings.reflection_min_answers),
     )
 
 
@@ -171,11 +187,11 @@ async def reflect_close(ctx: Context) -> None:
 async def close_early(ctx: Context, payload: dict[str, Any]) -> str:
     current = await reflection.open_round(ctx.session, ctx.collective_id)
     if current is None or current.id != payload.get("round"):
-        return "the reflection round had closed already; nothing changed"
+        return _("the reflection round had closed already; nothing changed")
     published = await close_round(ctx, current)
-    return "the reflection round was closed early and " + (
-        "its answers posted" if published else "its answers deleted unread"
-    )
+    if published:
+        return _("the reflection round was closed early and its answers posted")
+    return _("the reflection round was closed early and its answers deleted unread")
 
 
 async def close_round(ctx: Context, found: ReflectionRound) -> bool:
@@ -186,7 +202,9 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
     publish = answered >= ctx.settings.reflection_min_answers
     late = ""
     if now - found.closes_at > LATE:
-        late = f" It was due to close {ctx.time(found.closes_at)}, while the bot was offline."
+        late = _(" It was due to close {due}, while the bot was offline.").format(
+            due=ctx.time(found.closes_at)
+        )
     values: dict[str, object] = {
         "opened": ctx.date(found.opened_at),
         "closed": ctx.date(now),
@@ -207,22 +225,30 @@ async def close_round(ctx: Context, found: ReflectionRound) -> bool:
     await ctx.audit("reflection.published" if publish else "reflection.discarded")
     if not publish:
         await ctx.announce(
-            "**Reflection round** of {opened} to {closed} closed.{late} Fewer than {min} "
-            "members answered ({n}), so the answers were deleted unread, as promised: with so "
-            "few, who wrote what could be guessed. `{p}reflect` starts a new round.",
+            _(
+                "**Reflection round** of {opened} to {closed} closed.{late} Fewer than {min} "
+                "members answered ({n}), so the answers were deleted unread, as promised: with "
+                "so few, who wrote what could be guessed. `{p}reflect` starts a new round."
+            ),
             **values,
         )
         return False
     await ctx.announce(
-        "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered. "
-        "Here is everything they wrote, in random order and without names:\nPrompts:\n"
-        "{prompts}",
-        prompts=Rows("- {item}", reflection.prompts(found)),
+        ngettext(
+            "**Reflection round** of {opened} to {closed} closed.{late} {n} member answered. "
+            "Here is everything they wrote, in random order and without names:\nPrompts:\n"
+            "{prompts}",
+            "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered. "
+            "Here is everything they wrote, in random order and without names:\nPrompts:\n"
+            "{prompts}",
+            answered,
+        ),
+        prompts=Rows("- {item}", [_(p) for p in reflection.prompts(found)]),
         **values,
     )
     for first, last, chunk in _packs(texts):
         await ctx.say(
-            "Answers {first} to {last} of {total}:\n{answers}",
+            _("Answers {first} to {last} of {total}:\n{answers}"),
             first=first,
             last=last,
             total=len(texts),
@@ -247,11 +273,20 @@ async def _unopenable(
         exc,
     )
     await reflection.close(ctx.session, found, now, published=None, outcome="unopenable")
+    await ctx.audit("reflection.unopenable")
     await ctx.announce(
-        "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered, "
-        "but **their answers could not be opened**: the key that sealed them, which the bot "
-        "keeps outside its database, is missing or was replaced on the server that runs it. "
-        "So they were deleted unread; nobody can read them. `{p}reflect` starts a new round.",
+        ngettext(
+            "**Reflection round** of {opened} to {closed} closed.{late} {n} member answered, "
+            "but **the answer could not be opened**: the key that sealed it, which the bot "
+            "keeps outside its database, is missing or was replaced on the server that runs "
+            "it. So it was deleted unread; nobody can read it. `{p}reflect` starts a new round.",
+            "**Reflection round** of {opened} to {closed} closed.{late} {n} members answered, "
+            "but **their answers could not be opened**: the key that sealed them, which the "
+            "bot keeps outside its database, is missing or was replaced on the server that "
+            "runs it. So they were deleted unread; nobody can read them. `{p}reflect` starts "
+            "a new round.",
+            int(str(values["n"])),
+        ),
         **values,
     )
 
@@ -302,9 +337,11 @@ async def tick(ctx: Context) -> None:
     for found in await reflection.due_reminders(ctx.session, ctx.collective_id, now):
         found.reminded_at = now
         await ctx.announce(
-            "Reminder: the **reflection round** closes {closes}. If you want to answer and "
-            "have not yet, write to me in our direct chat. (Everyone gets this reminder: I "
-            "do not know who wrote what, and I do not say who has answered.)",
+            _(
+                "Reminder: the **reflection round** closes {closes}. If you want to answer and "
+                "have not yet, write to me in our direct chat. (Everyone gets this reminder: I "
+                "do not know who wrote what, and I do not say who has answered.)"
+            ),
             closes=ctx.time(found.closes_at),
         )
     for found in await reflection.due_to_close(ctx.session, ctx.collective_id, now):
@@ -319,13 +356,15 @@ async def _waiting(ctx: Context) -> bool:
     return asked is not None and asked.parts < MAX_PARTS
 
 
-@practice.answers("the reflection round", waiting=_waiting)
+@practice.answers(N_("the reflection round"), waiting=_waiting)
 async def take_answer(ctx: Context, text: str) -> None:
     text = storable(text)
     if len(text) > MAX_ANSWER or _weight(text) > PACK:  # emoji weigh more than letters
         await ctx.reply(
-            "That is {n} characters; an answer holds at most {max} (fewer with emoji). I kept "
-            "nothing of it: send it in two messages.",
+            _(
+                "That is {n} characters; an answer holds at most {max} (fewer with emoji). I "
+                "kept nothing of it: send it in two messages."
+            ),
             n=len(text),
             max=MAX_ANSWER,
         )
@@ -336,11 +375,18 @@ async def take_answer(ctx: Context, text: str) -> None:
     assert asked is not None
     await reflection.add_answer(ctx.session, asked, text, _sealer(ctx), random.SystemRandom())
     left = MAX_PARTS - asked.parts
-    more = "You may send {left} more." if left else "That was your last one for this round."
+    more = (
+        ngettext("You may send {left} more.", "You may send {left} more.", left)
+        if left
+        else _("That was your last one for this round.")
+    )
     await ctx.reply(
-        "Kept for the reflection round of {group}, with no link to you. It closes {closes}; "
-        "the answers are posted together, in random order, if at least {min} members "
-        "answered. " + more,
+        _(
+            "Kept for the reflection round of {group}, with no link to you. It closes "
+            "{closes}; the answers are posted together, in random order, if at least {min} "
+            "members answered. {more}"
+        ),
+        more=Rows(more, [{"left": left}], sep=""),
         group=_group(ctx),
         closes=ctx.time(found.closes_at),
         min=ctx.settings.reflection_min_answers,

@@ -19,6 +19,7 @@ from typing import Any
 from handlers.arguments import Param
 from handlers.context import Context
 from handlers.errors import Mismatch, UsageError
+from handlers.i18n import N_, _
 from handlers.settings import CollectiveSettings
 
 Handler = Callable[..., Awaitable[None]]
@@ -90,7 +91,7 @@ class _Words:
 def _best(errors: list[tuple[int, UsageError]]) -> UsageError:
     """What to tell the member when no reading fits: the first specific complaint, else the
     mismatch of the reading that got furthest."""
-    for _, error in errors:
+    for _depth, error in errors:
         if not isinstance(error, Mismatch):
             return error
     return max(errors, key=lambda e: e[0])[1]
@@ -119,10 +120,12 @@ class Command:
     async def parse(self, ctx: Context, rest: str) -> dict[str, Any]:
         """Convert the text after the command words into keyword arguments."""
         if _CONTROL.search(rest):
-            raise UsageError("The command holds a control character; type it without one.")
+            raise UsageError(_("The command holds a control character; type it without one."))
         if len(rest) > MAX_LINE:
             raise UsageError(
-                f"The command is too long ({len(rest)} characters; at most {MAX_LINE})."
+                _("The command is too long ({n} characters; at most {most}).").format(
+                    n=len(rest), most=MAX_LINE
+                )
             )
         words = _Words(rest)
         params = list(self.params)
@@ -138,7 +141,9 @@ class Command:
             hi -= p.width if await self._fixed(ctx, p, text, values) else 0
         if not greedy:
             if lo < hi:
-                raise UsageError(f"Unexpected extra text: `{words.text(lo, hi)[:40]}`.")
+                raise UsageError(
+                    _("Unexpected extra text: `{text}`.").format(text=words.text(lo, hi)[:40])
+                )
             return values
         middle = params[first : last + 1]
         values.update(await self._between(ctx, middle, 0, words, lo, hi))
@@ -155,7 +160,7 @@ class Command:
                 if not p.optional:
                     raise
         if not p.optional:
-            raise UsageError(f"Missing {p.name}.")
+            raise UsageError(_("Missing {name}.").format(name=p.name))
         values[p.name] = None
         return False
 
@@ -166,7 +171,9 @@ class Command:
         multi-word argument, so what follows gets its words when they fit it."""
         if not params:
             if at < end:
-                raise Mismatch(f"Unexpected extra text: `{words.text(at, end)[:40]}`.")
+                raise Mismatch(
+                    _("Unexpected extra text: `{text}`.").format(text=words.text(at, end)[:40])
+                )
             return {}
         p, rest = params[0], params[1:]
         if not p.greedy:
@@ -183,7 +190,7 @@ class Command:
             try:
                 if width == 0:
                     if not p.optional:
-                        raise Mismatch(f"Missing {p.name}.")
+                        raise Mismatch(_("Missing {name}.").format(name=p.name))
                     value = None
                 else:
                     value = await p.convert(ctx, words.text(at, at + width))
@@ -196,7 +203,7 @@ class Command:
                     error.depth = depth
                 errors.append((error.depth, error))
         if not errors:
-            missing = Mismatch(f"Missing {p.name}.")
+            missing = Mismatch(_("Missing {name}.").format(name=p.name))
             missing.depth = depth
             raise missing
         raise _best(errors)
@@ -226,6 +233,7 @@ class DirectAnswers:
     """
 
     practice: str
+    # Both marked with `N_()` where declared, and translated (`_()`) where shown.
     what: str  # e.g. "the reflection round"
     shape: str  # e.g. "any text", "one word: green, yellow or red"
     waiting: Callable[[Context], Awaitable[bool]]
@@ -237,6 +245,8 @@ class DirectAnswers:
 class Practice:
     """One practice's commands and scheduled jobs, declared next to their handlers."""
 
+    # Marked with `N_()` where declared (as are the commands' summaries), and translated
+    # (`_()`) where shown: `!help` shows the title and the summaries.
     title: str
     blurb: str = ""
     commands: list[Command] = field(default_factory=list)
@@ -289,7 +299,7 @@ class Practice:
         *,
         waiting: Callable[[Context], Awaitable[bool]],
         accepts: Callable[[str], bool] = lambda text: True,
-        shape: str = "any text",
+        shape: str = N_("any text"),
     ) -> Callable[[AnswerTaker], AnswerTaker]:
         """Declare how this practice takes answers members write in a direct chat."""
 
@@ -430,5 +440,5 @@ class Registry:
         hint = self.suggest(word)
         values: dict[str, object] = {"p": prefix, "w": word[:40], "h": hint or ""}
         if hint:
-            return "Unknown command `{p}{w}`. Did you mean `{p}{h}`?", values
-        return "Unknown command `{p}{w}`. Type `{p}help` to see the commands.", values
+            return _("Unknown command `{p}{w}`. Did you mean `{p}{h}`?"), values
+        return _("Unknown command `{p}{w}`. Type `{p}help` to see the commands."), values

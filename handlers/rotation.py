@@ -8,15 +8,23 @@ from datetime import datetime
 
 from handlers.context import Context
 from handlers.fairness import Candidate, assign, notional_last
+from handlers.i18n import N_, _
 from handlers.timeparse import duration
 from storage import checkins, collectives, entry, roles
 from storage.models import Member, Role, RoleTerm
 
+# Kept in English when a default role is created, and shown translated (`scope_words`).
 DEFAULT_SCOPES = {
-    "facilitation": "runs meetings: agenda order, the speaking stack, time",
-    "notes": "takes the meeting notes and posts them",
-    "agenda": "collects agenda items before each meeting",
+    "facilitation": N_("runs meetings: agenda order, the speaking stack, time"),
+    "notes": N_("takes the meeting notes and posts them"),
+    "agenda": N_("collects agenda items before each meeting"),
 }
+
+
+def scope_words(scope: str) -> str:
+    """A role's scope as members read it: a default one in the collective's language, one a
+    member wrote as they wrote it."""
+    return _(scope) if scope in DEFAULT_SCOPES.values() else scope
 
 
 def term_end(ctx: Context, start: datetime, term: str) -> datetime:
@@ -105,9 +113,10 @@ async def next_in_line(
     out = {}
     for role, choice in zip(all_roles, assign(pools, random.Random(0)), strict=True):
         if choice is None:
-            out[role.id] = "nobody available"
+            out[role.id] = _("nobody available")
         elif choice.draw:
-            out[role.id] = "a draw between " + ", ".join(label(u) for u in choice.tied)
+            tied = ", ".join(label(u) for u in choice.tied)
+            out[role.id] = _("a draw between {names}").format(names=tied)
         else:
             out[role.id] = label(choice.user_id)
     return out

@@ -12,13 +12,14 @@ from datetime import timedelta
 
 from handlers.context import Context, Mention, Rows
 from handlers.fairness import assign
+from handlers.i18n import N_, _
 from handlers.registry import Practice
-from handlers.rotation import available, candidates, ensure_roles, term_end
+from handlers.rotation import available, candidates, ensure_roles, scope_words, term_end
 from handlers.settings import CollectiveSettings
 from storage import checkins, roles
 from storage.checkins import REST_WEEK
 
-practice = Practice("Rotation", "The weekly rotation of roles and the day-before reminder.")
+practice = Practice(N_("Rotation"), N_("The weekly rotation of roles and the day-before reminder."))
 
 # A term ending this close after a rotation's due time rotates at that run.
 SLACK = timedelta(hours=12)
@@ -49,7 +50,9 @@ async def rotate(ctx: Context) -> None:
 
     late = ""
     if ctx.late_by:
-        late = f" (posted late: it was due {ctx.time(due)}, while the bot was offline)"
+        late = " " + _("(posted late: it was due {due}, while the bot was offline)").format(
+            due=ctx.time(due)
+        )
     rotating = [r for r in all_roles if r.id not in continuing]
     previous = {r.id: current[r.id] or await roles.last_term(ctx.session, r.id) for r in rotating}
     outgoing = {rid: t.user_id if t else None for rid, t in previous.items()}
@@ -61,11 +64,11 @@ async def rotate(ctx: Context) -> None:
         term = current[role.id]
         row: dict[str, object] = {
             "role": role.name,
-            "scope": f" ({role.scope})" if role.scope else "",
+            "scope": f" ({scope_words(role.scope)})" if role.scope else "",
         }
         rows.append(row)
         if role.id in continuing and term is not None:
-            row["how"] = "{holder} continues until {ends}."
+            row["how"] = _("{holder} continues until {ends}.")
             row.update(
                 holder=await _label(ctx, term.user_id, ping=False), ends=ctx.time(term.ends_at)
             )
@@ -77,7 +80,7 @@ async def rotate(ctx: Context) -> None:
             term.ended_at = due
         choice = chosen[role.id]
         if choice is None:
-            row["how"] = (
+            row["how"] = _(
                 "nobody is available (everyone is away); vacant. `{p}role claim {role}` to take it."
             )
             row["p"] = ctx.prefix
@@ -88,21 +91,21 @@ async def rotate(ctx: Context) -> None:
         row.update(new=await _label(ctx, choice.user_id, ping=True), ends=ctx.time(ends))
         if out and out != choice.user_id:
             row["old"] = await _label(ctx, out, ping=True)
-            text = "{old} → {new}, until {ends}."
+            text = _("{old} → {new}, until {ends}.")
         elif out:
-            text = "{new} again (nobody else is available), until {ends}."
+            text = _("{new} again (nobody else is available), until {ends}.")
         else:
-            text = "{new}, until {ends}."
+            text = _("{new}, until {ends}.")
         if choice.draw:
             tied = [(await _label(ctx, u, ping=False)).label for u in choice.tied]
             row["tied"] = ", ".join(tied)
-            text += " Drawn at random among {tied}, who were equally due."
+            text += " " + _("Drawn at random among {tied}, who were equally due.")
         if left and notes:
             row["notes"] = notes
             row["by"] = await _label(ctx, left.user_id, ping=False)
-            text += " Handover notes from {by}: {notes}"
+            text += " " + _("Handover notes from {by}: {notes}")
         elif out and out != choice.user_id:
-            text += " No handover notes were left."
+            text += " " + _("No handover notes were left.")
         row["how"] = text
         among = {f"tied.{i}": user_id for i, user_id in enumerate(choice.tied)}
         await ctx.audit(
@@ -116,19 +119,23 @@ async def rotate(ctx: Context) -> None:
         "- {line}", [{"line": Rows("**{role}**{scope}: " + str(r.pop("how")), [r])} for r in rows]
     )
     rest = await checkins.rest_week(ctx.session, ctx.collective_id, due)
-    await ctx.announce(
-        "**Role rotation** for the term starting {start}{late}\n"
-        + (
-            # Never why someone is left out: that would tie it to a check-in answer.
-            "This is the week after the campaign **{campaign}** ended, until {rest_end}: a "
-            "week for rest. Take it easy on each other.\n"
-            if rest
-            else ""
+    template = _("**Role rotation** for the term starting {start}") + "{late}\n"
+    if rest:
+        # Never why someone is left out: that would tie it to a check-in answer.
+        template += (
+            _(
+                "This is the week after the campaign **{campaign}** ended, until {rest_end}: a "
+                "week for rest. Take it easy on each other."
+            )
+            + "\n"
         )
-        + "{lines}\n"
+    template += "{lines}\n" + _(
         "The rule: whoever held the role least in the last {window}, then longest ago; "
         "away members and newcomers in an entry sprint are skipped. `{p}roles` shows the "
-        "next in line.",
+        "next in line."
+    )
+    await ctx.announce(
+        template,
         start=ctx.time(due),
         late=late,
         lines=lines,
@@ -150,8 +157,10 @@ async def remind(ctx: Context) -> None:
         term.reminded_at = ctx.now()
         role = next(r for r in await ensure_roles(ctx) if r.id == term.role_id)
         await ctx.announce(
-            "{who}: your term as **{r}** ends {e}. Leave handover notes for whoever comes next: "
-            "`{p}role handover {r} <notes>`.",
+            _(
+                "{who}: your term as **{r}** ends {e}. Leave handover notes for whoever comes "
+                "next: `{p}role handover {r} <notes>`."
+            ),
             who=await _label(ctx, term.user_id, ping=True),
             r=role.name,
             e=ctx.time(term.ends_at),

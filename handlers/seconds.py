@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.arguments import Number
+from handlers.audit_actions import request as request_words
 from handlers.context import Context
+from handlers.i18n import N_, _
 from handlers.registry import Practice
 from storage import seconds
 
 practice = Practice(
-    "Two-member rule", "Erasing or overriding a shared record waits for a second member."
+    N_("Two-member rule"), N_("Erasing or overriding a shared record waits for a second member.")
 )
 
 
@@ -32,8 +34,9 @@ async def ask_second(
     """Record the request and tell the room how a second member confirms it.
 
     `about`: the member the request acts against, who cannot be its second member either.
-    `template`: the reply, when the usual one does not say why; it gets the same values
-    (`n`, `who`, `what`, `p`, `until`)."""
+    `template`: the reply (translated by the caller), when the usual one does not say why;
+    it gets the same values (`n`, `who`, `what`, `p`, `until`). `what` is shown as given:
+    the caller words it in the current language."""
     if about is not None:
         payload = {**payload, seconds.ABOUT: about}
     request = await seconds.create(
@@ -42,8 +45,10 @@ async def ask_second(
     await ctx.audit("second.asked", number=request.number, request=action)
     await ctx.reply(
         template
-        or "Request **#{n}** from {who}: {what}. It changes a shared record, so it waits for a "
-        "second member: `{p}second {n}` before {until}.",
+        or _(
+            "Request **#{n}** from {who}: {what}. It changes a shared record, so it waits for "
+            "a second member: `{p}second {n}` before {until}."
+        ),
         n=request.number,
         who=await ctx.mention(ctx.author, ping=False),
         what=what,
@@ -55,34 +60,37 @@ async def ask_second(
 @practice.command(
     "second",
     Number("request"),
-    summary="Confirm another member's request to erase or override a shared record.",
+    summary=N_("Confirm another member's request to erase or override a shared record."),
     examples=("!second 3",),
 )
 async def second(ctx: Context, request: int) -> None:
     found = await seconds.by_number(ctx.session, ctx.collective_id, request)
     if found is None:
-        await ctx.reply("There is no request #{n}.", n=request)
+        await ctx.reply(_("There is no request #{n}."), n=request)
         return
     state = seconds.state(found, ctx.now())
     if state != "pending":
         await ctx.reply(
-            "Request #{n} ({what}) has {state}; nothing changed.",
+            _("Request #{n} ({what}) has been carried out already; nothing changed.")
+            if state == "carried out"
+            else _("Request #{n} ({what}) has lapsed; nothing changed."),
             n=request,
-            what=found.action,
-            state="been carried out already" if state == "carried out" else "lapsed",
+            what=request_words(found.action),
         )
         return
     if found.requested_by == ctx.author:
         await ctx.reply(
-            "{who} asked for request #{n}, so another member has to second it.",
+            _("{who} asked for request #{n}, so another member has to second it."),
             who=await ctx.mention(ctx.author, ping=False),
             n=request,
         )
         return
     if seconds.payload(found).get(seconds.ABOUT) == ctx.author:
         await ctx.reply(
-            "Request #{n} is about {who}, so a member other than {who} and the one who asked "
-            "has to second it.",
+            _(
+                "Request #{n} is about {who}, so a member other than {who} and the one who "
+                "asked has to second it."
+            ),
             who=await ctx.mention(ctx.author, ping=False),
             n=request,
         )
@@ -94,7 +102,7 @@ async def second(ctx: Context, request: int) -> None:
     asker = found.requested_by
     await ctx.audit("second.done", members={"asker": asker}, number=request, request=found.action)
     await ctx.reply(
-        "{who} seconded request #{n} from {asker}: {done}.",
+        _("{who} seconded request #{n} from {asker}: {done}."),
         who=await ctx.mention(ctx.author, ping=False),
         n=request,
         asker=await ctx.mention(asker, ping=False),
@@ -111,8 +119,10 @@ async def announce_lapsed(ctx: Context) -> None:
             "second.lapsed", automatic=True, number=request.number, request=request.action
         )
         await ctx.say(
-            "Request #{n} ({what}) lapsed: nobody seconded it within 24 hours, so nothing "
-            "changed. Ask again if it is still wanted.",
+            _(
+                "Request #{n} ({what}) lapsed: nobody seconded it within 24 hours, so nothing "
+                "changed. Ask again if it is still wanted."
+            ),
             n=request.number,
-            what=request.action,
+            what=request_words(request.action),
         )

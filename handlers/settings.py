@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from handlers.i18n import N_
+
 DEFAULT_INVISIBLE = ("notes", "minutes", "cleaning", "cooking", "booking", "admin")
 DEFAULT_CARE = ("welcoming", "check-in", "support")
+# Marked for the catalogue only: the configuration keeps them as written (a host's own
+# prompts replace them), and they are translated with `_()` where a round shows them.
 DEFAULT_PROMPTS = (
-    "Name one imbalance you feel complicit in sustaining, in the first person.",
-    "Name a moment this month where you felt agency.",
+    N_("Name one imbalance you feel complicit in sustaining, in the first person."),
+    N_("Name a moment this month where you felt agency."),
 )
 
 
@@ -33,3 +37,4 @@ class CollectiveSettings:
     invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE
     care_keywords: tuple[str, ...] = DEFAULT_CARE
     currency: str = "EUR"
+    language: str = "en"  # every word a member reads, in this language (handlers/i18n.py)

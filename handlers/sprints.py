@@ -26,18 +26,20 @@ from handlers import chart
 from handlers.arguments import Text, normalise
 from handlers.context import Context, Image, Rows
 from handlers.errors import UsageError
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.stats import gini, percent, top_fifth
-from handlers.tasks import KINDS
+from handlers.tasks import KINDS, kind_word
 from storage import airtime, collectives, decisions, labour, sprints
 
 practice = Practice(
-    "Trust audit sprints", "Cycles of widened participation, compared with the period before."
+    N_("Trust audit sprints"),
+    N_("Cycles of widened participation, compared with the period before."),
 )
 
 MAX_NAME = 100
 NEWCOMER_WINDOW = timedelta(days=30)
-MIRROR = (
+MIRROR = N_(
     "A mirror, not a score: counts of the group in this room, never a verdict on anyone. "
     "Use it to ask whether the sprint widened who takes part."
 )
@@ -109,7 +111,7 @@ async def mirror(ctx: Context, start: datetime, end: datetime, first: date, last
         and p.first_seen_at > arrived
         and start - NEWCOMER_WINDOW <= p.first_seen_at < end
     }
-    active = {u for u, (messages, _) in spoke.items() if messages}
+    active = {u for u, (messages, _words) in spoke.items() if messages}
     active |= {u for u in work if u}
     active |= {u for u, i in influence.items() if u and i.made}
     m.newcomers = len(newcomers)
@@ -123,12 +125,15 @@ def _arrow(before: object, during: object) -> str:
 
 def _work(m: Mirror, kind: str) -> str:
     tasks, doers = m.tasks.get(kind, 0), m.doers.get(kind, 0)
-    return f"{tasks} task{'s' if tasks != 1 else ''} by {doers} member{'s' if doers != 1 else ''}"
+    return ngettext("{tasks} by {n} member", "{tasks} by {n} members", doers).format(
+        tasks=ngettext("{n} task", "{n} tasks", tasks).format(n=tasks), n=doers
+    )
 
 
 def _adopted(m: Mirror) -> str:
-    who = "1 member" if m.adopters == 1 else f"{m.adopters} different members"
-    return f"{m.adopted} from {who}"
+    return ngettext(
+        "{adopted} from {n} member", "{adopted} from {n} different members", m.adopters
+    ).format(adopted=m.adopted, n=m.adopters)
 
 
 def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
@@ -137,42 +142,46 @@ def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
     def row(what: str, b: object, d: object) -> dict[str, object]:
         return {"what": what, "change": _arrow(b, d)}
 
+    def of(part: int, whole: int) -> str:
+        return _("{part} of {whole}").format(part=part, whole=whole)
+
+    quiet = _("no messages")
     air = [
         row(
-            "share of words written by the most active fifth",
-            percent(before.fifth_share, 1) if before.messages else "no messages",
-            percent(during.fifth_share, 1) if during.messages else "no messages",
+            _("share of words written by the most active fifth"),
+            percent(before.fifth_share, 1) if before.messages else quiet,
+            percent(during.fifth_share, 1) if during.messages else quiet,
         ),
         row(
-            "Gini (0: everyone equal; 1: a single voice)",
+            _("Gini (0: everyone equal; 1: a single voice)"),
             f"{before.gini:.2f}",
             f"{during.gini:.2f}",
         ),
         row(
-            "silent members",
-            f"{before.silent} of {before.members}",
-            f"{during.silent} of {during.members}",
+            _("silent members"),
+            of(before.silent, before.members),
+            of(during.silent, during.members),
         ),
     ]
-    work = [row(k, _work(before, k), _work(during, k)) for k in KINDS]
-    work.append(row("members who logged any work", before.workers, during.workers))
+    work = [row(kind_word(k), _work(before, k), _work(during, k)) for k in KINDS]
+    work.append(row(_("members who logged any work"), before.workers, during.workers))
     votes = [
-        row("proposals adopted", _adopted(before), _adopted(during)),
-        row("proposals made", before.made, during.made),
+        row(_("proposals adopted"), _adopted(before), _adopted(during)),
+        row(_("proposals made"), before.made, during.made),
         row(
-            "decisions taken under time pressure (closed early + recorded without a proposal)",
+            _("decisions taken under time pressure (closed early + recorded without a proposal)"),
             f"{before.pressure} ({before.early} + {before.recorded})",
             f"{during.pressure} ({during.early} + {during.recorded})",
         ),
     ]
     newcomers = [
         row(
-            "newcomers who took part (spoke, logged work or proposed)",
-            f"{before.newcomers_in} of {before.newcomers}",
-            f"{during.newcomers_in} of {during.newcomers}",
+            _("newcomers who took part (spoke, logged work or proposed)"),
+            of(before.newcomers_in, before.newcomers),
+            of(during.newcomers_in, during.newcomers),
         )
     ]
-    text = (
+    text = _(
         "**Airtime** (counted by day)\n{air}\n**Labour**\n{work}\n**Decisions**\n{votes}\n"
         "**Newcomers**\n{newcomers}"
     )
@@ -186,30 +195,32 @@ def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
 
 
 def panels(before: Mirror, during: Mirror) -> list[chart.Panel]:
+    """The chart's panels, their words translated now (in the collective's context) and
+    kept in the spec: the sender draws it later, where no language is set."""
     return [
         chart.Panel(
-            "Airtime spread",
+            _("Airtime spread"),
             [
                 (
-                    "most active fifth, % of words",
+                    _("most active fifth, % of words"),
                     100 * before.fifth_share,
                     100 * during.fifth_share,
                 ),
-                ("Gini × 100", 100 * before.gini, 100 * during.gini),
+                (_("Gini × 100"), 100 * before.gini, 100 * during.gini),
             ],
         ),
         chart.Panel(
-            "Labour: tasks logged",
-            [(k, before.tasks.get(k, 0), during.tasks.get(k, 0)) for k in KINDS],
+            _("Labour: tasks logged"),
+            [(kind_word(k), before.tasks.get(k, 0), during.tasks.get(k, 0)) for k in KINDS],
         ),
         chart.Panel(
-            "Who takes part (members)",
+            _("Who takes part (members)"),
             [
-                ("silent in the room", before.silent, during.silent),
-                ("logged any work", before.workers, during.workers),
-                ("had a proposal adopted", before.adopters, during.adopters),
-                ("newcomers who took part", before.newcomers_in, during.newcomers_in),
-                ("decisions under time pressure", before.pressure, during.pressure),
+                (_("silent in the room"), before.silent, during.silent),
+                (_("logged any work"), before.workers, during.workers),
+                (_("had a proposal adopted"), before.adopters, during.adopters),
+                (_("newcomers who took part"), before.newcomers_in, during.newcomers_in),
+                (_("decisions under time pressure"), before.pressure, during.pressure),
             ],
         ),
     ]
@@ -218,16 +229,21 @@ def panels(before: Mirror, during: Mirror) -> list[chart.Panel]:
 @practice.command(
     "sprint start",
     Text("name", max_length=MAX_NAME),
-    summary="Start a trust audit sprint: a cycle of widened participation, compared at its end.",
+    summary=N_(
+        "Start a trust audit sprint: a cycle of widened participation, compared at its end."
+    ),
     examples=("!sprint start open doors month",),
 )
 async def sprint_start(ctx: Context, name: str) -> None:
     if not normalise(name):
-        raise UsageError("Missing name.")
+        raise UsageError(_("Missing name."))
     running = await sprints.current(ctx.session, ctx.collective_id)
     if running is not None:
         await ctx.reply(
-            "The trust audit sprint **{name}** is running (since {since}); `{p}sprint end` first.",
+            _(
+                "The trust audit sprint **{name}** is running (since {since}); "
+                "`{p}sprint end` first."
+            ),
             name=running.name,
             since=ctx.date(running.started_at),
             p=ctx.prefix,
@@ -236,10 +252,12 @@ async def sprint_start(ctx: Context, name: str) -> None:
     await sprints.start(ctx.session, ctx.collective_id, name, ctx.author, ctx.now())
     await ctx.audit("sprint.started", name=name)
     await ctx.reply(
-        "{who} started the trust audit sprint **{name}**: a cycle of deliberately widened "
-        "participation. `{p}sprint end` compares it with the same length of time before it: "
-        "airtime spread, labour, whose proposals are adopted, decisions under time pressure "
-        "and newcomers who took part.",
+        _(
+            "{who} started the trust audit sprint **{name}**: a cycle of deliberately widened "
+            "participation. `{p}sprint end` compares it with the same length of time before "
+            "it: airtime spread, labour, whose proposals are adopted, decisions under time "
+            "pressure and newcomers who took part."
+        ),
         who=await ctx.mention(ctx.author, ping=False),
         name=name,
         p=ctx.prefix,
@@ -248,14 +266,14 @@ async def sprint_start(ctx: Context, name: str) -> None:
 
 @practice.command(
     "sprint end",
-    summary="End the trust audit sprint and compare it with the equal period before it.",
+    summary=N_("End the trust audit sprint and compare it with the equal period before it."),
     examples=("!sprint end",),
 )
 async def sprint_end(ctx: Context) -> None:
     running = await sprints.current(ctx.session, ctx.collective_id)
     if running is None:
         await ctx.reply(
-            "No trust audit sprint is running. `{p}sprint start <name>` starts one.",
+            _("No trust audit sprint is running. `{p}sprint start <name>` starts one."),
             p=ctx.prefix,
         )
         return
@@ -276,18 +294,19 @@ async def sprint_end(ctx: Context) -> None:
         name=running.name,
         start=ctx.time(start),
         end=ctx.time(now),
-        days=f"{days} day{'s' if days != 1 else ''}",
+        days=ngettext("{n} day", "{n} days", days).format(n=days),
         pfirst=before.first,
         plast=before.last,
-        mirror=MIRROR,
+        mirror=_(MIRROR),
     )
-    await ctx.reply(
+    head = _(
         "**Trust audit sprint {name}**, {start} to {end}, compared with the same length of "
         "time just before it (airtime: {days} each, the earlier from {pfirst} to {plast}). "
-        "Before → during:\n" + text + "\n{mirror}",
-        **values,
+        "Before → during:"
     )
-    title = f"Trust audit sprint: {running.name}"
-    data = chart.comparison_spec(title, "before", "during", panels(before, during))
+    await ctx.reply(head + "\n" + text + "\n{mirror}", **values)
+    # The chart's words are translated here and kept in the spec (see `panels`).
+    title = _("Trust audit sprint: {name}").format(name=running.name)
+    data = chart.comparison_spec(title, _("before"), _("during"), panels(before, during))
     image = Image(data, "trust-audit-sprint.png", "image/png", renderer="comparison-chart")
-    await ctx.post_image(image, "Trust audit sprint chart, {name}", name=running.name)
+    await ctx.post_image(image, _("Trust audit sprint chart, {name}"), name=running.name)

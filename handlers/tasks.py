@@ -12,6 +12,7 @@ from datetime import datetime
 
 from handlers.arguments import Member, Name, Since, Tag
 from handlers.context import Context, Mention, Rows
+from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.settings import CollectiveSettings
 from handlers.timeparse import month_start
@@ -22,9 +23,11 @@ KINDS = ("visible", "invisible", "care")
 KIND = Tag("kind", KINDS)
 LOG_LIMIT = 20
 LIST_LIMIT = 40
-MIRROR = "A mirror, not a score: it shows what was logged, not what anyone is worth."
+MIRROR = N_("A mirror, not a score: it shows what was logged, not what anyone is worth.")
+# How a kind of labour (a stored key and a `#tag`) is shown in a sentence.
+KIND_WORDS = {"visible": N_("visible"), "invisible": N_("invisible"), "care": N_("care")}
 
-practice = Practice("Labour", "A ledger of who does what work, visible, invisible or care.")
+practice = Practice(N_("Labour"), N_("A ledger of who does what work, visible, invisible or care."))
 
 
 def classify(name: str, settings: CollectiveSettings) -> str:
@@ -41,8 +44,26 @@ def classify(name: str, settings: CollectiveSettings) -> str:
     return "visible"
 
 
+def kind_word(kind: str) -> str:
+    """A kind of labour as a sentence shows it; an unknown stored kind as it is."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
+
+
+def kind_count(kind: str, n: int) -> str:
+    """How many tasks of one kind: `3 visible`."""
+    if kind == "visible":
+        text = ngettext("{n} visible", "{n} visible", n)
+    elif kind == "invisible":
+        text = ngettext("{n} invisible", "{n} invisible", n)
+    elif kind == "care":
+        text = ngettext("{n} care", "{n} care", n)
+    else:
+        return f"{n} {kind}"
+    return text.format(n=n)
+
+
 def tally(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts.get(kind, 0)} {kind}" for kind in KINDS)
+    return ", ".join(kind_count(kind, counts.get(kind, 0)) for kind in KINDS)
 
 
 def _stray(name: str) -> str:
@@ -50,16 +71,16 @@ def _stray(name: str) -> str:
     stray = KIND.stray(name)
     if stray is None:
         return ""
-    return (
-        f" (`{stray[:40]}` is not a kind of labour ({KIND.listed()}), so it is part of the name.)"
-    )
+    return " " + _(
+        "(`{stray}` is not a kind of labour ({kinds}), so it is part of the name.)"
+    ).format(stray=stray[:40], kinds=KIND.listed())
 
 
 @practice.command(
     "task add",
     Name("name"),
     KIND,
-    summary="Put a task on the collective's list (kind from the tag or the keyword map).",
+    summary=N_("Put a task on the collective's list (kind from the tag or the keyword map)."),
     examples=("!task add flyers for the fair", "!task add book the hall #invisible"),
 )
 async def task_add(ctx: Context, name: str, kind: str | None) -> None:
@@ -70,23 +91,27 @@ async def task_add(ctx: Context, name: str, kind: str | None) -> None:
     if found is not None and found.status != "done":
         holder = (await ctx.mention(found.claimed_by, ping=False)) if found.claimed_by else None
         await ctx.reply(
-            "**{name}** is already on the list ({state}).",
+            _("**{name}** is already on the list ({state})."),
             name=name,
-            state=f"claimed by {holder.label}" if holder else "unclaimed",
+            state=_("claimed by {who}").format(who=holder.label) if holder else _("unclaimed"),
         )
         return
     kind = kind or classify(name, ctx.settings)
     if found is not None:
         found.status, found.kind, found.claimed_by, found.updated_at = "open", kind, None, now
-        verb = "Reopened"
+        template = _(
+            "Reopened task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`."
+        )
     else:
         await labour.add_task(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
-        verb = "Added"
+        template = _(
+            "Added task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`."
+        )
     await ctx.audit("task.added", task=name)
     await ctx.reply(
-        verb + " task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`.{stray}",
+        template + "{stray}",
         name=name,
-        kind=kind,
+        kind=kind_word(kind),
         who=who,
         p=ctx.prefix,
         stray=_stray(name) if tagged is None else "",
@@ -96,7 +121,7 @@ async def task_add(ctx: Context, name: str, kind: str | None) -> None:
 @practice.command(
     "task claim",
     Name("name"),
-    summary="Take on a task from the list (a new name is added and claimed at once).",
+    summary=N_("Take on a task from the list (a new name is added and claimed at once)."),
     examples=("!task claim flyers for the fair",),
 )
 async def task_claim(ctx: Context, name: str) -> None:
@@ -105,11 +130,11 @@ async def task_claim(ctx: Context, name: str) -> None:
     now = ctx.now()
     if found is not None and found.status == "claimed":
         if found.claimed_by == ctx.author:
-            await ctx.reply("{who} already holds **{name}**.", who=who, name=name)
+            await ctx.reply(_("{who} already holds **{name}**."), who=who, name=name)
             return
         holder = await ctx.mention(found.claimed_by or "", ping=False)
         await ctx.reply(
-            "**{name}** is claimed by {holder}. Ask them, or they can `{p}task drop {name}`.",
+            _("**{name}** is claimed by {holder}. Ask them, or they can `{p}task drop {name}`."),
             name=name,
             holder=holder,
             p=ctx.prefix,
@@ -122,10 +147,10 @@ async def task_claim(ctx: Context, name: str) -> None:
     found.status, found.claimed_by, found.updated_at = "claimed", ctx.author, now
     await ctx.audit("task.claimed", task=name)
     await ctx.reply(
-        "{who} claimed **{name}** ({kind}). Log it with `{p}task done {name}` when it is done.",
+        _("{who} claimed **{name}** ({kind}). Log it with `{p}task done {name}` when it is done."),
         who=who,
         name=name,
-        kind=found.kind,
+        kind=kind_word(found.kind),
         p=ctx.prefix,
     )
 
@@ -133,7 +158,7 @@ async def task_claim(ctx: Context, name: str) -> None:
 @practice.command(
     "task drop",
     Name("name"),
-    summary="Give up your claim on a task; it goes back on the list, unclaimed.",
+    summary=N_("Give up your claim on a task; it goes back on the list, unclaimed."),
     examples=("!task drop flyers for the fair",),
 )
 async def task_drop(ctx: Context, name: str) -> None:
@@ -141,18 +166,18 @@ async def task_drop(ctx: Context, name: str) -> None:
     found = await labour.task(ctx.session, ctx.collective_id, name)
     if found is None or found.status == "done":
         await ctx.reply(
-            "There is no task **{name}** on the list. `{p}task list` shows it.",
+            _("There is no task **{name}** on the list. `{p}task list` shows it."),
             name=name,
             p=ctx.prefix,
         )
         return
     if found.status != "claimed" or found.claimed_by is None:
-        await ctx.reply("**{name}** is not claimed by anyone.", name=name)
+        await ctx.reply(_("**{name}** is not claimed by anyone."), name=name)
         return
     holder = found.claimed_by
     if holder != ctx.author and await collectives.is_member(ctx.session, ctx.collective_id, holder):
         await ctx.reply(
-            "**{name}** is claimed by {holder}; only they can drop it.",
+            _("**{name}** is claimed by {holder}; only they can drop it."),
             name=name,
             holder=await ctx.mention(holder, ping=False),
         )
@@ -160,7 +185,7 @@ async def task_drop(ctx: Context, name: str) -> None:
     found.status, found.claimed_by, found.updated_at = "open", None, ctx.now()
     await ctx.audit("task.dropped", task=name)
     await ctx.reply(
-        "{who} dropped **{name}**; it is back on the list, unclaimed.", who=who, name=name
+        _("{who} dropped **{name}**; it is back on the list, unclaimed."), who=who, name=name
     )
 
 
@@ -168,7 +193,7 @@ async def task_drop(ctx: Context, name: str) -> None:
     "task done",
     Name("name"),
     KIND,
-    summary="Log a task you did, listed or not: visible, invisible or care work.",
+    summary=N_("Log a task you did, listed or not: visible, invisible or care work."),
     examples=("!task done flyers", "!task done cleaned the kitchen #care", "!task done minutes"),
 )
 async def task_done(ctx: Context, name: str, kind: str | None) -> None:
@@ -187,32 +212,35 @@ async def task_done(ctx: Context, name: str, kind: str | None) -> None:
     mine = await labour.counts_by_kind(ctx.session, ctx.collective_id, start, ctx.author)
     everyone = await labour.counts_by_kind(ctx.session, ctx.collective_id, start)
     await ctx.reply(
-        "Logged **{name}** as {kind} labour by {who}. This month: {who} {mine}; "
-        "the collective {total} ({tally}).{stray} {mirror}",
+        _(
+            "Logged **{name}** as {kind} labour by {who}. This month: {who} {mine}; "
+            "the collective {total} ({tally})."
+        )
+        + "{stray} {mirror}",
         name=name,
-        kind=kind,
+        kind=kind_word(kind),
         who=who,
         mine=tasks_count(sum(mine.values())),
         total=tasks_count(sum(everyone.values())),
         tally=tally(everyone),
         stray=stray,
-        mirror=MIRROR,
+        mirror=_(MIRROR),
     )
 
 
 def tasks_count(n: int) -> str:
-    return f"{n} task" if n == 1 else f"{n} tasks"
+    return ngettext("{n} task", "{n} tasks", n).format(n=n)
 
 
 @practice.command(
     "task list",
-    summary="The open tasks: kind, and who has claimed each.",
+    summary=N_("The open tasks: kind, and who has claimed each."),
     examples=("!task list",),
 )
 async def task_list(ctx: Context) -> None:
     tasks = await labour.open_tasks(ctx.session, ctx.collective_id)
     if not tasks:
-        await ctx.reply("No open tasks. Add one with `{p}task add <name>`.", p=ctx.prefix)
+        await ctx.reply(_("No open tasks. Add one with `{p}task add <name>`."), p=ctx.prefix)
         return
     names = await ctx.quiet_names()
     rows = []
@@ -220,12 +248,12 @@ async def task_list(ctx: Context) -> None:
         holder = names.get(t.claimed_by or "") or (
             Mention(t.claimed_by, ping=False) if t.claimed_by else None
         )
-        state = f"claimed by {holder.label}" if holder else "unclaimed"
-        rows.append({"name": t.name, "kind": t.kind, "state": state})
+        state = _("claimed by {who}").format(who=holder.label) if holder else _("unclaimed")
+        rows.append({"name": t.name, "kind": kind_word(t.kind), "state": state})
     await ctx.reply(
-        "**Open tasks** ({n})\n{rows}",
+        _("**Open tasks** ({n})") + "\n{rows}",
         n=len(tasks),
-        rows=Rows("- **{name}** ({kind}): {state}", rows, limit=LIST_LIMIT),
+        rows=Rows(_("- **{name}** ({kind}): {state}"), rows, limit=LIST_LIMIT),
     )
 
 
@@ -233,7 +261,7 @@ async def task_list(ctx: Context) -> None:
     "task log",
     Member("member", optional=True),
     Since("since", optional=True),
-    summary="The labour ledger, newest first; filter by member and by a date or period.",
+    summary=N_("The labour ledger, newest first; filter by member and by a date or period."),
     examples=(
         "!task log",
         "!task log @alice:example.org",
@@ -245,37 +273,54 @@ async def task_log(ctx: Context, member: Mention | None, since: datetime | None)
     entries = await labour.completions(
         ctx.session, ctx.collective_id, since=since, user_id=member.user_id if member else None
     )
-    scope = (" for {who}" if member else "") + (" since {since}" if since else "")
     values: dict[str, object] = {
         "p": ctx.prefix,
         "who": member or "",
         "since": ctx.date(since) if since else "",
     }
     if not entries:
-        await ctx.reply(
-            "Nothing logged" + scope + " yet. Log work with `{p}task done <name>`.", **values
-        )
+        if member and since:
+            empty = _(
+                "Nothing logged for {who} since {since} yet. Log work with `{p}task done <name>`."
+            )
+        elif member:
+            empty = _("Nothing logged for {who} yet. Log work with `{p}task done <name>`.")
+        elif since:
+            empty = _("Nothing logged since {since} yet. Log work with `{p}task done <name>`.")
+        else:
+            empty = _("Nothing logged yet. Log work with `{p}task done <name>`.")
+        await ctx.reply(empty, **values)
         return
     counts: dict[str, int] = {}
     for e in entries:
         counts[e.kind] = counts.get(e.kind, 0) + 1
     shown = entries[:LOG_LIMIT]
-    more = f", newest {len(shown)} shown" if len(entries) > len(shown) else ""
+    total = tasks_count(len(entries))
+    if len(entries) > len(shown):
+        total = _("{total}, newest {n} shown").format(total=total, n=len(shown))
     names = await ctx.quiet_names()
     rows = [
         {
             "day": ctx.date(e.done_at),
             "name": e.name,
-            "kind": e.kind,
+            "kind": kind_word(e.kind),
             "who": names.get(e.user_id or "") or await ctx.mention(e.user_id, ping=False),
         }
         for e in shown
     ]
+    if member and since:
+        head = _("**Labour log** for {who} since {since} ({total}): {tally}")
+    elif member:
+        head = _("**Labour log** for {who} ({total}): {tally}")
+    elif since:
+        head = _("**Labour log** since {since} ({total}): {tally}")
+    else:
+        head = _("**Labour log** ({total}): {tally}")
     await ctx.reply(
-        f"**Labour log**{scope} ({{total}}{more}): {{tally}}\n{{rows}}\n{{mirror}}",
-        total=tasks_count(len(entries)),
+        head + "\n{rows}\n{mirror}",
+        total=total,
         tally=tally(counts),
-        rows=Rows("- {day}: **{name}** ({kind}), {who}", rows),
-        mirror=MIRROR,
+        rows=Rows(_("- {day}: **{name}** ({kind}), {who}"), rows),
+        mirror=_(MIRROR),
         **values,
     )

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from handlers import i18n
 from handlers.errors import UsageError
+from handlers.i18n import _
 
 _DURATION = re.compile(r"^([1-9]\d{0,3})([dwmy])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -34,11 +36,13 @@ def duration(text: str) -> relativedelta:
     """`3d`, `2w`, `1m`, `1y` as a calendar-aware step (a month is a month, not 30 days)."""
     match = _DURATION.match(text.strip().casefold())
     if not match:
-        raise UsageError(f"`{text[:40]}` is not a duration; write it like 7d, 2w, 1m or 1y.")
+        raise UsageError(
+            _("`{text}` is not a duration; write it like 7d, 2w, 1m or 1y.").format(text=text[:40])
+        )
     amount, unit = int(match.group(1)), match.group(2)
     days = amount * {"d": 1, "w": 7, "m": 31, "y": 366}[unit]
     if days > 50 * 366:
-        raise UsageError(f"`{text[:40]}` is too long; at most 50 years.")
+        raise UsageError(_("`{text}` is too long; at most 50 years.").format(text=text[:40]))
     if unit == "d":
         return relativedelta(days=amount)
     if unit == "w":
@@ -73,8 +77,9 @@ def since(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     except (ValueError, OverflowError):
         raise UsageError(
-            f"`{text[:40]}` is neither a date (2026-11-01) nor a duration (7d, 2w, 1m) "
-            "within reach."
+            _(
+                "`{text}` is neither a date (2026-11-01) nor a duration (7d, 2w, 1m) within reach."
+            ).format(text=text[:40])
         ) from None
 
 
@@ -89,15 +94,19 @@ def until(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise UsageError(f"`{text[:20]}` is not a date; write it like 2026-12-24.") from None
+            raise UsageError(
+                _("`{text}` is not a date; write it like 2026-12-24.").format(text=text[:20])
+            ) from None
         with contextlib.suppress(OverflowError):
             end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
     else:
         raise UsageError(
-            f"`{text[:20]}` is neither a date (2026-12-24) nor a duration (3d, 2w, 1m)."
+            _("`{text}` is neither a date (2026-12-24) nor a duration (3d, 2w, 1m).").format(
+                text=text[:20]
+            )
         )
     if end is None or end > now + REACH:
-        raise UsageError(f"`{text[:20]}` is too far ahead.")
+        raise UsageError(_("`{text}` is too far ahead.").format(text=text[:20]))
     return end.astimezone(UTC)
 
 
@@ -121,7 +130,10 @@ class Month:
 def month_of(first: date, today: date) -> Month:
     last = first + relativedelta(months=1) - timedelta(days=1)
     in_progress = first <= today <= last
-    label = first.strftime("%B %Y") + (" so far" if in_progress else "")
+    from babel.dates import format_date
+
+    month = str(format_date(first, "LLLL yyyy", locale=i18n.locale_name()))
+    label = _("{month} so far").format(month=month) if in_progress else month
     return Month(label, first, today if in_progress else last)
 
 
@@ -134,8 +146,10 @@ def parse_month(text: str | None, today: date) -> Month:
         return month_of(today.replace(day=1) - relativedelta(months=1), today)
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise UsageError(f"`{text[:20]}` is not a month; write it like 2026-10, or `last`.")
+        raise UsageError(
+            _("`{text}` is not a month; write it like 2026-10, or `last`.").format(text=text[:20])
+        )
     first = date(int(match.group(1)), int(match.group(2)), 1)
     if first > today:
-        raise UsageError("That month has not begun yet.")
+        raise UsageError(_("That month has not begun yet."))
     return month_of(first, today)

@@ -182,22 +182,6 @@ async def rest_week(session: AsyncSession, collective_id: int, at: datetime) -> 
     return RestWeek(found.name, found.ended_at, frozenset(red.scalars()))
 
 
-async def answers_of(session: AsyncSession, user_id: str) -> list[tuple[Checkin, str | None]]:
-    """The user's check-ins and answers (`!mydata`)."""
-    result = await session.execute(
-        select(Checkin, CheckinAnswer.answer)
-        .join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
-        .where(CheckinAnswer.user_id == user_id)
-        .order_by(Checkin.opened_at)
-    )
-    return [(c, a) for c, a in result.all()]
-
-
-async def forget(session: AsyncSession, user_id: str) -> int:
-    result = await session.execute(delete(CheckinAnswer).where(CheckinAnswer.user_id == user_id))
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 async def close_in_left_rooms(
     session: AsyncSession, collective_ids: Sequence[int], now: datetime
 ) -> int:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GalleryMark, GalleryPattern, GalleryWalk
-from storage.numbering import rowcount
 
 COLOURS = ("red", "blue", "green")
 
@@ -202,33 +201,6 @@ async def close(
     walk.reactors = reactors
     await session.flush()
     return found
-
-
-async def marks_of(session: AsyncSession, user_id: str) -> list[tuple[GalleryWalk, int]]:
-    """`!mydata`: walks still open where the person has dots, and how many."""
-    result = await session.execute(
-        select(GalleryWalk, func.count(GalleryMark.id))
-        .join(GalleryPattern, GalleryPattern.walk_id == GalleryWalk.id)
-        .join(GalleryMark, GalleryMark.pattern_id == GalleryPattern.id)
-        .where(GalleryMark.user_id == user_id)
-        .group_by(GalleryWalk.id)
-        .order_by(GalleryWalk.id)
-    )
-    return [(walk, int(n)) for walk, n in result.all()]
-
-
-async def forget(session: AsyncSession, user_id: str) -> int:
-    """`!forgetme`: their dots in open walks go (and so out of the counts); walks they
-    started or ended keep only that a former member did."""
-    changed = 0
-    for statement in (
-        delete(GalleryMark).where(GalleryMark.user_id == user_id),
-        update(GalleryWalk).where(GalleryWalk.started_by == user_id).values(started_by=None),
-        update(GalleryWalk).where(GalleryWalk.ended_by == user_id).values(ended_by=None),
-    ):
-        result = await session.execute(statement.execution_options(synchronize_session="fetch"))
-        changed += rowcount(result)
-    return changed
 
 
 async def close_in_left_rooms(

@@ -52,6 +52,12 @@ from storage.models import (
 )
 
 
+def N_(message: str) -> str:
+    """Marks words for the message catalogues (`bot/catalogues.py`); storage never
+    translates, `handlers/personal.py` does when it shows them."""
+    return message
+
+
 class Forget(StrEnum):
     """What `!forgetme` does to a place that holds the member's id."""
 
@@ -81,79 +87,83 @@ class Holds:
 
 DECLARED: tuple[Holds, ...] = (
     # Who is in which room.
-    Holds(Member.user_id, Forget.ROOM, "your membership: display name, first seen, away"),
-    Holds(DirectChat.user_id, Forget.DELETE, "our direct chat (its room id)"),
-    Holds(ForgetRequest.user_id, Forget.DELETE, "a pending `!forgetme` request", "10 minutes"),
+    Holds(Member.user_id, Forget.ROOM, N_("your membership: display name, first seen, away")),
+    Holds(DirectChat.user_id, Forget.DELETE, N_("our direct chat (its room id)")),
+    Holds(
+        ForgetRequest.user_id, Forget.DELETE, N_("a pending `!forgetme` request"), N_("10 minutes")
+    ),
     Holds(
         OutboxMessage.direct_to,
         Forget.DELETE,
-        "direct messages to you not yet delivered",
-        "until delivered",
+        N_("direct messages to you not yet delivered"),
+        N_("until delivered"),
     ),
     # Airtime: counts only.
-    Holds(AirtimeDay.user_id, Forget.DELETE, "messages and words per day (counts, no text)"),
+    Holds(AirtimeDay.user_id, Forget.DELETE, N_("messages and words per day (counts, no text)")),
     Holds(
         CountedMessage.user_id,
         Forget.DELETE,
-        "ids of your counted messages, to uncount a deleted one",
-        "30 days",
+        N_("ids of your counted messages, to uncount a deleted one"),
+        N_("30 days"),
     ),
     # Labour and knowledge.
-    Holds(Task.created_by, Forget.NULL, "tasks you added"),
-    Holds(Task.claimed_by, Forget.OWN, "tasks you claimed (reopened when forgotten)"),
-    Holds(TaskCompletion.user_id, Forget.NULL, "work you logged"),
-    Holds(Knowledge.user_id, Forget.DELETE, "what you know or are learning"),
+    Holds(Task.created_by, Forget.NULL, N_("tasks you added")),
+    Holds(Task.claimed_by, Forget.OWN, N_("tasks you claimed (reopened when forgotten)")),
+    Holds(TaskCompletion.user_id, Forget.NULL, N_("work you logged")),
+    Holds(Knowledge.user_id, Forget.DELETE, N_("what you know or are learning")),
     # Roles.
-    Holds(Role.created_by, Forget.NULL, "roles you defined"),
-    Holds(RoleTerm.user_id, Forget.OWN, "your role terms (a held role is released)"),
-    Holds(RoleSwap.from_user, Forget.DELETE, "swap requests"),
-    Holds(RoleSwap.to_user, Forget.DELETE, "swap requests"),
-    Holds(RoleSwap.asked_by, Forget.DELETE, "swap requests"),
+    Holds(Role.created_by, Forget.NULL, N_("roles you defined")),
+    Holds(RoleTerm.user_id, Forget.OWN, N_("your role terms (a held role is released)")),
+    Holds(RoleSwap.from_user, Forget.DELETE, N_("swap requests")),
+    Holds(RoleSwap.to_user, Forget.DELETE, N_("swap requests")),
+    Holds(RoleSwap.asked_by, Forget.DELETE, N_("swap requests")),
     # Meetings.
-    Holds(Meeting.started_by, Forget.NULL, "meetings you started"),
-    Holds(StackEntry.user_id, Forget.DELETE, "your turns on speaking stacks"),
+    Holds(Meeting.started_by, Forget.NULL, N_("meetings you started")),
+    Holds(StackEntry.user_id, Forget.DELETE, N_("your turns on speaking stacks")),
     # Decisions, notes, budget, the two-member rule, the audit log.
-    Holds(Decision.author, Forget.NULL, "proposals and decisions you made"),
-    Holds(Decision.closed_by, Forget.NULL, "proposals you closed"),
+    Holds(Decision.author, Forget.NULL, N_("proposals and decisions you made")),
+    Holds(Decision.closed_by, Forget.NULL, N_("proposals you closed")),
     Holds(
         DecisionAnswer.user_id,
         Forget.OWN,
-        "your answers to proposals (answers to open ones are withdrawn)",
+        N_("your answers to proposals (answers to open ones are withdrawn)"),
     ),
-    Holds(Dissent.user_id, Forget.NULL, "dissent you recorded"),
-    Holds(Note.author, Forget.NULL, "notes you kept"),
-    Holds(Note.deleted_by, Forget.NULL, "notes you erased"),
-    Holds(BudgetEntry.author, Forget.NULL, "budget entries you recorded"),
-    Holds(BudgetEntry.deleted_by, Forget.NULL, "budget entries you removed"),
-    Holds(SecondRequest.requested_by, Forget.OWN, "requests you made (pending ones end)"),
-    Holds(SecondRequest.seconded_by, Forget.OWN, "requests you seconded, or about you"),
-    Holds(AuditEntry.actor, Forget.NULL, "audit log entries of what you did"),
-    Holds(AuditMember.user_id, Forget.NULL, "audit log entries that concern you"),
+    Holds(Dissent.user_id, Forget.NULL, N_("dissent you recorded")),
+    Holds(Note.author, Forget.NULL, N_("notes you kept")),
+    Holds(Note.deleted_by, Forget.NULL, N_("notes you erased")),
+    Holds(BudgetEntry.author, Forget.NULL, N_("budget entries you recorded")),
+    Holds(BudgetEntry.deleted_by, Forget.NULL, N_("budget entries you removed")),
+    Holds(SecondRequest.requested_by, Forget.OWN, N_("requests you made (pending ones end)")),
+    Holds(SecondRequest.seconded_by, Forget.OWN, N_("requests you seconded, or about you")),
+    Holds(AuditEntry.actor, Forget.NULL, N_("audit log entries of what you did")),
+    Holds(AuditMember.user_id, Forget.NULL, N_("audit log entries that concern you")),
     # Rituals.
     Holds(
         ReflectionAsked.user_id,
         Forget.OWN,
-        "that you were asked in a reflection round and whether you answered (never what)",
-        "until the round closes",
+        N_("that you were asked in a reflection round and whether you answered (never what)"),
+        N_("until the round closes"),
     ),
     Holds(
         CheckinAnswer.user_id,
         Forget.DELETE,
-        "your check-in answers (green, yellow, red)",
-        "until the check-in closes",
+        N_("your check-in answers (green, yellow, red)"),
+        N_("until the check-in closes"),
     ),
-    Holds(EntrySprint.user_id, Forget.OWN, "your entry sprint (kept while you are in the room)"),
+    Holds(
+        EntrySprint.user_id, Forget.OWN, N_("your entry sprint (kept while you are in the room)")
+    ),
     Holds(
         GalleryMark.user_id,
         Forget.DELETE,
-        "your dots in a gallery walk",
-        "until the walk ends",
+        N_("your dots in a gallery walk"),
+        N_("until the walk ends"),
     ),
-    Holds(GalleryWalk.started_by, Forget.NULL, "gallery walks you started"),
-    Holds(GalleryWalk.ended_by, Forget.NULL, "gallery walks you ended"),
-    Holds(Experiment.started_by, Forget.NULL, "experiments you started"),
-    Holds(TrustSprint.started_by, Forget.NULL, "trust audit sprints you started"),
-    Holds(TrustSprint.ended_by, Forget.NULL, "trust audit sprints you ended"),
+    Holds(GalleryWalk.started_by, Forget.NULL, N_("gallery walks you started")),
+    Holds(GalleryWalk.ended_by, Forget.NULL, N_("gallery walks you ended")),
+    Holds(Experiment.started_by, Forget.NULL, N_("experiments you started")),
+    Holds(TrustSprint.started_by, Forget.NULL, N_("trust audit sprints you started")),
+    Holds(TrustSprint.ended_by, Forget.NULL, N_("trust audit sprints you ended")),
 )
 
 # Columns that look like they could hold a member's id but do not, and why.

@@ -245,35 +245,6 @@ async def close(
     await session.flush()
 
 
-async def asked_in(session: AsyncSession, user_id: str) -> list[tuple[ReflectionRound, int]]:
-    """Open rounds the user was asked in, with how many answers they gave (`!mydata`)."""
-    result = await session.execute(
-        select(ReflectionRound, ReflectionAsked.parts)
-        .join(ReflectionAsked, ReflectionAsked.round_id == ReflectionRound.id)
-        .where(ReflectionAsked.user_id == user_id)
-        .order_by(ReflectionRound.opened_at)
-    )
-    return [(r, int(parts)) for r, parts in result.all()]
-
-
-async def forget(session: AsyncSession, user_id: str, rng: random.Random) -> int:
-    """`!forgetme`: who was asked goes; where they had answered, the row stays (so the
-    count of members who answered stays true) under a random name until the round
-    closes. Their answers cannot be found: nothing links them to anyone."""
-    result = await session.execute(
-        select(ReflectionAsked).where(ReflectionAsked.user_id == user_id)
-    )
-    changed = 0
-    for row in result.scalars():
-        if row.parts > 0:
-            row.user_id = f"former member {rng.getrandbits(64):016x}"
-        else:
-            await session.delete(row)
-        changed += 1
-    await session.flush()
-    return changed
-
-
 async def discard_in_left_rooms(
     session: AsyncSession, collective_ids: Iterable[int], now: datetime
 ) -> int:

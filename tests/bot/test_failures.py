@@ -42,7 +42,7 @@ async def test_a_failed_ritual_is_told_once_retried_and_shown(
     ]
     status = await h.ask("!status")
     assert "What went wrong here since the start:" in status
-    assert "the weekly test failed 1 time(s): RuntimeError: the database said no" in status
+    assert "the weekly test failed 1 time: RuntimeError: the database said no" in status
     assert await h.rituals.run_due("weekly-test", ROOM) is False  # the retry fails again
     await h.sender.drain()
     assert len([s for s in h.sent if "could not run" in s.body]) == 1  # told once
@@ -58,4 +58,4 @@ async def test_a_message_given_up_is_told_in_the_room_and_in_status(bot: Harness
     told = [s.body for s in bot.sent if "could not be sent and was given up" in s.body]
     assert told and "M_TOO_LARGE" in told[0]
     status = await bot.ask("!status")
-    assert "1 message(s) could not be delivered; last: M_TOO_LARGE: event too large" in status
+    assert "1 message could not be delivered: M_TOO_LARGE: event too large" in status

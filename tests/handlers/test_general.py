@@ -59,7 +59,7 @@ async def test_audit_lists_latest_changes_without_pinging(bot: Harness) -> None:
         )
     [reply] = await bot.send("!audit 1")
     assert reply.body == (
-        "**Latest 1 changes**\n"
+        "**Latest 1 change**\n"
         "- Mon 02 Mar 2026 10:00: Alice declared knowledge of **@\u2060room <b>**"
     )
     assert reply.content["m.mentions"] == {}

@@ -46,7 +46,7 @@ async def test_mydata_answers_by_direct_message(bot: Harness) -> None:
         "# What Flattening keeps about @alice:test.org",
         "## Test collective (!collective:test.org)",
         "- You: Alice, a member, first seen",
-        "- Airtime: 1 messages and 5 words on 1 days",
+        "- Airtime: 1 message and 5 words on 1 day",
         "- Knowledge: database (knows)",
         "- Work logged: ",
         "flyers for the fair (visible)",

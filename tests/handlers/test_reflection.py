@@ -460,6 +460,7 @@ async def test_a_lost_key_closes_the_round_saying_its_answers_could_not_be_opene
     await start_round(bot)
     assert (await bot.answer("a new round", ALICE))[0].body.startswith(KEPT)
     assert bot.sealer.key_file.exists()
+    assert "answers could not be opened (the key was missing)" in await bot.ask("!audit 3")
 
 
 async def test_a_key_replaced_mid_round_posts_none_of_its_answers(
