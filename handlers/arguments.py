@@ -23,7 +23,7 @@ from handlers import names
 from handlers.context import Context, Mention
 from handlers.errors import Mismatch, UsageError
 from handlers.i18n import _
-from handlers.rotation import ensure_roles
+from handlers.known_roles import ensure_roles
 from handlers.timeparse import interval, looks_like_since, parse_month, since, until
 
 MAX_NAME = 80

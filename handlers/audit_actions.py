@@ -147,6 +147,8 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "rejected": N_("rejected"),
         "withdrawn": N_("withdrawn"),
     },
+    # A kind of labour (`task.logged`).
+    "kind": {"visible": N_("visible"), "invisible": N_("invisible"), "care": N_("care")},
     # What a request waits for a second member to do (`Practice.overwrite` keys).
     "request": {
         "withdraw decision": N_("withdraw decision"),

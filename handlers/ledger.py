@@ -16,7 +16,8 @@ from dateutil.relativedelta import relativedelta
 
 from handlers.arguments import Amount, Number, Since, Text, Word
 from handlers.context import FORMER, Context, File, Mention, Rows
-from handlers.exports import MIMETYPE, WHAT, build, export_word, money, month_name
+from handlers.exports import MIMETYPE, WHAT, build, export_word
+from handlers.exports.markdown import money, month_name
 from handlers.i18n import N_, _
 from handlers.registry import Practice
 from handlers.seconds import ask_second

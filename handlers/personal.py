@@ -11,7 +11,7 @@ from typing import Any
 
 from handlers import audit_actions
 from handlers.context import Context, Rows
-from handlers.exports import inline
+from handlers.exports.markdown import inline
 from handlers.i18n import N_, _, ngettext
 from storage.personal import InCollective, Personal
 from storage.personal_data import DECLARED, Forget

@@ -18,7 +18,7 @@ from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.tasks import KINDS, kind_count
 from handlers.timeparse import Month, month_of
-from storage import decisions, knowledge, labour, roles
+from storage import decision_log, decisions, knowledge, labour, roles
 
 practice = Practice(
     N_("Power map"),
@@ -94,10 +94,10 @@ async def _decisions(
     """Decision influence: the group's pattern (whose proposals were adopted, what was decided
     under time pressure), then each member who proposed, by name."""
     lines = [_("**Decisions**")]
-    influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
-    decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
+    influence = await decision_log.influence(ctx.session, ctx.collective_id, start, end)
+    decided = await decision_log.decided_between(ctx.session, ctx.collective_id, start, end)
     if not influence and not decided:
-        if await decisions.search(ctx.session, ctx.collective_id, limit=1):
+        if await decision_log.search(ctx.session, ctx.collective_id, limit=1):
             lines.append(
                 _("No proposals were made or decided and no decisions recorded this month.")
             )

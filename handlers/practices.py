@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from handlers import (
     airtime,
-    checkins,
     decisions,
-    entry,
-    experiments,
-    gallery,
     general,
-    groups,
     knowledge,
     ledger,
     meetings,
     membership,
     powermap,
-    reflection,
     roles,
-    rotation_jobs,
     seconds,
-    sprints,
     tasks,
 )
 from handlers.registry import Practice
+from handlers.rituals import (
+    checkins,
+    entry,
+    experiments,
+    gallery,
+    groups,
+    reflection,
+    sprints,
+)
 
 
 def practices() -> list[Practice]:
@@ -33,7 +34,7 @@ def practices() -> list[Practice]:
         tasks.practice,
         knowledge.practice,
         roles.practice,
-        rotation_jobs.practice,
+        roles.jobs.practice,
         airtime.practice,
         powermap.practice,
         meetings.practice,

@@ -4,11 +4,50 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from storage import bulk, events
-from storage.models import AirtimeDay, CountedMessage
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class AirtimeDay(Base):
+    """Messages and words one member sent in one collective on one local day. No bodies."""
+
+    __tablename__ = "airtime_days"
+    __table_args__ = (UniqueConstraint("collective_id", "user_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    words: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CountedMessage(Base):
+    """Which event was counted where, so a redaction can be uncounted (kept 30 days; no body)."""
+
+    __tablename__ = "counted_messages"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    day: Mapped[date] = mapped_column(Date)
+    words: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
 
 REDACTED = -1  # `words` of a marker for a redaction that arrived before its message
 

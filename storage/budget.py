@@ -16,11 +16,58 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import BudgetEntry
+from storage.models import Base
 from storage.numbering import forget_in, next_number
+from storage.types import UTCDateTime
+
+
+class BudgetEntry(Base):
+    """One line of the budget ledger. The amount is exact: integer cents, never a float.
+
+    SQLite keeps NUMERIC values as binary floating point, so a Numeric column would
+    round sums there; whole cents sum exactly on both databases. Use `amount`. Erasing an
+    entry blanks it (amount 0, no description) and keeps a tombstone: its number, who
+    erased it and when.
+    """
+
+    __tablename__ = "budget_entries"
+    __table_args__ = (
+        UniqueConstraint("collective_id", "number"),
+        Index("ix_budget_entries_collective_at", "collective_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8))  # spend | income
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # positive; 0 once erased
+    currency: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(Text)  # "" once erased
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(255))  # who seconded the erasure
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount as an exact Decimal with two places, e.g. Decimal('12.30')."""
+        return Decimal(self.amount_cents).scaleb(-2)
+
 
 KINDS = ("spend", "income")
 MAX_AMOUNT = Decimal("999999999999.99")  # what a NUMERIC(14, 2) holds

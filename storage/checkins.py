@@ -7,10 +7,66 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Campaign, Checkin, CheckinAnswer
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class Campaign(Base):
+    """An intense campaign (`!campaign start` / `!campaign end`); a check-in follows its end."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Checkin(Base):
+    """A decompression check-in: members are asked their capacity by DM; the room sees
+    only the counts, kept here when it closes."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    green: Mapped[int | None] = mapped_column(Integer)
+    yellow: Mapped[int | None] = mapped_column(Integer)
+    red: Mapped[int | None] = mapped_column(Integer)
+    unanswered: Mapped[int | None] = mapped_column(Integer)
+
+
+class CheckinAnswer(Base):
+    """A member asked in a check-in, and their answer (green, yellow or red) once given.
+    Kept with their name, as rotation skips a red answer; deleted two weeks after the
+    check-in closes."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (UniqueConstraint("checkin_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    answer: Mapped[str | None] = mapped_column(String(8))  # green | yellow | red
+
 
 ANSWERS = ("green", "yellow", "red")
 REST_WEEK = timedelta(days=7)

@@ -10,14 +10,92 @@ Every function takes the session first and is async; none formats a message.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Decision, DecisionAnswer, Dissent
+from storage.models import Base
 from storage.numbering import next_number, rowcount
+from storage.types import UTCDateTime
+
+
+class Decision(Base):
+    """A proposal (`!propose`) or a decision taken elsewhere (`!decision`), one numbering.
+
+    `number` is the #N members see, per collective. A proposal opens with status `open`
+    and closes `adopted` or `rejected`, or is `withdrawn`; a recorded decision starts
+    `adopted`. `adopted_at` stays set when an adopted decision is later withdrawn. The
+    tally columns are the snapshot taken when it stopped being open.
+    """
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # proposal | record
+    status: Mapped[str] = mapped_column(String(16))  # open | adopted | rejected | withdrawn
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    rule: Mapped[str | None] = mapped_column(String(16))  # consent | majority | unanimity
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(255))
+    closed_early: Mapped[bool] = mapped_column(Boolean, default=False)
+    adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    tally_agree: Mapped[int | None] = mapped_column(Integer)
+    tally_abstain: Mapped[int | None] = mapped_column(Integer)
+    tally_object: Mapped[int | None] = mapped_column(Integer)
+    tally_block: Mapped[int | None] = mapped_column(Integer)
+
+
+class DecisionAnswer(Base):
+    """A member's current answer to a proposal; a changed answer replaces the old one."""
+
+    __tablename__ = "decision_answers"
+    __table_args__ = (UniqueConstraint("decision_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    answer: Mapped[str] = mapped_column(String(16))  # agree | abstain | object | block
+    reason: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Dissent(Base):
+    """Dissent attached to a decision, at any time after it was opened or recorded."""
+
+    __tablename__ = "dissents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
 
 PROPOSAL = "proposal"  # opened with !propose, answered, then closed
 RECORD = "record"  # a decision taken elsewhere, recorded with !decision
@@ -37,23 +115,6 @@ class Tally:
     @property
     def total(self) -> int:
         return self.agreed + self.abstained + self.objected + self.blocked
-
-
-@dataclass(frozen=True)
-class Influence:
-    """One member's proposals made (opened) and adopted within a period."""
-
-    made: int = 0
-    adopted: int = 0
-
-
-@dataclass
-class LogEntry:
-    """A decision with every answer and dissent, for the export."""
-
-    decision: Decision
-    answers: list[DecisionAnswer] = field(default_factory=list)
-    dissents: list[Dissent] = field(default_factory=list)
 
 
 async def propose(
@@ -340,126 +401,6 @@ async def dissent_counts(session: AsyncSession, decision_ids: Iterable[int]) -> 
         .group_by(Dissent.decision_id)
     )
     return {decision_id: int(n) for decision_id, n in result.all()}
-
-
-async def search(
-    session: AsyncSession, collective_id: int, words: str = "", *, limit: int = 20
-) -> list[Decision]:
-    """The log, newest first: decisions whose text or outcome contains every word.
-
-    Matching is case-insensitive (Unicode case folding) and by substring, and is done
-    here rather than in SQL, because SQLite's `lower()` folds ASCII only; a
-    collective's log is small. No words: the latest `limit` decisions.
-    """
-    query = (
-        select(Decision)
-        .where(Decision.collective_id == collective_id)
-        .order_by(Decision.number.desc())
-    )
-    wanted = [w.casefold() for w in words.split()]
-    if not wanted:
-        return list((await session.execute(query.limit(limit))).scalars())
-    found: list[Decision] = []
-    for decision in (await session.execute(query)).scalars():
-        haystack = f"{decision.text}\n{decision.outcome or ''}".casefold()
-        if all(w in haystack for w in wanted):
-            found.append(decision)
-            if len(found) >= limit:
-                break
-    return found
-
-
-async def decided_between(
-    session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> list[Decision]:
-    """Proposals closed adopted or rejected, and decisions recorded, in [start, end).
-
-    Withdrawn proposals are left out; an adopted decision withdrawn later is kept
-    (`status` is then `withdrawn`, `adopted_at` set). For the trust audit sprint:
-    `closed_early` and `kind == RECORD` mark decisions taken under time pressure.
-    """
-    result = await session.execute(
-        select(Decision)
-        .where(
-            Decision.collective_id == collective_id,
-            Decision.closed_at >= start,
-            Decision.closed_at < end,
-            (Decision.status.in_(("adopted", "rejected"))) | Decision.adopted_at.is_not(None),
-        )
-        .order_by(Decision.closed_at, Decision.id)
-    )
-    return list(result.scalars())
-
-
-async def influence(
-    session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> dict[str | None, Influence]:
-    """Per author: proposals opened in [start, end), and proposals adopted in it.
-
-    Counted by event: a proposal made in one month and adopted in the next counts as
-    made in the first and adopted in the second; one adopted and later withdrawn still
-    counts as adopted. Recorded decisions (`!decision`) are not proposals and do not
-    count. The key None gathers former members.
-    """
-    made = await session.execute(
-        select(Decision.author, func.count())
-        .where(
-            Decision.collective_id == collective_id,
-            Decision.kind == PROPOSAL,
-            Decision.opened_at >= start,
-            Decision.opened_at < end,
-        )
-        .group_by(Decision.author)
-    )
-    adopted = await session.execute(
-        select(Decision.author, func.count())
-        .where(
-            Decision.collective_id == collective_id,
-            Decision.kind == PROPOSAL,
-            Decision.adopted_at >= start,
-            Decision.adopted_at < end,
-        )
-        .group_by(Decision.author)
-    )
-    made_by = {author: int(n) for author, n in made.all()}
-    adopted_by = {author: int(n) for author, n in adopted.all()}
-    return {
-        author: Influence(made=made_by.get(author, 0), adopted=adopted_by.get(author, 0))
-        for author in made_by.keys() | adopted_by.keys()
-    }
-
-
-async def log(session: AsyncSession, collective_id: int) -> list[LogEntry]:
-    """Every decision, oldest first, with its answers and dissents: the export's input.
-
-    Answers to a proposal still open are included; the export must show only counts
-    for those (names once closed), as `!proposal N` does.
-    """
-    decisions = (
-        await session.execute(
-            select(Decision)
-            .where(Decision.collective_id == collective_id)
-            .order_by(Decision.number)
-        )
-    ).scalars()
-    entries = {d.id: LogEntry(d) for d in decisions}
-    answered = await session.execute(
-        select(DecisionAnswer)
-        .join(Decision, Decision.id == DecisionAnswer.decision_id)
-        .where(Decision.collective_id == collective_id)
-        .order_by(DecisionAnswer.answered_at, DecisionAnswer.id)
-    )
-    for a in answered.scalars():
-        entries[a.decision_id].answers.append(a)
-    dissented = await session.execute(
-        select(Dissent)
-        .join(Decision, Decision.id == Dissent.decision_id)
-        .where(Decision.collective_id == collective_id)
-        .order_by(Dissent.at, Dissent.id)
-    )
-    for d in dissented.scalars():
-        entries[d.decision_id].dissents.append(d)
-    return list(entries.values())
 
 
 async def forget(session: AsyncSession, user_id: str, collective_id: int | None = None) -> int:

@@ -5,11 +5,42 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Experiment
+from storage.models import Base
 from storage.numbering import next_number
+from storage.types import UTCDateTime
+
+
+class Experiment(Base):
+    """A structural experiment (`!experiment`), numbered per collective. When its time is
+    up a proposal "keep, change or drop" opens (`review_number`); its result is kept here
+    once that proposal closes."""
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    change: Mapped[str] = mapped_column(Text)
+    duration: Mapped[str] = mapped_column(String(8))  # as typed: 2w, 1m
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_number: Mapped[int | None] = mapped_column(Integer)  # the proposal #N
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[str | None] = mapped_column(String(16))  # adopted | rejected | withdrawn
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 async def start(

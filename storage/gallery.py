@@ -11,10 +11,80 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import GalleryMark, GalleryPattern, GalleryWalk
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class GalleryWalk(Base):
+    """A silent gallery walk (circle of shadows): the month's patterns posted one message
+    each, marked by members with reactions until `ends_at`; one open walk per collective.
+    `reactors` is how many members put at least one dot, kept when it ends."""
+
+    __tablename__ = "gallery_walks"
+    __table_args__ = (Index("ix_gallery_walks_collective_ended", "collective_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: the schedule, or former
+    scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
+    period_first: Mapped[date] = mapped_column(Date)
+    period_last: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(255))  # None: its time was up
+    reactors: Mapped[int | None] = mapped_column(Integer)
+
+
+class GalleryPattern(Base):
+    """One pattern of a walk: the bot's own sentence about the group (aggregates, no
+    names), the event id of its message once the bot saw it, and the counts at the end."""
+
+    __tablename__ = "gallery_patterns"
+    __table_args__ = (UniqueConstraint("walk_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("gallery_walks.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    red: Mapped[int | None] = mapped_column(Integer)
+    blue: Mapped[int | None] = mapped_column(Integer)
+    green: Mapped[int | None] = mapped_column(Integer)
+
+
+class GalleryMark(Base):
+    """A dot on a pattern while its walk is open: who, which colour, and the reaction's
+    event id (so a removed reaction is taken back). Deleted when the walk ends; only the
+    counts stay."""
+
+    __tablename__ = "gallery_marks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern_id: Mapped[int] = mapped_column(
+        ForeignKey("gallery_patterns.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255))
+    colour: Mapped[str] = mapped_column(String(8))  # red | blue | green
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+
 
 COLOURS = ("red", "blue", "green")
 

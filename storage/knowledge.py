@@ -4,10 +4,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Knowledge, Member
+from storage.models import Base, Member
+from storage.types import UTCDateTime
+
+
+class Knowledge(Base):
+    """A member's declaration that they know, or are learning, an area."""
+
+    __tablename__ = "knowledge"
+    __table_args__ = (UniqueConstraint("collective_id", "user_id", "area"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    area: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))  # knows | learning
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 async def declaration(

@@ -4,10 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Task, TaskCompletion
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class Task(Base):
+    """A task on the collective's open list (added, claimed, or done and kept for reopening)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("collective_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # open | claimed | done
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskCompletion(Base):
+    """One line of the labour ledger: who did which task, of which kind, when."""
+
+    __tablename__ = "task_completions"
+    __table_args__ = (Index("ix_task_completions_collective_done", "collective_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 async def task(session: AsyncSession, collective_id: int, name: str) -> Task | None:

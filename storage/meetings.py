@@ -5,10 +5,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    delete,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Meeting, StackEntry
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class Meeting(Base):
+    """A live meeting: it scopes the speaking stack."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StackEntry(Base):
+    """A member waiting to speak; `called_at` is set when `!next` gives them the floor."""
+
+    __tablename__ = "stack_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 async def running(session: AsyncSession, collective_id: int) -> Meeting | None:

@@ -11,11 +11,44 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Note
+from storage.models import Base
 from storage.numbering import forget_in, next_number
+from storage.types import UTCDateTime
+
+
+class Note(Base):
+    """A meeting note (`!note`), numbered per collective. Erasing one blanks its text and
+    keeps a tombstone: its number, when it was taken, who erased it and when."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        UniqueConstraint("collective_id", "number"),
+        Index("ix_notes_collective_at", "collective_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    author: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    text: Mapped[str] = mapped_column(Text)  # "" once erased
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[str | None] = mapped_column(String(255))  # who seconded the erasure
 
 
 async def add(

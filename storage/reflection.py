@@ -23,11 +23,85 @@ import random
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import ReflectionAnswer, ReflectionAsked, ReflectionRound
+from storage.models import RANDOM_KEY, Base
 from storage.sealing import Sealer, Unopenable
+from storage.types import UTCDateTime
+
+
+class ReflectionRound(Base):
+    """A round of anonymous reflection: open from `opened_at` until `closes_at`.
+
+    Its times are the round's; nothing finer is kept about any answer. `answered` is
+    how many members answered, kept when it closes (who answered is then forgotten).
+    """
+
+    __tablename__ = "reflection_rounds"
+    __table_args__ = (
+        Index("ix_reflection_rounds_collective_closed", "collective_id", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    prompts: Mapped[str] = mapped_column(Text)  # JSON list of the prompts asked
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # published | discarded (too few answered) | unopenable (the sealing key was lost)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    answered: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReflectionAsked(Base):
+    """Who was asked in an open round and how many answers they gave: only to stop
+    more than `MAX_PARTS`; never linked to an answer (the answers are sealed while the
+    round is open), and deleted when the round closes."""
+
+    __tablename__ = "reflection_asked"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reflection_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReflectionAnswer(Base):
+    """One anonymous answer: its round and its text, nothing else. The key is random
+    (and redrawn for the round's answers whenever one is added), so neither the key
+    nor where the row lies tells the order answers came in.
+
+    While the round is open the text is `sealed` (`storage/sealing.py`: encrypted with a
+    key outside the database, padded to one size) and `text` is empty; once the round is
+    published the opened texts are kept in `text` (they are in the room now) and `sealed`
+    is empty. An answer kept before sealing existed (revision 0013) has its `text` until
+    the round's next answer seals it too."""
+
+    __tablename__ = "reflection_answers"
+
+    id: Mapped[int] = mapped_column(RANDOM_KEY, primary_key=True, autoincrement=False)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection_rounds.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+
 
 MAX_PARTS = 5  # messages one member may give in a round, each kept as its own answer
 _KEY_BITS = 62  # fits a signed 64-bit integer on both databases

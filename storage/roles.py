@@ -4,10 +4,67 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Member, Role, RoleSwap, RoleTerm
+from storage.models import Base, Member
+from storage.types import UTCDateTime
+
+
+class Role(Base):
+    """A bounded role: a scope, a term length, and a holder that rotates."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("collective_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text, default="")
+    term: Mapped[str] = mapped_column(String(8))
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoleTerm(Base):
+    """One member's term in a role; the open one (no `ended_at`) is the current holder."""
+
+    __tablename__ = "role_terms"
+    __table_args__ = (Index("ix_role_terms_role_started", "role_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(255))  # None: a former member (ended)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    how: Mapped[str] = mapped_column(String(16))  # rotation | draw | claim | swap
+    handover_notes: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RoleSwap(Base):
+    """A proposed hand-over of a role, waiting for the other member's `!accept`."""
+
+    __tablename__ = "role_swaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    from_user: Mapped[str] = mapped_column(String(255))  # who gives the role up
+    to_user: Mapped[str] = mapped_column(String(255))  # who takes it
+    asked_by: Mapped[str] = mapped_column(String(255))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 async def all_roles(session: AsyncSession, collective_id: int) -> list[Role]:

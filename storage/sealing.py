@@ -36,7 +36,7 @@ NONCE_BYTES = 12
 TAG_BYTES = 16
 _LENGTH = struct.Struct(">I")
 # Every plaintext is padded to this many bytes: a reflection answer is at most 2,000
-# characters (`handlers/reflection.py`), at most 4 bytes each in UTF-8.
+# characters (`handlers/rituals/reflection.py`), at most 4 bytes each in UTF-8.
 PADDED = 8192
 CAPACITY = PADDED - _LENGTH.size  # bytes of UTF-8 one sealed text can hold
 SEALED = NONCE_BYTES + PADDED + TAG_BYTES  # the length of every sealed blob

@@ -15,11 +15,47 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import SecondRequest
+from storage.models import Base
 from storage.numbering import forget_in, next_number, rowcount
+from storage.types import UTCDateTime
+
+
+class SecondRequest(Base):
+    """An operation on shared records waiting for a second member's `!second N` (24 h).
+
+    `payload` is JSON describing the target (ids, numbers, new values). Exactly one of
+    `carried_out_at` and `lapsed_at` ends it; `seconded_at` is set when confirmed.
+    """
+
+    __tablename__ = "second_requests"
+    __table_args__ = (UniqueConstraint("collective_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))  # e.g. "delete note"
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    requested_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seconded_by: Mapped[str | None] = mapped_column(String(255))
+    seconded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    carried_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lapsed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
 
 WINDOW = timedelta(hours=24)
 ABOUT = "about"  # the payload key naming the member a request acts against, if any

@@ -5,10 +5,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    String,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import TrustSprint
+from storage.models import Base
+from storage.types import UTCDateTime
+
+
+class TrustSprint(Base):
+    """A trust audit sprint (`!sprint start` / `!sprint end`): a cycle of deliberately
+    widened participation, compared at its end with the equal period before it."""
+
+    __tablename__ = "trust_sprints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(ForeignKey("collectives.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(255))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 async def current(session: AsyncSession, collective_id: int) -> TrustSprint | None:

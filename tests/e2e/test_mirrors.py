@@ -30,7 +30,7 @@ async def test_counts_survive_crashes_and_the_power_map_has_a_chart(
     bot_process.start()
 
     airtime = await member.ask(room, "!airtime 7d")
-    assert "7 messages, 30 words, from 1 of 1 members." in airtime.body, airtime.body
+    assert "7 messages, 30 words, from 1 of 1 member." in airtime.body, airtime.body
 
     text = await member.ask(room, "!powermap")
     assert text.body.startswith("**Power map, ")

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from handlers import exports
+from handlers.exports import markdown as escaping
 from storage import collectives, decisions
 from tests.harness import ALICE, BOB, CAROL, ROOM, Harness, Sent
 
@@ -384,7 +385,7 @@ TRICKY = st.sampled_from([*"#=-*_+>`~<[]()|:$%!&\\;.1234567890 \t\n\r\u2028\u202
 @settings(max_examples=300, deadline=None)
 @given(text=st.lists(TRICKY | st.characters(exclude_categories=("Cs",)), max_size=40).map("".join))
 def test_quoted_text_stays_text_inside_its_item(text: str) -> None:
-    doc = f"- lead: {exports.quoted(text, '  ')}\n- next: {exports.inline(text)}\n"
+    doc = f"- lead: {escaping.quoted(text, '  ')}\n- next: {escaping.inline(text)}\n"
     tokens = blocks(doc)
     types = [t.type for t in tokens]
     assert types == [
@@ -392,21 +393,21 @@ def test_quoted_text_stays_text_inside_its_item(text: str) -> None:
         *["list_item_open", "paragraph_open", "inline", "paragraph_close", "list_item_close"] * 2,
         "bullet_list_close",
     ], (doc, types)
-    clean = exports._STRAY.sub("", text)
-    lines = [line.strip() for line in exports._BREAKS.split(clean)]
+    clean = escaping._STRAY.sub("", text)
+    lines = [line.strip() for line in escaping._BREAKS.split(clean)]
     kept = "\n".join(line for line in lines if line) or "(nothing written)"
     first, second = (inline_text(t.children or []) for t in tokens if t.type == "inline")
     assert first == f"lead: {kept}"
-    assert second == f"next: {exports._BREAKS.sub(' ', clean).strip()}".rstrip()
+    assert second == f"next: {escaping._BREAKS.sub(' ', clean).strip()}".rstrip()
 
 
 def test_money_has_two_decimals_and_the_currency() -> None:
     from decimal import Decimal
 
-    assert exports.money(Decimal("12.3"), "EUR") == "12.30 EUR"
-    assert exports.money(Decimal("-0.5"), "CHF", sign=True) == "-0.50 CHF"
-    assert exports.money(Decimal("0"), "EUR", sign=True) == "+0.00 EUR"
-    assert exports.money(Decimal("999999999999.99"), "EUR") == "999999999999.99 EUR"
+    assert escaping.money(Decimal("12.3"), "EUR") == "12.30 EUR"
+    assert escaping.money(Decimal("-0.5"), "CHF", sign=True) == "-0.50 CHF"
+    assert escaping.money(Decimal("0"), "EUR", sign=True) == "+0.00 EUR"
+    assert escaping.money(Decimal("999999999999.99"), "EUR") == "999999999999.99 EUR"
 
 
 def test_build_refuses_an_unknown_part() -> None:

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from bot.database import Database
-from storage import decisions
-from storage.decisions import Influence, Tally
+from storage import decision_log, decisions
+from storage.decision_log import Influence
+from storage.decisions import Tally
 from tests.storage.helpers import ALICE, BOB, CAROL, T0, collective
 
 DAY = timedelta(days=1)
@@ -185,7 +186,7 @@ async def test_search_is_case_insensitive_every_word_newest_first(db: Database) 
         await decisions.record(session, other, "printer elsewhere", ALICE, T0)
 
         async def numbers(words: str, limit: int = 20) -> list[int]:
-            found = await decisions.search(session, c, words, limit=limit)
+            found = await decision_log.search(session, c, words, limit=limit)
             return [d.number for d in found]
 
         assert await numbers("printer") == [4, 2, 1]
@@ -218,13 +219,13 @@ async def test_influence_and_decided_between(db: Database) -> None:
         await decisions.record(session, c, "recorded", CAROL, T0 + 3 * DAY)
         await decisions.propose(session, c, "by a former member", None, T0 + 4 * DAY)
 
-        assert await decisions.influence(session, c, *month) == {
+        assert await decision_log.influence(session, c, *month) == {
             ALICE: Influence(made=1, adopted=2),
             BOB: Influence(made=2, adopted=0),
             CAROL: Influence(made=2, adopted=0),
             None: Influence(made=1, adopted=0),
         }
-        decided = await decisions.decided_between(session, c, *month)
+        decided = await decision_log.decided_between(session, c, *month)
         assert [d.text for d in decided] == ["old", "p1", "p2", "recorded"]
 
 
@@ -239,7 +240,7 @@ async def test_log_for_export(db: Database) -> None:
         await decisions.add_dissent(session, r.id, BOB, "no", T0)
         elsewhere = await decisions.propose(session, other, "x", ALICE, T0)
         await decisions.set_answer(session, elsewhere, BOB, "agree", None, T0)
-        entries = await decisions.log(session, c)
+        entries = await decision_log.log(session, c)
         assert [e.decision.number for e in entries] == [1, 2]
         assert [a.user_id for a in entries[0].answers] == [BOB, CAROL]
         assert entries[0].dissents == [] and entries[1].answers == []

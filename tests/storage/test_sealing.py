@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.reflection import MAX_ANSWER
+from handlers.rituals.reflection import MAX_ANSWER
 from storage.sealing import (
     CAPACITY,
     KEY_BYTES,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.groups import draw
+from handlers.rituals.groups import draw
 from tests.harness import ALICE, BOB, CAROL, ROOM, Harness
 
 OLD = {ALICE, BOB, CAROL}

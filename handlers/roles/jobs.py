@@ -11,10 +11,11 @@ import random
 from datetime import timedelta
 
 from handlers.context import Context, Mention, Rows
-from handlers.fairness import assign
 from handlers.i18n import N_, _
+from handlers.known_roles import ensure_roles
 from handlers.registry import Practice
-from handlers.rotation import available, candidates, ensure_roles, scope_words, term_end
+from handlers.roles.fairness import assign
+from handlers.roles.rotation import available, candidates, scope_words, term_end
 from handlers.settings import CollectiveSettings
 from storage import checkins, roles
 from storage.checkins import REST_WEEK

@@ -4,7 +4,7 @@ the whole of it once closed (names and reasons only then)."""
 from __future__ import annotations
 
 from handlers.context import Context, Rows
-from handlers.decision_rules import VERBS, counts, rule_words, verdict
+from handlers.decisions.rules import VERBS, counts, rule_words, verdict
 from handlers.i18n import _
 from storage import decisions
 from storage.decisions import PROPOSAL

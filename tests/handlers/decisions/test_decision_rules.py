@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.decision_rules import closing_time, verdict
+from handlers.decisions.rules import closing_time, verdict
 from storage.decisions import Tally
 
 BERLIN = ZoneInfo("Europe/Berlin")

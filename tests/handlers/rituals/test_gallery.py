@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from bot.events import RoomEvent
 from handlers.context import MARKER
-from handlers.gallery import _fewest_for_half, colour_of, ends_at
+from handlers.rituals.gallery.patterns import _fewest_for_half
+from handlers.rituals.gallery.walk import colour_of, ends_at
 from storage.models import AuditEntry, GalleryMark, GalleryPattern, GalleryWalk
 from tests.harness import ALICE, BOB, BOT, CAROL, ROOM, FakeClock, Harness, make_config
 

@@ -2,7 +2,7 @@
 configured, start a task-based entry sprint (`[rituals] entry_sprint_days`, 0 for none).
 
 During the sprint they are a collaborator: every command is theirs, but role rotation
-leaves them out (`handlers/rotation.py`). When it ends the bot posts what they did (tasks
+leaves them out (`handlers/roles/rotation.py`). When it ends the bot posts what they did (tasks
 from the ledger, areas they know or are learning) and asks the group to reflect on fit
 and commitment; `!member @x` then makes them a full member, `!extend @x 2w` gives the
 sprint more time. Only people who join while the bot is in the room, and were never in it

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.meetings import Waiting, stack_order
+from handlers.meetings.stack import Waiting, stack_order
 from tests.harness import ALICE, BOB, CAROL, Harness
 
 T = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)

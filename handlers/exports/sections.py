@@ -1,19 +1,9 @@
-"""Exports in plain language: a collective's records as one Markdown file, written for
-people who were not there.
-
-`build()` reads storage only (a session, the collective, its settings and a time), so
-`!export` in the room and `flattening export` on the command line write the same file.
-
-What members wrote is quoted as they wrote it, but it can never change the layout of the
-file: every character Markdown could read as structure is escaped, a line that would
-start a heading, list, quote, table or code block is escaped at its start, and each
-quoted line is kept inside the item it belongs to. `@room` is broken so it notifies
-nobody, wherever the file is pasted.
-"""
+"""The sections of an export: decisions, notes, the budget and tasks done, each written
+for people who were not there, through a `Writer` that names people and times them in the
+collective's zone."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,37 +14,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import i18n, names
-from handlers.context import DATE_FORMAT, FORMER, defuse
-from handlers.decision_rules import rule_name
+from handlers.context import DATE_FORMAT, FORMER
+from handlers.decisions.rules import rule_name
+from handlers.exports.markdown import inline, money, quoted, weekday_name
 from handlers.i18n import N_, _, ngettext
 from handlers.settings import CollectiveSettings
-from storage import budget, collectives, decisions, labour, notes
-from storage.decisions import LogEntry, Tally
-from storage.models import Collective, Member
+from storage import budget, decision_log, decisions, labour, notes
+from storage.decision_log import LogEntry
+from storage.decisions import Tally
+from storage.models import Member
 
-SECTIONS = ("decisions", "notes", "budget", "tasks")
-WHAT = (*SECTIONS, "all")
-MIMETYPE = "text/markdown"
 KINDS = ("visible", "invisible", "care")  # as in handlers/tasks.py
 # Shown with `_()` where they are used.
 KIND_TITLES = {
     "visible": N_("Visible work (work others see)"),
     "invisible": N_("Invisible work (what keeps things going and is rarely seen)"),
     "care": N_("Care work (looking after people)"),
-}
-SCOPES = {
-    "all": N_("everything it keeps (decisions, notes, budget, tasks done)"),
-    "decisions": N_("the decisions"),
-    "notes": N_("the notes"),
-    "budget": N_("the budget"),
-    "tasks": N_("the tasks done"),
-}
-# What `!export <what>` exported, as its answer says it.
-EXPORTED = {
-    "decisions": N_("decisions"),
-    "notes": N_("notes"),
-    "budget": N_("budget"),
-    "tasks": N_("tasks"),
 }
 ANSWERED = {
     "agree": N_("agreed"),
@@ -69,100 +44,9 @@ STATUSES = {
     "withdrawn": N_("withdrawn"),
 }
 
-# Line endings as CommonMark reads them, and those it does not but editors show as one.
-_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-# Other control characters, and bidi embeddings, overrides and isolates (which could
-# reorder the text around them); nothing anyone means to keep.
-_STRAY = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
-# Characters Markdown (CommonMark and GitHub's) reads as emphasis, code, links, HTML,
-# entities, tables, strikethrough, math or headings, wherever they stand.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|#$])")
-_ORDERED = re.compile(r"^(\d{1,9})([.)])")
-# What can open a block at the start of a line: headings, lists, quotes, breaks, fences,
-# HTML, link definitions, tables, setext underlines, definition lists, math.
-_BLOCK_START = frozenset("#=-*_+>`~<[|:$%")
-
-
-def money(amount: Decimal, currency: str, *, sign: bool = False) -> str:
-    """An amount as shown in chat and in exports: two decimals, no grouping, and the
-    currency; the decimal sign of the current language (12.30 EUR, 12,30 EUR)."""
-    from babel.numbers import format_decimal
-
-    pattern = "+0.00;-0.00" if sign else "0.00"
-    return f"{format_decimal(amount, format=pattern, locale=i18n.locale_name())} {currency}"
-
-
-def month_name(local: datetime) -> str:
-    """A month and its year in the current language: March 2026, März 2026."""
-    from babel.dates import format_date
-
-    return str(format_date(local, "MMMM yyyy", locale=i18n.locale_name()))
-
-
-def _weekday_name(local: datetime) -> str:
-    from babel.dates import format_date
-
-    return str(format_date(local, "EEEE", locale=i18n.locale_name()))
-
-
-def export_word(what: str) -> str:
-    """A section of the records as `!export` names it to members."""
-    return _(EXPORTED[what]) if what in EXPORTED else what
-
-
-def _line(text: str) -> str:
-    """One line of member text, escaped so Markdown reads it as plain words only."""
-    text = _SPECIAL.sub(r"\\\1", text.strip())
-    ordered = _ORDERED.match(text)
-    if ordered:  # `1. ` or `1) ` would start a numbered list
-        return f"{ordered.group(1)}\\{text[len(ordered.group(1)) :]}"
-    if text and text[0] in _BLOCK_START:  # `- `, `> `, `=== `, `+ `...
-        return "\\" + text
-    return text
-
-
-def inline(text: str) -> str:
-    """Member text (a name, a task, what money was for) on one line, escaped."""
-    return _line(_BREAKS.sub(" ", _STRAY.sub("", text)))
-
-
-def quoted(text: str, indent: str) -> str:
-    """Member text of several lines, each escaped and kept inside the item it follows
-    (indented by `indent`, joined by hard line breaks). Blank lines are left out."""
-    lines = [_line(line) for line in _BREAKS.split(_STRAY.sub("", text))]
-    kept = [line for line in lines if line]
-    return ("\\\n" + indent).join(kept) if kept else _("(nothing written)")
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    text: str
-    counts: dict[str, int]
-
-    @property
-    def data(self) -> bytes:
-        return self.text.encode("utf-8")
-
-    def summary(self) -> str:
-        """What the file holds: `3 decisions, 1 note, 2 budget entries, 0 tasks done`."""
-        return ", ".join(_summary_count(name, n) for name, n in self.counts.items())
-
-
-def _summary_count(name: str, n: int) -> str:
-    if name == "decisions":
-        text = ngettext("{n} decision", "{n} decisions", n)
-    elif name == "notes":
-        text = ngettext("{n} note", "{n} notes", n)
-    elif name == "budget":
-        text = ngettext("{n} budget entry", "{n} budget entries", n)
-    else:
-        text = ngettext("{n} task done", "{n} tasks done", n)
-    return text.format(n=n)
-
 
 @dataclass
-class _Writer:
+class Writer:
     settings: CollectiveSettings
     names: dict[str, str]  # user id -> how the file names them (Markdown-safe)
     lines: list[str] = field(default_factory=list)
@@ -190,7 +74,7 @@ class _Writer:
         return i18n.moment(when.astimezone(self.settings.timezone))
 
 
-def _labels(members: Iterable[Member]) -> dict[str, str]:
+def labels(members: Iterable[Member]) -> dict[str, str]:
     """Display names, with the user id added where two people's names look alike (after
     the folding that finds members, `handlers.names`); the user id where a name shows
     nothing."""
@@ -209,7 +93,7 @@ def _counted(entry: LogEntry) -> Tally:
     return Tally(counts["agree"], counts["abstain"], counts["object"], counts["block"])
 
 
-def _closed(w: _Writer, text: str, early: bool, by: str | None) -> str:
+def _closed(w: Writer, text: str, early: bool, by: str | None) -> str:
     """A closing, with how it closed: early, and by whom."""
     if early:
         text += " " + _("(before its closing time)")
@@ -218,7 +102,7 @@ def _closed(w: _Writer, text: str, early: bool, by: str | None) -> str:
     return text
 
 
-def _status(w: _Writer, entry: LogEntry) -> str:
+def _status(w: Writer, entry: LogEntry) -> str:
     d = entry.decision
     by = w.who(d.closed_by) if d.closed_by else None
     if d.kind == decisions.RECORD:
@@ -258,7 +142,7 @@ def _status_word(status: str) -> str:
     return _(STATUSES[status]) if status in STATUSES else inline(status)
 
 
-def _decision(w: _Writer, entry: LogEntry) -> None:
+def _decision(w: Writer, entry: LogEntry) -> None:
     d = entry.decision
     closed = d.status != "open"
     status = _status_word(d.status)
@@ -315,8 +199,8 @@ def _decision(w: _Writer, entry: LogEntry) -> None:
     w.add("")
 
 
-async def _decisions(session: AsyncSession, w: _Writer, collective_id: int) -> int:
-    entries = await decisions.log(session, collective_id)
+async def _decisions(session: AsyncSession, w: Writer, collective_id: int) -> int:
+    entries = await decision_log.log(session, collective_id)
     w.add("## " + _("Decisions"), "")
     if not entries:
         w.add(_("No proposals or decisions have been recorded yet."), "")
@@ -345,7 +229,7 @@ async def _decisions(session: AsyncSession, w: _Writer, collective_id: int) -> i
     return len(entries)
 
 
-async def _notes(session: AsyncSession, w: _Writer, collective_id: int) -> int:
+async def _notes(session: AsyncSession, w: Writer, collective_id: int) -> int:
     found = await notes.since(session, collective_id, include_deleted=True)
     kept = [n for n in found if n.deleted_at is None]
     w.add("## " + _("Notes"), "")
@@ -388,7 +272,7 @@ async def _notes(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     return len(kept)
 
 
-def _removed(w: _Writer, when: datetime) -> str:
+def _removed(w: Writer, when: datetime) -> str:
     return _("removed on {when}, when two members agreed").format(when=w.time(when))
 
 
@@ -399,11 +283,11 @@ def _gone(count: str, found: list[Any], kept: list[Any]) -> str:
     return _("{count} (and {n} removed)").format(count=count, n=len(found) - len(kept))
 
 
-def _weekday(w: _Writer, when: datetime) -> str:
-    return _weekday_name(when.astimezone(w.settings.timezone))
+def _weekday(w: Writer, when: datetime) -> str:
+    return weekday_name(when.astimezone(w.settings.timezone))
 
 
-async def _budget(session: AsyncSession, w: _Writer, collective_id: int) -> int:
+async def _budget(session: AsyncSession, w: Writer, collective_id: int) -> int:
     found = list(reversed(await budget.log(session, collective_id, include_deleted=True)))
     kept = [e for e in found if e.deleted_at is None]
     currency = w.settings.currency
@@ -488,7 +372,7 @@ def _kind_count(kind: str, n: int) -> str:
     return text.format(n=n)
 
 
-async def _tasks(session: AsyncSession, w: _Writer, collective_id: int) -> int:
+async def _tasks(session: AsyncSession, w: Writer, collective_id: int) -> int:
     done = list(reversed(await labour.completions(session, collective_id)))
     w.add("## " + _("Tasks done"), "")
     if not done:
@@ -526,52 +410,5 @@ async def _tasks(session: AsyncSession, w: _Writer, collective_id: int) -> int:
     return len(done)
 
 
-async def build(
-    session: AsyncSession,
-    collective: Collective,
-    settings: CollectiveSettings,
-    what: str,
-    now: datetime,
-) -> Export:
-    """The Markdown export of `what` (a section of SECTIONS, or all) as of `now`, in the
-    collective's language, whoever asks for it (a member, or the command line)."""
-    if what not in WHAT:
-        raise ValueError(f"unknown export {what!r}; one of {', '.join(WHAT)}")
-    with i18n.speaking(settings.language):
-        return await _build(session, collective, settings, what, now)
-
-
-async def _build(
-    session: AsyncSession,
-    collective: Collective,
-    settings: CollectiveSettings,
-    what: str,
-    now: datetime,
-) -> Export:
-    sections = SECTIONS if what == "all" else (what,)
-    w = _Writer(settings, _labels(await collectives.everyone(session, collective.id)))
-    room = inline(collective.name or collective.room_id)
-    zone = str(settings.timezone)
-    parts = {"decisions": _decisions, "notes": _notes, "budget": _budget, "tasks": _tasks}
-    body = _Writer(settings, w.names, named=w.named)
-    counts = {name: await parts[name](session, body, collective.id) for name in sections}
-    w.add(
-        "# " + _("{room}: records").format(room=room),
-        "",
-        _(
-            "Exported by Flattening on {when} ({zone}): {scope}. It is meant for anyone, "
-            "including people who were not there. Times are in the collective's time zone, "
-            "{zone}. What members wrote is quoted as they wrote it; only characters that "
-            "would change the layout of this file are escaped."
-        ).format(when=w.time(now), zone=inline(zone), scope=_(SCOPES[what])),
-        "",
-    )
-    w.lines.extend(body.lines)
-    if w.named:
-        w.add("## " + _("Who is who"), "", _("The people named above, with their Matrix ids:"), "")
-        for user_id, label in sorted(w.named.items(), key=lambda kv: kv[1].casefold()):
-            w.add(f"- {label}: {inline(user_id)}")
-        w.add("")
-    day = now.astimezone(settings.timezone).strftime(DATE_FORMAT)
-    text = defuse("\n".join(w.lines).rstrip("\n") + "\n")
-    return Export(f"flattening-{what}-{day}.md", text, counts)
+# Each section's writer, by the name `!export` gives it: it returns how many it wrote.
+WRITERS = {"decisions": _decisions, "notes": _notes, "budget": _budget, "tasks": _tasks}

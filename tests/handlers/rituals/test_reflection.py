@@ -14,7 +14,7 @@ from sqlalchemy import func, inspect, select, text
 
 from bot.cli import quiet_libraries
 from bot.database import Database
-from handlers.reflection import MAX_ANSWER, storable
+from handlers.rituals.reflection import MAX_ANSWER, storable
 from storage.models import (
     AirtimeDay,
     Base,
@@ -275,7 +275,7 @@ def test_no_answer_is_ever_cut_from_what_is_published() -> None:
     must not push the others out of the published messages."""
     from bot.formatter import MAX_EVENT, content, size
     from handlers.context import Rows
-    from handlers.reflection import MAX_ANSWER, PACK, _packs, _weight
+    from handlers.rituals.reflection import MAX_ANSWER, PACK, _packs, _weight
 
     heavy = "😀" * 1600
     assert _weight(heavy) <= PACK < _weight("😀" * (MAX_ANSWER - 1))  # the latter is refused

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from handlers.arguments import KeywordDuration, Text, normalise
 from handlers.context import Context, Rows
-from handlers.decision_rules import ANSWER_HELP, closing_time, rule_words, short
+from handlers.decisions.rules import ANSWER_HELP, closing_time, rule_words, short
 from handlers.errors import UsageError
 from handlers.i18n import N_, _
 from handlers.registry import Practice

@@ -1,5 +1,6 @@
 """What rotating a role needs to know, shared by the role commands and the rotation jobs:
-the collective's roles, who could take one and in what order, and when a term ends."""
+who could take a role and in what order, and when a term ends (the collective's roles
+themselves, with the defaults, are in `handlers/known_roles.py`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,12 @@ import random
 from datetime import datetime
 
 from handlers.context import Context
-from handlers.fairness import Candidate, assign, notional_last
-from handlers.i18n import N_, _
+from handlers.i18n import _
+from handlers.known_roles import DEFAULT_SCOPES
+from handlers.roles.fairness import Candidate, assign, notional_last
 from handlers.timeparse import duration
 from storage import checkins, collectives, entry, roles
 from storage.models import Member, Role, RoleTerm
-
-# Kept in English when a default role is created, and shown translated (`scope_words`).
-DEFAULT_SCOPES = {
-    "facilitation": N_("runs meetings: agenda order, the speaking stack, time"),
-    "notes": N_("takes the meeting notes and posts them"),
-    "agenda": N_("collects agenda items before each meeting"),
-}
 
 
 def scope_words(scope: str) -> str:
@@ -33,18 +28,6 @@ def term_end(ctx: Context, start: datetime, term: str) -> datetime:
     nominal = start + duration(term)
     aligned = ctx.runtime.next_fire("rotation", nominal)
     return aligned or nominal
-
-
-async def ensure_roles(ctx: Context) -> list[Role]:
-    """The collective's roles; configured defaults are created when missing."""
-    existing = {r.name: r for r in await roles.all_roles(ctx.session, ctx.collective_id)}
-    for name in ctx.settings.roles:
-        if name not in existing:
-            scope = DEFAULT_SCOPES.get(name, "")
-            existing[name] = await roles.add_role(
-                ctx.session, ctx.collective_id, name, ctx.settings.role_term, scope, None, ctx.now()
-            )
-    return sorted(existing.values(), key=lambda r: r.id)
 
 
 async def resting(ctx: Context, at: datetime) -> set[str]:

@@ -7,7 +7,7 @@ sees only the counts, when the check-in closes (`OPEN_FOR` later), and only when
 least `reflection_min_answers` members answered: with fewer, counts could tell whose
 answer was which. The week after a campaign ends is for rest: the rotation in it says
 so, and leaves out anyone who answered red silently, as it leaves out someone away
-(`handlers/rotation.py`); nothing in the room ties anyone's absence from it to their
+(`handlers/roles/rotation.py`); nothing in the room ties anyone's absence from it to their
 answer. Each person's answer is kept with their name (rotation needs it) until
 `KEEP_ANSWERS` after the check-in closed; then only the counts stay.
 """

@@ -30,7 +30,7 @@ from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.stats import gini, percent, top_fifth
 from handlers.tasks import KINDS, kind_word
-from storage import airtime, collectives, decisions, labour, sprints
+from storage import airtime, collectives, decision_log, decisions, labour, sprints
 
 practice = Practice(
     N_("Trust audit sprints"),
@@ -94,11 +94,11 @@ async def mirror(ctx: Context, start: datetime, end: datetime, first: date, last
     m.tasks = {k: sum(w.get(k, 0) for w in work.values()) for k in KINDS}
     m.doers = {k: sum(1 for w in work.values() if w.get(k)) for k in KINDS}
     m.workers = sum(1 for w in work.values() if any(w.values()))
-    influence = await decisions.influence(ctx.session, ctx.collective_id, start, end)
+    influence = await decision_log.influence(ctx.session, ctx.collective_id, start, end)
     m.made = sum(i.made for i in influence.values())
     m.adopted = sum(i.adopted for i in influence.values())
     m.adopters = sum(1 for i in influence.values() if i.adopted)
-    decided = await decisions.decided_between(ctx.session, ctx.collective_id, start, end)
+    decided = await decision_log.decided_between(ctx.session, ctx.collective_id, start, end)
     m.early = sum(1 for d in decided if d.closed_early)
     m.recorded = sum(1 for d in decided if d.kind == decisions.RECORD)
     # Newcomers: first seen in the room in the period or shortly before it, and not among

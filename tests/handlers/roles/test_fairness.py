@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.fairness import Candidate, choose, notional_last, ranked
+from handlers.roles.fairness import Candidate, choose, notional_last, ranked
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -147,7 +147,7 @@ def test_nobody_available() -> None:
 def test_joint_assignment_gives_distinct_holders_when_the_pool_allows(
     n_roles: int, extra: int, busy: set[int], outgoing: list[int], seed: int
 ) -> None:
-    from handlers.fairness import assign
+    from handlers.roles.fairness import assign
 
     people = [f"@p{i}:x" for i in range(n_roles + extra)]
     pool = [Candidate(p, busy=i in busy) for i, p in enumerate(people)]

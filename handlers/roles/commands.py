@@ -1,8 +1,8 @@
 """Bounded roles and their commands: define, claim, release, hand over, swap; away and back.
 
 Rotation itself (the weekly job and the day-before reminder) lives in
-`handlers/rotation_jobs.py`; who could take a role, in `handlers/rotation.py`; the
-fairness rule, in `handlers/fairness.py`.
+`handlers/roles/jobs.py`; who could take a role, in `handlers/roles/rotation.py`; the
+fairness rule, in `handlers/roles/fairness.py`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from handlers.arguments import Duration, Member, Name, Role, Text, Until
 from handlers.context import Context, Mention, Rows
 from handlers.errors import UsageError
 from handlers.i18n import N_, _
+from handlers.known_roles import ensure_roles
 from handlers.registry import Practice
-from handlers.rotation import ensure_roles, next_in_line, scope_words, term_end
+from handlers.roles.rotation import next_in_line, scope_words, term_end
 from handlers.seconds import ask_second
 from handlers.timeparse import Interval, longer
 from storage import roles
