@@ -24,6 +24,7 @@ from bot.outgoing import QueuedOutgoing
 from handlers import i18n
 from handlers.context import Clock, Context, Message, Runtime
 from handlers.i18n import _, ngettext
+from handlers.job_names import job_word
 from handlers.registry import Job, Registry
 from storage import airtime, collectives, events, left_rooms, occurrences
 from storage.engine import WritesRefused
@@ -383,7 +384,7 @@ class Rituals:
                                 else _("It will run at its next time.")
                             ),
                             {
-                                "job": job.name.replace("-", " "),
+                                "job": job_word(job.name),
                                 "reason": reason,
                                 "when": when or "",
                             },
@@ -403,7 +404,7 @@ class Rituals:
                 "the {job} failed {n} time: {reason}",
                 "the {job} failed {n} times: {reason}",
                 tries,
-            ).format(job=job.replace("-", " "), n=tries, reason=reason)
+            ).format(job=job_word(job), n=tries, reason=reason)
             for (job, room), (tries, reason) in self.failures.items()
             if room == room_id
         ]

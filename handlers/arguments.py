@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from handlers import names
 from handlers.context import Context, Mention
 from handlers.errors import Mismatch, UsageError
-from handlers.i18n import _
+from handlers.i18n import N_, _
 from handlers.known_roles import ensure_roles
 from handlers.timeparse import interval, looks_like_since, parse_month, since, until
 
@@ -40,6 +40,35 @@ def normalise(text: str) -> str:
     return " ".join(_INVISIBLE.sub("", text).split()).casefold()
 
 
+# The names of arguments as usage lines show them (`!spend <amount> <what>`): members type
+# values, never these words, so they are in the collective's language.
+ARG_WORDS = {
+    "amount": N_("amount"), "area": N_("area"), "change": N_("change"),
+    "command": N_("command"), "count": N_("count"), "decision": N_("decision"),
+    "duration": N_("duration"), "entry": N_("entry"), "group": N_("group"),
+    "kind": N_("kind"), "member": N_("member"), "minutes": N_("minutes"), "name": N_("name"),
+    "note": N_("note"), "notes": N_("notes"), "number": N_("number"),
+    "outcome": N_("outcome"), "period": N_("period"), "proposal": N_("proposal"),
+    "reason": N_("reason"), "request": N_("request"), "role": N_("role"),
+    "scope": N_("scope"), "size": N_("size"), "term": N_("term"), "text": N_("text"),
+    "what": N_("what"), "words": N_("words"), "resource": N_("resource"),
+    "holder": N_("holder"),
+}  # fmt: skip
+LABELS = {
+    "<duration e.g. 1w|2w>": N_("<duration e.g. 1w|2w>"),
+    "<term e.g. 1w|2w|1m>": N_("<term e.g. 1w|2w|1m>"),
+    "[handover notes]": N_("[handover notes]"),
+}
+
+
+def arg_word(name: str) -> str:
+    return _(ARG_WORDS[name]) if name in ARG_WORDS else name
+
+
+def label_words(label: str) -> str:
+    return _(LABELS[label]) if label in LABELS else label
+
+
 @dataclass(frozen=True)
 class Param(ABC):
     """One argument. `width`: how many words a one-word kind takes; multi-word kinds are
@@ -55,11 +84,11 @@ class Param(ABC):
 
     @property
     def hint(self) -> str:
-        return self.name
+        return arg_word(self.name)
 
     def usage(self) -> str:
         if self.label:
-            return self.label
+            return label_words(self.label)
         return f"[{self.hint}]" if self.optional else f"<{self.hint}>"
 
     @abstractmethod
@@ -75,7 +104,7 @@ class Word(Param):
 
     @property
     def hint(self) -> str:
-        return "|".join(self.choices) if self.choices else self.name
+        return "|".join(self.choices) if self.choices else arg_word(self.name)
 
     async def convert(self, ctx: Context, text: str) -> Any:
         if self.choices and text.casefold() not in self.choices:
@@ -145,8 +174,8 @@ class KeywordDuration(Param):
 
     def usage(self) -> str:
         if self.label:
-            return self.label
-        inner = f"{self.keyword} <{self.name}>"
+            return label_words(self.label)
+        inner = f"{self.keyword} <{arg_word(self.name)}>"
         return f"[{inner}]" if self.optional else inner
 
     async def convert(self, ctx: Context, text: str) -> Any:
@@ -279,7 +308,8 @@ class Names(Text):
     max_length: int = MAX_NAME
 
     def usage(self) -> str:
-        return self.label or f"<{self.name}>[, <{self.name}>...]"
+        word = arg_word(self.name)
+        return label_words(self.label) if self.label else f"<{word}>[, <{word}>...]"
 
     async def convert(self, ctx: Context, text: str) -> Any:
         names: list[str] = []
@@ -329,7 +359,7 @@ class Member(Param):
 
     @property
     def hint(self) -> str:
-        return f"@{self.name}"
+        return f"@{arg_word(self.name)}"
 
     async def convert(self, ctx: Context, text: str) -> Any:
         return await find_member(ctx, text, bots=self.bots)

@@ -9,6 +9,7 @@ from handlers import audit_actions
 from handlers.arguments import Number, Text
 from handlers.context import Context, File, Rows
 from handlers.i18n import N_, _, ngettext
+from handlers.job_names import job_word
 from handlers.personal import SHORT, declared, document
 from handlers.registry import Command, Practice
 from storage import audit, collectives, direct, outbox, personal
@@ -242,7 +243,9 @@ async def status(ctx: Context) -> None:
     runs = sorted(ctx.runtime.next_runs.items(), key=lambda kv: kv[1])
     if runs:
         lines.append(_("Next scheduled runs:\n{runs}"))
-        values["runs"] = Rows("- {job}: {at}", [{"job": j, "at": ctx.time(t)} for j, t in runs])
+        values["runs"] = Rows(
+            "- {job}: {at}", [{"job": job_word(j), "at": ctx.time(t)} for j, t in runs]
+        )
     else:
         lines.append(_("No scheduled rituals are set up yet."))
     waiting = await outbox.waiting(ctx.session, ctx.room_id)
