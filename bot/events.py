@@ -96,6 +96,10 @@ class JoinedRoom:
     # created the room, and whom it invited with `is_direct` (they survive a restart).
     opened_by_bot: bool = False
     direct_with: str | None = None
+    # From the room's m.room.create event, when this batch carries it (at a join, or in the
+    # full state asked for after a restart): its creators and room version. None: not seen.
+    creators: tuple[str, ...] | None = None
+    room_version: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "room_id", clean_text(str(self.room_id)))
@@ -109,6 +113,9 @@ class JoinedRoom:
         _set(self, "name", _optional(self.name))
         if self.power_levels is not None:
             _set(self, "power_levels", clean_json(self.power_levels))
+        if self.creators is not None:
+            _set(self, "creators", tuple(clean_text(str(c)) for c in self.creators))
+        _set(self, "room_version", _optional(self.room_version))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from nio import AsyncClient, MegolmEvent, RoomCreateEvent, RoomMemberEvent, SyncResponse
 
 from bot.events import EARLIEST_MS, LATEST_MS, Batch, Invite, JoinedRoom, RoomEvent
+from storage import room_power
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,28 @@ def _power_levels(room: Any) -> dict[str, Any] | None:
         "invite": d.invite,
         "kick": d.kick,
         "ban": d.ban,
+        "redact": d.redact,
         "state_default": d.state_default,
         "events": dict(levels.events),
     }
+
+
+def _creation(info: Any) -> tuple[tuple[str, ...] | None, str | None]:
+    """The creators and room version from the room's `m.room.create` event, if this sync
+    carries it (in the state section when joining or after a restart's full state, or in
+    the timeline of a room joined young), read from the raw event: nio keeps neither the
+    sender as creator nor `additional_creators`. (None, None) when it is not there."""
+    if info is None:
+        return None, None
+    for ev in [*getattr(info, "state", []), *info.timeline.events]:
+        source = getattr(ev, "source", None)
+        if not isinstance(source, dict) or source.get("type") != "m.room.create":
+            continue
+        sender, content = source.get("sender"), source.get("content")
+        if source.get("state_key") != "" or not isinstance(sender, str) or not sender:
+            continue
+        return room_power.creation(content if isinstance(content, dict) else {}, sender)
+    return None, None
 
 
 def _room_name(room: Any) -> str | None:
@@ -135,6 +155,7 @@ def to_batch(
             # timeline limit were not delivered (and could not be paged back).
             log.info("timeline of %s was limited; earlier events are not seen", room_id)
         created, invitee = _opened_by_bot(client, info)
+        creators, version = _creation(info)
         joined.append(
             JoinedRoom(
                 room_id=room_id,
@@ -145,6 +166,8 @@ def to_batch(
                 power_levels=_power_levels(room),
                 opened_by_bot=created,
                 direct_with=invitee,
+                creators=creators,
+                room_version=version,
             )
         )
     invites: list[Invite] = []

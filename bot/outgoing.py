@@ -84,10 +84,12 @@ class QueuedOutgoing:
             info: dict[str, object] = {"mimetype": image.mimetype, "size": len(image.data)}
             if image.width and image.height:
                 info.update(w=image.width, h=image.height)
-            # The plain description doubles as the image's alt text; the URL is added at upload.
+            # The plain description is the image's body: its alt text, and its caption where
+            # clients show one (a body other than `filename` is a caption); the URL is added
+            # at upload.
             content = {
                 "msgtype": "m.image",
-                "body": image.filename,
+                "body": content["body"] or image.filename,
                 "filename": image.filename,
                 "info": info,
                 "m.mentions": {},

@@ -7,7 +7,6 @@ is written; all of it commits together or not at all.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from bot.outgoing import QueuedOutgoing
 from handlers.context import MARKER, Clock, Context, Runtime
 from handlers.i18n import _
 from handlers.registry import Posted, Reaction, Registry, Said
-from storage import collectives, direct, events, sync_state
+from storage import collectives, direct, events, room_power, sync_state
 from storage.engine import refuses_writes
 from storage.models import Collective
 from storage.outbox import Queued
@@ -168,7 +167,14 @@ class Processor:
         if name is not None and not collective.is_direct and collective.name != name:
             collective.name = name  # (a direct chat is named after the person)
         if room.power_levels is not None:
-            snapshot = json.dumps(room.power_levels, sort_keys=True)
+            # With the creators and version of the create event, when this batch has it;
+            # else as known before (the create event never changes).
+            kept = room_power.read(collective.power_levels)
+            snapshot = room_power.snapshot(
+                room.power_levels,
+                room.creators if room.creators is not None else (kept.creators if kept else ()),
+                room.room_version or (kept.version if kept else None),
+            )
             if collective.power_levels != snapshot:
                 collective.power_levels = snapshot
         listed = self.config.for_room(room.room_id).bots

@@ -7,7 +7,6 @@ redacted message is taken back out (for 30 days after it was counted).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +15,7 @@ from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _, locale_name, ngettext
 from handlers.registry import Practice, Said
 from handlers.stats import gini, percent, top_fifth
-from storage import airtime
+from storage import airtime, room_power
 
 practice = Practice(N_("Airtime"), N_("A mirror of who talks in the room, and who does not."))
 
@@ -51,21 +50,10 @@ async def uncount_message(ctx: Context, redacted_event_id: str) -> None:
 
 
 def _may_redact_others(raw: str | None, user_id: str) -> bool:
-    """From the room's power levels: can this user redact other people's messages?"""
-    try:
-        levels = json.loads(raw) if raw else {}
-    except ValueError:
-        levels = {}
-    if not isinstance(levels, dict):
-        return False
-
-    def level(value: object, default: int) -> int:
-        return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-    raw_users = levels.get("users")
-    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
-    mine = level(users.get(user_id), level(levels.get("users_default"), 0))
-    return mine >= level(levels.get("redact"), 50)
+    """From the room's power (`storage.room_power`): can this user redact other people's
+    messages? A creator of a room of version 12 or later always can."""
+    power = room_power.read(raw)
+    return power is not None and power.level(user_id) >= power.need("redact", 50)
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,27 @@ ACTIONS: Mapping[str, str | Counted] = {
     "task.claimed": N_("claimed the task **{task}**"),
     "task.dropped": N_("dropped the task **{task}**"),
     "task.logged": N_("logged the task **{task}** ({kind})"),
+    "task.logged_joint": N_("logged the task **{task}** ({kind}) as joint work with {partners}"),
+    "task.linked": N_("tied the task **{task}** to decision #{number}"),
     "knowledge.declared": N_("declared knowledge of **{area}**"),
     "knowledge.withdrawn": N_("withdrew knowledge of **{area}**"),
     "knowledge.learning": N_("is learning **{area}**"),
+    "access.added": Counted(
+        "n",
+        lambda n: ngettext(
+            "recorded that {holders} holds access to **{resource}**",
+            "recorded that {holders} hold access to **{resource}**",
+            n,
+        ),
+    ),
+    "access.dropped": Counted(
+        "n",
+        lambda n: ngettext(
+            "recorded that {holders} no longer holds access to **{resource}**",
+            "recorded that {holders} no longer hold access to **{resource}**",
+            n,
+        ),
+    ),
     # Roles and availability
     "role.defined": N_("defined the role **{role}** ({term})"),
     "role.redefined": N_("redefined the role **{role}** ({term})"),

@@ -31,6 +31,8 @@ KEPT = {
     "tasks": "tasks on the list: name, kind, status, who added and claimed them, when",
     "task_completions": "work logged: task, kind, who, when",
     "knowledge": "who knows or is learning which area, since when",
+    "access_holdings": "who holds access to which resource, who recorded it, when (never "
+    "the access itself)",
     "roles": "roles: name, scope, term, who created them, when",
     "role_terms": "who held which role when, how they got it, handover notes, reminders",
     "role_swaps": "swap requests: role, from whom, to whom, who asked, when",
@@ -93,7 +95,8 @@ PRIVACY = N_(
     "here, per day. For 30 days after counting a message it also keeps the message's id, "
     "sender, day and word count (not its text), so a deleted message can be uncounted.\n"
     "- It keeps what you give it in commands: tasks, roles and handover notes, knowledge "
-    "areas, absences, the speaking stack, proposals, answers and their reasons, dissent, "
+    "areas, who holds access to which resource (never a password), absences, the speaking "
+    "stack, proposals, answers and their reasons, dissent, "
     "decisions, notes, budget entries, requests for a second member, structural "
     "experiments, trust audit sprints, campaigns and newcomers' entry sprints. Every "
     "command that changes a shared record is in `{prefix}audit`, which keeps user ids, "

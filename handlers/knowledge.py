@@ -6,6 +6,7 @@ suggests a cross-training pair, because naming the risk is cheaper than losing i
 
 from __future__ import annotations
 
+from handlers import access
 from handlers.arguments import Name, Names
 from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
@@ -156,7 +157,7 @@ async def whohas(ctx: Context, area: str) -> None:
 
 @practice.command(
     "spof",
-    summary=N_("Every area with fewer than two holders: single points of knowledge."),
+    summary=N_("Single points of knowledge (areas with fewer than two holders) and of access."),
     examples=("!spof",),
     read_only=True,
 )
@@ -170,41 +171,42 @@ async def spof(ctx: Context) -> None:
         target.setdefault(d.area, []).append(d.user_id)
         holders.setdefault(d.area, [])
     thin = sorted(a for a, h in holders.items() if len(h) < 2)
+    values: dict[str, object] = {"p": ctx.prefix}
     if not declared:
-        await ctx.reply(
-            _("The knowledge map is empty. Declare what you know with `{p}knows <area>`."),
-            p=ctx.prefix,
+        template = _("The knowledge map is empty. Declare what you know with `{p}knows <area>`.")
+    elif not thin:
+        template = ngettext(
+            "Every declared area has at least two holders ({n} area). Good cover.",
+            "Every declared area has at least two holders ({n} areas). Good cover.",
+            len(holders),
         )
-        return
-    if not thin:
-        await ctx.reply(
-            ngettext(
-                "Every declared area has at least two holders ({n} area). Good cover.",
-                "Every declared area has at least two holders ({n} areas). Good cover.",
-                len(holders),
-            ),
-            n=len(holders),
+        values["n"] = len(holders)
+    else:
+        rows = []
+        for area in thin:
+            held = holders[area]
+            learning_now = [u for u in learners.get(area, []) if u in names]
+            rows.append(
+                {
+                    "area": area,
+                    "holder": names[held[0]].label if held and held[0] in names else _("nobody"),
+                    "learning": _names(names, learning_now) if learning_now else _("nobody"),
+                }
+            )
+        template = (
+            _("**Areas with fewer than two holders** ({n} of {total})")
+            + "\n{rows}\n"
+            + _("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
+            + " {mirror}"
         )
-        return
-    rows = []
-    for area in thin:
-        held = holders[area]
-        learning_now = [u for u in learners.get(area, []) if u in names]
-        rows.append(
-            {
-                "area": area,
-                "holder": names[held[0]].label if held and held[0] in names else _("nobody"),
-                "learning": _names(names, learning_now) if learning_now else _("nobody"),
-            }
+        values.update(
+            n=len(thin),
+            total=len(holders),
+            rows=Rows(_("- **{area}**: {holder}; learning: {learning}"), rows, limit=LIST_LIMIT),
+            mirror=_(MIRROR),
         )
-    await ctx.reply(
-        _("**Areas with fewer than two holders** ({n} of {total})")
-        + "\n{rows}\n"
-        + _("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
-        + " {mirror}",
-        n=len(thin),
-        total=len(holders),
-        p=ctx.prefix,
-        rows=Rows(_("- **{area}**: {holder}; learning: {learning}"), rows, limit=LIST_LIMIT),
-        mirror=_(MIRROR),
-    )
+    # Single points of access (handlers/access.py), beside single points of knowledge.
+    if (section := await access.spof_section(ctx)) is not None:
+        template += "\n\n" + section[0]
+        values.update(section[1])
+    await ctx.reply(template, **values)

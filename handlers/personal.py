@@ -65,6 +65,11 @@ LINES: dict[str, Line] = {
     "knowledge": lambda ctx, me, r, p: _("Knowledge: {area} ({level}) since {since}.").format(
         area=inline(r.area), level=_word(LEVEL, r.level), since=_at(ctx, r.since)
     ),
+    "access_holdings": lambda ctx, me, r, p: (
+        _("Access to {resource}: you hold it, recorded {at}.")
+        if r.user_id == me
+        else _("Access to {resource}: you recorded it for another member, {at}.")
+    ).format(resource=inline(r.resource), at=_at(ctx, r.added_at)),
     "tasks": lambda ctx, me, r, p: (
         _("Task on the list: {name} ({kind}, {status})").format(
             name=inline(r.name), kind=r.kind, status=_word(TASK_STATUS, r.status)

@@ -4,7 +4,6 @@ name, never ranked; a practice with no data says so instead of vanishing."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
@@ -18,7 +17,7 @@ from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.tasks import KINDS, kind_count
 from handlers.timeparse import Month, month_of
-from storage import decision_log, decisions, knowledge, labour, roles
+from storage import decision_log, decisions, knowledge, labour, roles, room_power
 
 practice = Practice(
     N_("Power map"),
@@ -26,45 +25,34 @@ practice = Practice(
 )
 
 
-def _level(value: object, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
 def _power(
     members: dict[str, str], raw: str | None, bot: str
 ) -> tuple[list[str], dict[str, object]]:
-    """Lines on who holds the room's Matrix power, with concentration flagged."""
+    """Lines on who holds the room's Matrix power, with concentration flagged. The power is
+    the room's as its version grants it (`storage.room_power`): from room version 12 on,
+    the room's creators hold every power without being listed in the power levels."""
     values: dict[str, object] = {}
-    try:
-        levels = json.loads(raw) if raw else None
-    except ValueError:
-        levels = None
-    if not isinstance(levels, dict):
+    power = room_power.read(raw)
+    if power is None:
         return [
             _("**Room power**: not known yet (the bot has not seen the room's power levels).")
         ], values
-    raw_users, raw_events = levels.get("users"), levels.get("events")
-    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
-    events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
-    default = _level(levels.get("users_default"), 0)
-    state_default = _level(levels.get("state_default"), 50)
     # What one may do, shown to members (translated where shown), with the level it needs.
     needs = {
         # TRANSLATORS: what members may do, after "at most one member can ...".
-        N_("invite"): _level(levels.get("invite"), 0),
-        N_("kick"): _level(levels.get("kick"), 50),
-        N_("change settings"): _level(events.get("m.room.power_levels"), state_default),
+        N_("invite"): power.need("invite", 0),
+        N_("kick"): power.need("kick", 50),
+        N_("change settings"): power.need_state("m.room.power_levels"),
     }
     lines = [_("**Room power** (Matrix power levels)"), "{power}"]
-    concentrated, power = [], []
+    concentrated, rows = [], []
     for what, need in needs.items():
         able = sorted(
-            (name for uid, name in members.items() if _level(users.get(uid), default) >= need),
-            key=str.casefold,
+            (name for uid, name in members.items() if power.level(uid) >= need), key=str.casefold
         )
         outsiders = sorted(
-            uid for uid, lvl in users.items()
-            if uid not in members and uid != bot and _level(lvl, default) >= need
+            uid for uid in power.holders()
+            if uid not in members and uid != bot and power.level(uid) >= need
         )  # fmt: skip
         if able and len(able) == len(members):
             shown = _("everyone")
@@ -74,11 +62,23 @@ def _power(
             shown = _("{who} (also non-members: {others})").format(
                 who=shown, others=", ".join(outsiders[:5])
             )
-        power.append({"what": _(what), "who": shown})
+        rows.append({"what": _(what), "who": shown})
         if len(members) > 1 and len(able) <= 1:
             concentrated.append(_(what))
-    values["power"] = Rows("- {what}: {who}", power)
-    if _level(users.get(bot), default) >= needs["change settings"]:
+    values["power"] = Rows("- {what}: {who}", rows)
+    creators = [members.get(uid, uid) for uid in power.privileged if uid != bot]
+    if creators:
+        values["creators"], values["room_version"] = ", ".join(creators), power.version
+        lines.append(
+            ngettext(
+                "- {creators} created the room and, by its version ({room_version}), holds "
+                "every power without being listed in the power levels.",
+                "- {creators} created the room and, by its version ({room_version}), hold "
+                "every power without being listed in the power levels.",
+                len(creators),
+            )
+        )
+    if power.level(bot) >= needs["change settings"]:
         lines.append(_("- the bot itself can change settings (it does not use that power)."))
     if concentrated:
         values["conc"] = ", ".join(concentrated)
@@ -163,6 +163,7 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
         lines.append(_("No messages were counted this month."))
 
     work = await labour.by_member_and_kind(ctx.session, ctx.collective_id, start, end)
+    jointly: dict[str | None, int] = {}
     totals = {k: sum(w.get(k, 0) for w in work.values()) for k in KINDS}
     lines.append(_("**Labour**"))
     if work:
@@ -177,6 +178,18 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
                 len(names),
             )
         )
+        pieces, jointly = await labour.joint_between(ctx.session, ctx.collective_id, start, end)
+        if pieces:
+            values["joint_n"], values["joint_lines"] = pieces, sum(jointly.values())
+            lines.append(
+                ngettext(
+                    "Shared work: {joint_n} piece done jointly ({joint_lines} of these tasks, "
+                    "one for each who shared it).",
+                    "Shared work: {joint_n} pieces done jointly ({joint_lines} of these tasks, "
+                    "one for each who shared it).",
+                    pieces,
+                )
+            )
     else:
         lines.append(_("No tasks were logged this month (`{p}task done <name>` logs one)."))
 
@@ -224,6 +237,11 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
         shown = ", ".join(kind_count(k, mine[k]) for k in KINDS if mine.get(k))
         kinds = f" ({shown})" if mine else ""
         done = sum(mine.values())
+        shared = jointly.get(share.member.user_id, 0)
+        if shared:
+            kinds += ", " + ngettext("{n} of them shared", "{n} of them shared", shared).format(
+                n=shared
+            )
         table.append(
             {
                 "member": share.member,
@@ -250,7 +268,10 @@ async def post(ctx: Context, month: Month, late_note: str = "") -> None:
     # spec: the sender renders it later, where no language is set.
     data = chart.spec(_("Power map, {label}").format(label=month.label), rows)
     image = Image(data, f"powermap-{month.first:%Y-%m}.png", "image/png", renderer="powermap-chart")
-    await ctx.post_image(image, _("Power map chart, {label}"), label=month.label)
+    # The image's body (its alt text) says the chart's figures in words.
+    caption = _("Power map chart, {label}").format(label=month.label)
+    template, figures = chart.describe(caption, rows)
+    await ctx.post_image(image, template, **figures)
 
 
 @practice.command(

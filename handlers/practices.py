@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers import (
+    access,
     airtime,
     decisions,
     general,
@@ -33,6 +34,7 @@ def practices() -> list[Practice]:
         membership.practice,
         tasks.practice,
         knowledge.practice,
+        access.practice,
         roles.practice,
         roles.jobs.practice,
         airtime.practice,

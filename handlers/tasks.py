@@ -15,6 +15,7 @@ from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
 from handlers.settings import CollectiveSettings
+from handlers.task_links import TaskLine, TaskWords, decision_for, labels, together, unmatched_note
 from handlers.timeparse import month_start
 from storage import collectives, labour
 
@@ -78,43 +79,67 @@ def _stray(name: str) -> str:
 
 @practice.command(
     "task add",
-    Name("name"),
+    TaskWords("name", joint=False),
     KIND,
-    summary=N_("Put a task on the collective's list (kind from the tag or the keyword map)."),
-    examples=("!task add flyers for the fair", "!task add book the hall #invisible"),
+    summary=N_(
+        "Put a task on the collective's list (kind from the tag or the keyword map); "
+        "`for #N` ties it to decision N."
+    ),
+    examples=(
+        "!task add flyers for the fair",
+        "!task add book the hall #invisible",
+        "!task add paint the sign for #4",
+    ),
 )
-async def task_add(ctx: Context, name: str, kind: str | None) -> None:
+async def task_add(ctx: Context, name: TaskLine, kind: str | None) -> None:
+    line = name
+    title = line.name
+    known, decision = await decision_for(ctx, line)
+    if not known:
+        return
     tagged = kind
     who = await ctx.mention(ctx.author, ping=False)
-    found = await labour.task(ctx.session, ctx.collective_id, name)
+    found = await labour.task(ctx.session, ctx.collective_id, title)
     now = ctx.now()
+    tie = " " + _("It is tied to decision #{n}.").format(n=decision.number) if decision else ""
     if found is not None and found.status != "done":
         holder = (await ctx.mention(found.claimed_by, ping=False)) if found.claimed_by else None
+        if decision is not None:
+            found.decision_id, found.updated_at = decision.id, now
+            await ctx.audit("task.linked", task=title, number=decision.number)
         await ctx.reply(
-            _("**{name}** is already on the list ({state})."),
-            name=name,
+            _("**{name}** is already on the list ({state}).") + "{tie}",
+            name=title,
             state=_("claimed by {who}").format(who=holder.label) if holder else _("unclaimed"),
+            tie=tie,
         )
         return
-    kind = kind or classify(name, ctx.settings)
+    kind = kind or classify(title, ctx.settings)
+    decision_id = decision.id if decision else None
     if found is not None:
         found.status, found.kind, found.claimed_by, found.updated_at = "open", kind, None, now
+        found.decision_id = decision_id
         template = _(
             "Reopened task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`."
         )
     else:
-        await labour.add_task(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
+        await labour.add_task(
+            ctx.session, ctx.collective_id, title, kind, ctx.author, now, decision_id
+        )
         template = _(
             "Added task **{name}** ({kind}), for {who}. Claim it with `{p}task claim {name}`."
         )
-    await ctx.audit("task.added", task=name)
+    await ctx.audit("task.added", task=title)
+    if decision is not None:
+        await ctx.audit("task.linked", task=title, number=decision.number)
     await ctx.reply(
-        template + "{stray}",
-        name=name,
+        template + "{tie}{stray}",
+        name=title,
         kind=kind_word(kind),
         who=who,
         p=ctx.prefix,
-        stray=_stray(name) if tagged is None else "",
+        tie=tie,
+        stray=_stray(title) if tagged is None else "",
     )
 
 
@@ -191,38 +216,82 @@ async def task_drop(ctx: Context, name: str) -> None:
 
 @practice.command(
     "task done",
-    Name("name"),
+    TaskWords("name"),
     KIND,
-    summary=N_("Log a task you did, listed or not: visible, invisible or care work."),
-    examples=("!task done flyers", "!task done cleaned the kitchen #care", "!task done minutes"),
+    summary=N_(
+        "Log a task you did, listed or not: visible, invisible or care work; "
+        "`with @a @b` logs it as joint work, `for #N` ties it to decision N."
+    ),
+    examples=(
+        "!task done flyers",
+        "!task done cleaned the kitchen #care",
+        "!task done flyers with @bob @carol",
+        "!task done paint the sign for #4",
+    ),
 )
-async def task_done(ctx: Context, name: str, kind: str | None) -> None:
-    stray = _stray(name) if kind is None else ""
+async def task_done(ctx: Context, name: TaskLine, kind: str | None) -> None:
+    line = name
+    title = line.name
+    known, decision = await decision_for(ctx, line)
+    if not known:
+        return
+    stray = (_stray(title) if kind is None else "") + unmatched_note(line)
     who = await ctx.mention(ctx.author, ping=False)
     now = ctx.now()
-    found = await labour.task(ctx.session, ctx.collective_id, name)
+    found = await labour.task(ctx.session, ctx.collective_id, title)
+    listed = found if found is not None and found.status != "done" else None
     if kind is None:
-        kind = found.kind if found is not None and found.status != "done" else None
-    kind = kind or classify(name, ctx.settings)
-    if found is not None and found.status != "done":
-        found.status, found.claimed_by, found.updated_at = "done", None, now
-    await labour.complete(ctx.session, ctx.collective_id, name, kind, ctx.author, now)
-    await ctx.audit("task.logged", task=name, kind=kind)
+        kind = listed.kind if listed is not None else None
+    kind = kind or classify(title, ctx.settings)
+    decision_id = decision.id if decision else (listed.decision_id if listed else None)
+    if listed is not None:
+        listed.status, listed.claimed_by, listed.updated_at = "done", None, now
+        listed.decision_id = decision_id
+    shared = [p.user_id for p in line.partners]
+    await labour.complete(
+        ctx.session,
+        ctx.collective_id,
+        title,
+        kind,
+        ctx.author,
+        now,
+        partners=shared,
+        decision_id=decision_id,
+    )
+    if shared:
+        await ctx.audit(
+            "task.logged_joint",
+            members={f"partners.{i}": user for i, user in enumerate(shared)},
+            task=title,
+            kind=kind,
+        )
+    else:
+        await ctx.audit("task.logged", task=title, kind=kind)
+    if decision is not None:
+        await ctx.audit("task.linked", task=title, number=decision.number)
     start = month_start(now, ctx.settings.timezone)
     mine = await labour.counts_by_kind(ctx.session, ctx.collective_id, start, ctx.author)
     everyone = await labour.counts_by_kind(ctx.session, ctx.collective_id, start)
-    await ctx.reply(
-        _(
+    if shared:
+        template = _(
+            "Logged **{name}** as joint work of {all} ({kind} labour), one entry each. "
+            "This month: {who} {mine}; the collective {total} ({tally})."
+        )
+    else:
+        template = _(
             "Logged **{name}** as {kind} labour by {who}. This month: {who} {mine}; "
             "the collective {total} ({tally})."
         )
-        + "{stray} {mirror}",
-        name=name,
+    await ctx.reply(
+        template + "{tie}{stray} {mirror}",
+        name=title,
         kind=kind_word(kind),
         who=who,
+        all=together([who.label, *(p.label for p in line.partners)]),
         mine=tasks_count(sum(mine.values())),
         total=tasks_count(sum(everyone.values())),
         tally=tally(everyone),
+        tie=" " + _("Tied to decision #{n}.").format(n=decision.number) if decision else "",
         stray=stray,
         mirror=_(MIRROR),
     )
@@ -299,15 +368,31 @@ async def task_log(ctx: Context, member: Mention | None, since: datetime | None)
     if len(entries) > len(shown):
         total = _("{total}, newest {n} shown").format(total=total, n=len(shown))
     names = await ctx.quiet_names()
-    rows = [
-        {
-            "day": ctx.date(e.done_at),
-            "name": e.name,
-            "kind": kind_word(e.kind),
-            "who": names.get(e.user_id or "") or await ctx.mention(e.user_id, ping=False),
-        }
-        for e in shown
-    ]
+    shared = await labour.joint_doers(ctx.session, (e.joint_id for e in shown if e.joint_id))
+    numbers = await labour.decision_numbers(
+        ctx.session, (e.decision_id for e in shown if e.decision_id)
+    )
+    rows = []
+    for e in shown:
+        extra = ""
+        if e.joint_id:
+            others = list(shared.get(e.joint_id, []))
+            if e.user_id in others:
+                others.remove(e.user_id)
+            extra += " " + _("(joint, with {others})").format(
+                others=", ".join(labels(names, others))
+            )
+        if e.decision_id in numbers:
+            extra += " " + _("(for #{n})").format(n=numbers[e.decision_id])
+        rows.append(
+            {
+                "day": ctx.date(e.done_at),
+                "name": e.name,
+                "kind": kind_word(e.kind),
+                "who": names.get(e.user_id or "") or await ctx.mention(e.user_id, ping=False),
+                "extra": extra,
+            }
+        )
     if member and since:
         head = _("**Labour log** for {who} since {since} ({total}): {tally}")
     elif member:
@@ -320,7 +405,7 @@ async def task_log(ctx: Context, member: Mention | None, since: datetime | None)
         head + "\n{rows}\n{mirror}",
         total=total,
         tally=tally(counts),
-        rows=Rows(_("- {day}: **{name}** ({kind}), {who}"), rows),
+        rows=Rows(_("- {day}: **{name}** ({kind}), {who}") + "{extra}", rows),
         mirror=_(MIRROR),
         **values,
     )

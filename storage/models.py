@@ -215,6 +215,7 @@ class ForgetRequest(Base):
 # module, on this one `Base`. They are imported here, after it, so that `Base.metadata`
 # (Alembic's, the tests') holds every table, and `from storage.models import Task` works;
 # `storage/__init__.py` loads this module first, whichever storage module is asked for.
+from storage.access import AccessHolding  # noqa: E402
 from storage.airtime import AirtimeDay, CountedMessage  # noqa: E402
 from storage.budget import BudgetEntry  # noqa: E402
 from storage.checkins import Campaign, Checkin, CheckinAnswer  # noqa: E402
@@ -234,6 +235,7 @@ from storage.sprints import TrustSprint  # noqa: E402
 __all__ = [
     "NAMING",
     "RANDOM_KEY",
+    "AccessHolding",
     "AirtimeDay",
     "AuditEntry",
     "AuditMember",

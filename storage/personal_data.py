@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from storage.models import (
+    AccessHolding,
     AirtimeDay,
     AuditEntry,
     AuditMember,
@@ -111,6 +112,12 @@ DECLARED: tuple[Holds, ...] = (
     Holds(Task.claimed_by, Forget.OWN, N_("tasks you claimed (reopened when forgotten)")),
     Holds(TaskCompletion.user_id, Forget.NULL, N_("work you logged")),
     Holds(Knowledge.user_id, Forget.DELETE, N_("what you know or are learning")),
+    Holds(
+        AccessHolding.user_id,
+        Forget.DELETE,
+        N_("resources you hold access to (never the access itself)"),
+    ),
+    Holds(AccessHolding.added_by, Forget.NULL, N_("access you recorded for members")),
     # Roles.
     Holds(Role.created_by, Forget.NULL, N_("roles you defined")),
     Holds(RoleTerm.user_id, Forget.OWN, N_("your role terms (a held role is released)")),
@@ -171,7 +178,7 @@ NOT_MEMBERS: dict[str, str] = {
     "collectives.room_id": "a room",
     "collectives.name": "the room's name (a direct chat's name is cleared when forgotten)",
     "collectives.account": "the bot account serving the room",
-    "collectives.power_levels": "the room's own power levels, as the room shows them",
+    "collectives.power_levels": "the room's own power levels and creators, as the room shows them",
     "outbox.room_id": "a room",
     "outbox.account": "the bot account sending it",
     "outbox.txn_id": "a transaction id",

@@ -242,6 +242,7 @@ async def show(ctx: Context, number: int) -> None:
         )
         return
     text, values = await views.describe(ctx, found)
+    text += await views.follow_through(ctx, found, values)
     await ctx.reply(text, **values)
 
 

@@ -16,10 +16,12 @@ from handlers.decisions.rules import counts, rule_words, short, verdict
 from handlers.errors import UsageError
 from handlers.i18n import N_, _, ngettext
 from handlers.seconds import ask_second
-from storage import decision_log, decisions
+from storage import decision_log, decisions, labour
 from storage.decisions import PROPOSAL
 
 REMIND_AHEAD = timedelta(days=1)
+# An adopted decision with no task tied to it this long after adoption is marked in the log.
+FOLLOW_THROUGH = timedelta(days=30)
 LIST_LIMIT = 20
 SEARCH_LIMIT = 500  # read this many to say how many more matched than are listed
 HOURLY = "0 * * * *"
@@ -48,6 +50,9 @@ async def log(ctx: Context, words: str | None) -> None:
             )
         return
     dissent = await decisions.dissent_counts(ctx.session, [d.id for d in found])
+    due = ctx.now() - FOLLOW_THROUGH
+    stale = [d.id for d in found if d.status == "adopted" and (d.adopted_at or due) <= due]
+    stale_ids = set(stale) - await labour.linked(ctx.session, stale)
     rows = []
     for d in found:
         n = dissent.get(d.id, 0)
@@ -61,6 +66,7 @@ async def log(ctx: Context, words: str | None) -> None:
                 "dissent": " " + ngettext("({n} dissent)", "({n} dissents)", n).format(n=n)
                 if n
                 else "",
+                "follow": " " + _("(no task yet)") if d.id in stale_ids else "",
             }
         )
     values: dict[str, object] = {"p": ctx.prefix}
@@ -68,10 +74,18 @@ async def log(ctx: Context, words: str | None) -> None:
     if words:
         head = _("**Decisions** matching `{w}`, newest first")
         values["w"] = short(words, 60)
+    foot = _("`{p}proposal <number>` shows one in full.")
+    if any(row["follow"] for row in rows[:LIST_LIMIT]):
+        foot += " " + _(
+            "“No task yet”: adopted 30 days ago or more, and no task is tied to it; "
+            "`{p}task add <name> for #N` ties one."
+        )
     await ctx.reply(
-        head + "\n{rows}\n" + _("`{p}proposal <number>` shows one in full."),
+        head + "\n{rows}\n" + foot,
         rows=Rows(
-            _("- **#{n}** {kind}, {state}, from {who}: {text}{dissent}"), rows, limit=LIST_LIMIT
+            _("- **#{n}** {kind}, {state}, from {who}: {text}{dissent}") + "{follow}",
+            rows,
+            limit=LIST_LIMIT,
         ),
         **values,
     )

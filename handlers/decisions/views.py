@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from handlers.context import Context, Rows
 from handlers.decisions.rules import VERBS, counts, rule_words, verdict
-from handlers.i18n import _
-from storage import decisions
+from handlers.i18n import _, ngettext
+from storage import decisions, labour
 from storage.decisions import PROPOSAL
 from storage.models import Decision, DecisionAnswer
 
@@ -191,3 +191,31 @@ def _closing(adopted: bool, early: bool, by: bool) -> str:
     if by:
         return _("**Proposal #{n}** from {author}: **rejected** on {when}, decided by {closer}.")
     return _("**Proposal #{n}** from {author}: **rejected** on {when}, at its closing time.")
+
+
+async def follow_through(ctx: Context, d: Decision, values: dict[str, object]) -> str:
+    """An adopted decision's follow-through, as a line to add (with its leading newline):
+    the tasks tied to it, done and open, or that none is yet."""
+    if d.status != "adopted":
+        return ""
+    got = await labour.progress(ctx.session, d.id)
+    if not got.any:
+        values["p"] = ctx.prefix
+        return "\n" + _(
+            "**Follow-through**: no task yet. `{p}task add <name> for #{n}` ties one to it."
+        )
+    parts = []
+    if got.done:
+        parts.append(
+            ngettext("{n} task done ({names})", "{n} tasks done ({names})", len(got.done)).format(
+                n=len(got.done), names=", ".join(got.done)
+            )
+        )
+    if got.open:
+        parts.append(
+            ngettext("{n} open ({names})", "{n} open ({names})", len(got.open)).format(
+                n=len(got.open), names=", ".join(got.open)
+            )
+        )
+    values["follow"] = "; ".join(parts)
+    return "\n" + _("**Follow-through**: {follow}.")

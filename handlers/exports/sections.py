@@ -19,6 +19,7 @@ from handlers.decisions.rules import rule_name
 from handlers.exports.markdown import inline, money, quoted, weekday_name
 from handlers.i18n import N_, _, ngettext
 from handlers.settings import CollectiveSettings
+from handlers.task_links import together
 from storage import budget, decision_log, decisions, labour, notes
 from storage.decision_log import LogEntry
 from storage.decisions import Tally
@@ -399,13 +400,23 @@ async def _tasks(session: AsyncSession, w: Writer, collective_id: int) -> int:
         else:
             title = _("{kind} work").format(kind=inline(kind))
         w.add(f"### {title}: {len(mine)}", "")
+        groups: dict[str, list[str | None]] = {}
         for t in mine:
-            w.add(
-                "- "
-                + _("{day}: {task}, by {who}").format(
+            if t.joint_id:
+                groups.setdefault(t.joint_id, []).append(t.user_id)
+        for t in mine:
+            if t.joint_id is None:
+                line = _("{day}: {task}, by {who}").format(
                     day=w.day(t.done_at), task=inline(t.name), who=w.who(t.user_id)
                 )
-            )
+            elif t.joint_id in groups:  # shared work: one line, one entry for each of them
+                doers = [w.who(u) for u in groups.pop(t.joint_id)]
+                line = _("{day}: {task}, joint work of {who} (one entry each)").format(
+                    day=w.day(t.done_at), task=inline(t.name), who=together(doers)
+                )
+            else:
+                continue
+            w.add("- " + line)
         w.add("")
     return len(done)
 

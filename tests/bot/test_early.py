@@ -265,6 +265,7 @@ READ_ONLY_LINES = {
     "airtime": "!airtime",
     "whohas": "!whohas database",
     "spof": "!spof",
+    "access": "!access",
 }
 
 

@@ -121,7 +121,11 @@ async def test_log_filters_by_member_and_since(bot: Harness) -> None:
     [
         ("!task", "`!task` needs a subcommand"),
         ("!task frobnicate x", "Unknown `!task` subcommand `frobnicate`"),
-        ("!task done", "Missing name. Usage: `!task done <name> [#visible|#invisible|#care]`"),
+        (
+            "!task done",
+            "Missing name. Usage: `!task done <name> [with @member ...] [for #N] "
+            "[#visible|#invisible|#care]`",
+        ),
         ("!task done #care", "Missing name."),
         ("!task done flyers #invisble", "Unknown tag `#invisble`; use one of #visible"),
         ("!task add " + "x" * 90, "name is too long (90 characters; at most 80)"),

@@ -6,7 +6,6 @@ The walk itself, its dots and its tally are in `walk.py`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,7 +16,7 @@ from handlers.airtime import measure
 from handlers.context import Context
 from handlers.i18n import N_, _, ngettext
 from handlers.stats import percent
-from storage import decision_log, decisions, knowledge, labour, roles
+from storage import decision_log, decisions, knowledge, labour, roles, room_power
 
 ROLE_WINDOW = relativedelta(months=6)
 
@@ -209,33 +208,19 @@ async def _decisions(ctx: Context, start: datetime, end: datetime, members: int)
     return say
 
 
-def _level(value: object, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
 def _power(raw: str | None, members: set[str]) -> Statement:
-    try:
-        levels = json.loads(raw) if raw else None
-    except ValueError:
-        levels = None
-    if not isinstance(levels, dict):
+    """How many members can do what, by the room's power: its power levels and, from room
+    version 12 on, its creators, who hold every power without being listed."""
+    power = room_power.read(raw)
+    if power is None:
         return lambda: _("The bot has not seen the room's power levels yet.")
-    raw_users, raw_events = levels.get("users"), levels.get("events")
-    users: dict[str, object] = raw_users if isinstance(raw_users, dict) else {}
-    events: dict[str, object] = raw_events if isinstance(raw_events, dict) else {}
-    default = _level(levels.get("users_default"), 0)
     # How many can do what (said in the current language), with the level it needs.
     needs = {
-        N_("{n} can change the room's settings"): _level(
-            events.get("m.room.power_levels"), _level(levels.get("state_default"), 50)
-        ),
-        N_("{n} can remove people"): _level(levels.get("kick"), 50),
-        N_("{n} can invite"): _level(levels.get("invite"), 0),
+        N_("{n} can change the room's settings"): power.need_state("m.room.power_levels"),
+        N_("{n} can remove people"): power.need("kick", 50),
+        N_("{n} can invite"): power.need("invite", 0),
     }
-    able = {
-        what: sum(1 for u in members if _level(users.get(u), default) >= need)
-        for what, need in needs.items()
-    }
+    able = {what: sum(1 for u in members if power.level(u) >= need) for what, need in needs.items()}
     return lambda: ngettext(
         "Of {n} member, {able}.", "Of {n} members, {able}.", len(members)
     ).format(n=len(members), able=", ".join(_(what).format(n=n) for what, n in able.items()))

@@ -171,7 +171,9 @@ async def test_decide_closes_early_with_the_tally_names_and_every_reason(bot: Ha
     found = await stored(bot, 1)
     assert (found.status, found.closed_by, found.closed_early) == ("adopted", BOB, True)
     assert found.outcome == "we buy the cheaper one"
-    assert await bot.ask("!proposal 1") == reply.body
+    assert await bot.ask("!proposal 1") == reply.body + (
+        "\n**Follow-through**: no task yet. `!task add <name> for #1` ties one to it."
+    )
     assert await bot.ask("!decide 1", CAROL) == (
         "#1 is not an open proposal (a proposal, adopted 2026-03-02); nothing changed. "
         "`!proposal 1` shows it."
@@ -384,7 +386,8 @@ async def test_record_a_decision_and_attach_dissent(bot: Harness) -> None:
     assert await bot.ask("!proposal 1") == (
         "**Decision #1**, taken elsewhere, recorded by Bob on Mon 02 Mar 2026 10:00:\n"
         "the assembly chose the <library>\nDissent on record:\n"
-        "- Carol (2026-03-02): we never asked the neighbours"
+        "- Carol (2026-03-02): we never asked the neighbours\n"
+        "**Follow-through**: no task yet. `!task add <name> for #1` ties one to it."
     )
     assert await bot.ask("!dissent 9 no") == (
         "There is no proposal or decision #9. `!decisions` lists them."
