@@ -8,7 +8,7 @@ from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
-from handlers import chart
+from handlers import chart, sovereignty
 from handlers.airtime import MIRROR, measure, summary_lines
 from handlers.arguments import Month as MonthArg
 from handlers.context import FORMER, Context, Image, Rows
@@ -207,6 +207,9 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
         lines.append(_("No role terms this month."))
 
     lines += await _decisions(ctx, names, start, end, values)
+    # Our own words and counts only: braces doubled so they stay text in the template.
+    lens = await sovereignty.lens(ctx, len(names), start, end)
+    lines += [line.replace("{", "{{").replace("}", "}}") for line in lens]
 
     declared = await knowledge.all_current(ctx.session, ctx.collective_id)
     holders: dict[str, list[str]] = {}

@@ -1,0 +1,58 @@
+"""The power map's sovereignty lens counts, for the group, who called meetings, who holds
+access alone, which adopted decisions became action, who closed decisions early and whose
+claims went nowhere, from what members typed; never a name."""
+
+from __future__ import annotations
+
+from tests.harness import ALICE, BOB, CAROL, Harness
+
+
+async def test_the_lens_counts_what_members_did(bot: Harness) -> None:
+    before = (await bot.send("!powermap", BOB))[0].body
+    assert "**Shared sovereignty** (counts of the group, never names)" in before
+    assert "- Meetings: none called this month." in before
+    assert "- Single points of access: none recorded" in before
+    assert "- Suggestions into action: no decision was adopted this month." in before
+    assert "- Decisions closed early: none." in before
+
+    await bot.send("!meeting start", BOB)
+    await bot.send("!meeting end", BOB)
+    await bot.send("!meeting start", ALICE)
+    await bot.send("!meeting end", ALICE)
+    await bot.send("!meeting start", ALICE)
+    await bot.send("!meeting end", ALICE)
+    await bot.ask("!access add bank account", ALICE)
+    await bot.ask("!access add domain registrar", ALICE)
+    await bot.ask("!access add domain registrar @bob:test.org", ALICE)
+    await bot.ask("!propose we rent the hall", ALICE)
+    await bot.ask("!propose we print flyers", ALICE)
+    for who in (ALICE, BOB, CAROL):
+        await bot.ask("!agree 1", who)
+        await bot.ask("!agree 2", who)
+    await bot.send("!decide 1", BOB)
+    await bot.send("!decide 2", BOB)
+    await bot.ask("!task add book the hall for #1", CAROL)
+    await bot.ask("!task claim posters", CAROL)
+    await bot.ask("!task drop posters", CAROL)
+    await bot.ask("!task claim banner", BOB)
+    after = (await bot.send("!powermap", CAROL))[0].body
+    lens = after.split("**Shared sovereignty**", 1)[1]
+    assert "- Meetings: 3 called; members who called one: 2 of 3." in lens
+    assert "- Single points of access: 1 resource held by one member only" in lens
+    assert (
+        "- Suggestions into action: 2 decisions adopted; with a task tied to them: 1; "
+        "without one yet: 1." in lens
+    )
+    assert "- Decisions closed early: 2; members who closed one early: 1." in lens
+    assert (
+        "- Tasks claimed and then dropped: 1; claimed and left unfinished for 30 days: 0." in lens
+    )
+    for name in ("Alice", "Bob", "Carol"):
+        assert name not in lens.split("**", 2)[1]  # the group lines name nobody
+
+
+async def test_a_claim_left_for_thirty_days_is_counted(bot: Harness) -> None:
+    await bot.ask("!task claim banner", BOB)
+    bot.clock.advance(days=31)
+    text = (await bot.send("!powermap", CAROL))[0].body
+    assert "claimed and left unfinished for 30 days: 1." in text
