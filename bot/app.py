@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from nio import SyncResponse
 from sqlalchemy.engine import make_url
 
-from bot import __version__, gaps, incoming, matrix
+from bot import __version__, gaps, incoming, matrix, unread_notices
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.database import Database
@@ -23,9 +23,8 @@ from bot.processor import Hooks, Processor
 from bot.scheduler import Rituals
 from bot.sender import Sender
 from bot.undecrypted import Undecrypted, Unread
-from handlers.context import Clock, Mention, Message, Runtime
+from handlers.context import Clock, Message, Runtime
 from handlers.i18n import N_, _, speaking
-from handlers.names import shown
 from handlers.practices import practices
 from handlers.registry import Registry
 from handlers.renderers import RENDERERS
@@ -318,46 +317,11 @@ class Bot:
             self.sender.kick()  # (again) for what was queued since: unreadable messages, ...
 
     async def _tell_unread(self, unread: list[Unread]) -> None:
-        """Tell each member, once, that the bot could not read their encrypted message.
-        Refused writes keep the notices for the next try (their transaction ids are the
-        same, so one already queued is not queued twice)."""
-        unread, self._untold = [*self._untold, *unread], []
-        if not unread:
-            return
-        try:
-            async with self.db.transaction() as session:
-                for u in unread:
-                    collective = await collectives.by_room(session, u.room_id)
-                    if collective is None or not collective.joined:
-                        continue
-                    if not collectives.serves(collective, self.config.matrix.user_id):
-                        continue
-                    members = await collectives.members(session, collective.id, bots=True)
-                    names = shown((m.user_id, m.display_name) for m in members)
-                    outgoing = QueuedOutgoing(
-                        session,
-                        self.clock,
-                        f"{u.room_id}|unread|{u.event_id}",
-                        self.config.matrix.user_id,
-                    )
-                    with speaking(self.config.for_room(u.room_id).language):
-                        await outgoing.post(
-                            Message(
-                                u.room_id,
-                                _(
-                                    "{who}: the bot could not read your encrypted message (its "
-                                    "key never reached the bot's device), so it did nothing with "
-                                    "it. Please send it again."
-                                ),
-                                {"who": Mention(u.sender, names.get(u.sender))},
-                                reply_to=u.event_id,
-                                notify=True,
-                            )
-                        )
-        except WritesRefused:
-            self._untold = unread  # said once by the database; told when writes return
-        except Exception:
-            log.exception("could not tell members about unreadable messages")
+        """Tell each member once that their encrypted message could not be read; kept for
+        the next try while writes are refused."""
+        self._untold = await unread_notices.tell(
+            self.db, self.config, self.clock, [*self._untold, *unread]
+        )
 
     async def _tell_device_change(self) -> None:
         """After a committed sync (so nio knows which rooms are encrypted): when the bot runs

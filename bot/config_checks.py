@@ -1,0 +1,132 @@
+"""The checks of single configuration values: each raises ValueError with words for the
+person hosting the bot; `bot/config.py` names the file and the key."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+
+from handlers.errors import UsageError
+from handlers.i18n import LANGUAGES
+from handlers.timeparse import duration
+from storage.engine import StorageError, check_url
+
+USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+RULES = ("consent", "majority", "unanimity")
+
+
+def _cron(value: str) -> None:
+    if len(value.split()) != 5:
+        raise ValueError("needs 5 fields: minute hour day month weekday")
+    CronTrigger.from_crontab(value)
+
+
+def _cron_or_off(value: str) -> None:
+    if value.strip():
+        _cron(value)
+
+
+def _user_ids(values: list[str]) -> None:
+    for value in values:
+        if not (value.startswith("@") and ":" in value):
+            raise ValueError(f"{value!r} is not a user id such as '@reminders:example.org'")
+
+
+def _zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError("is not a known time zone such as 'Europe/Berlin'") from exc
+
+
+def _duration(value: str) -> None:
+    """The very parser the commands use, so the config accepts what they accept."""
+    try:
+        duration(value)
+    except UsageError:
+        raise ValueError(
+            "must be a duration like 1w, 2w, 14d, 1m or 1y (1 to 9999 days, weeks, months or years)"
+        ) from None
+
+
+# Month starts over four years (a leap year included): calendar steps differ by month.
+def _inviter(value: str) -> None:
+    if not (USER_ID.match(value) or (value.startswith(":") and len(value) > 1)):
+        raise ValueError("entries must be user ids like '@alice:example.org' or ':example.org'")
+
+
+def _user_id(value: str) -> None:
+    if not USER_ID.match(value):
+        raise ValueError("must be a full Matrix user id like '@flattening:example.org'")
+
+
+def _homeserver(value: str) -> None:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must be a URL such as 'https://matrix.example.org'")
+
+
+def _prefix(value: str) -> None:
+    if not value or any(c.isspace() for c in value) or len(value) > 3:
+        raise ValueError("must be 1 to 3 characters without spaces, such as '!'")
+
+
+def _rule(value: str) -> None:
+    if value not in RULES:
+        raise ValueError(f"must be one of {', '.join(RULES)}")
+
+
+# Fewer answers than this would let members guess who wrote what in a reflection round.
+MIN_ANSWERS = 3
+# What `budget_entries.currency` holds: long enough for a unit such as "time credits".
+MAX_CURRENCY = 16
+
+
+def _min_answers(value: int) -> None:
+    if value < MIN_ANSWERS:
+        raise ValueError(
+            f"must be at least {MIN_ANSWERS}: with fewer answers, members could guess who "
+            "wrote what, and the round would not be anonymous"
+        )
+
+
+def _currency(value: str) -> None:
+    if not value.strip():
+        raise ValueError("must name the currency or unit, such as 'EUR' or 'time credits'")
+    if len(value) > MAX_CURRENCY:
+        raise ValueError(
+            f"is {len(value)} characters long; at most {MAX_CURRENCY} are kept "
+            "(such as 'EUR' or 'time credits')"
+        )
+
+
+def _language(value: str) -> None:
+    if value.strip().casefold() not in LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+
+
+def _days(lowest: int) -> Callable[[int], None]:
+    """A number of days, from `lowest` to a year: anything longer is a typo, and would
+    overflow dates."""
+
+    def check(value: int) -> None:
+        if not lowest <= value <= 366:
+            raise ValueError(f"must be from {lowest} to 366 days")
+
+    return check
+
+
+def _prompts(value: list[str]) -> None:
+    if not [p for p in value if p.strip()]:
+        raise ValueError("needs at least one prompt")
+    if any(len(p) > 500 for p in value) or len(value) > 10:
+        raise ValueError("holds at most 10 prompts of at most 500 characters")
+
+
+def _database(value: str) -> None:
+    try:
+        check_url(value)
+    except StorageError as exc:
+        raise ValueError(str(exc)) from exc
