@@ -18,6 +18,7 @@ from typing import Any
 
 from handlers.context import FORMER, Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import KIND_WORDS
 from storage.audit import Entry
 
 
@@ -166,7 +167,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "withdrawn": N_("withdrawn"),
     },
     # A kind of labour (`task.logged`).
-    "kind": {"visible": N_("visible"), "invisible": N_("invisible"), "care": N_("care")},
+    "kind": KIND_WORDS,
     # What a request waits for a second member to do (`Practice.overwrite` keys).
     "request": {
         "withdraw decision": N_("withdraw decision"),

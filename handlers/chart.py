@@ -22,8 +22,8 @@ from typing import Any
 
 from handlers.context import Rows
 from handlers.i18n import N_, _, locale_name
+from handlers.labour_kinds import kind_word
 from handlers.stats import percent
-from handlers.tasks import kind_word
 
 KIND_COLOURS = {"visible": "#4c72b0", "invisible": "#8172b2", "care": "#55a868"}
 SHARE_COLOUR, EQUAL_COLOUR = "#dd8452", "#333333"

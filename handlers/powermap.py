@@ -13,9 +13,9 @@ from handlers.airtime import MIRROR, measure, summary_lines
 from handlers.arguments import Month as MonthArg
 from handlers.context import FORMER, Context, Image, Rows
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import KINDS, kind_count
 from handlers.registry import Practice
 from handlers.stats import percent
-from handlers.tasks import KINDS, kind_count
 from handlers.timeparse import Month, month_of
 from storage import decision_log, decisions, knowledge, labour, roles, room_power
 

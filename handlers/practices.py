@@ -5,7 +5,6 @@ from __future__ import annotations
 from handlers import (
     access,
     airtime,
-    decisions,
     general,
     knowledge,
     ledger,
@@ -16,6 +15,8 @@ from handlers import (
     seconds,
     tasks,
 )
+from handlers.decisions import log as decision_log  # noqa: F401  (its commands join the practice)
+from handlers.decisions.commands import practice as decisions
 from handlers.registry import Practice
 from handlers.rituals import (
     checkins,
@@ -40,7 +41,7 @@ def practices() -> list[Practice]:
         airtime.practice,
         powermap.practice,
         meetings.practice,
-        decisions.practice,
+        decisions,
         ledger.practice,
         reflection.practice,
         checkins.practice,

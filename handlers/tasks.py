@@ -13,6 +13,7 @@ from datetime import datetime
 from handlers.arguments import Member, Name, Since, Tag
 from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import KINDS, kind_count, kind_word
 from handlers.registry import Practice
 from handlers.settings import CollectiveSettings
 from handlers.task_links import TaskLine, TaskWords, decision_for, labels, together, unmatched_note
@@ -20,13 +21,10 @@ from handlers.timeparse import month_start
 from storage import collectives, labour
 
 # The kinds of labour, for every practice that counts it.
-KINDS = ("visible", "invisible", "care")
 KIND = Tag("kind", KINDS)
 LOG_LIMIT = 20
 LIST_LIMIT = 40
 MIRROR = N_("A mirror, not a score: it shows what was logged, not what anyone is worth.")
-# How a kind of labour (a stored key and a `#tag`) is shown in a sentence.
-KIND_WORDS = {"visible": N_("visible"), "invisible": N_("invisible"), "care": N_("care")}
 
 practice = Practice(N_("Labour"), N_("A ledger of who does what work, visible, invisible or care."))
 
@@ -43,24 +41,6 @@ def classify(name: str, settings: CollectiveSettings) -> str:
             if re.search(r"(?<!\w)" + re.escape(keyword.casefold()), folded):
                 return kind
     return "visible"
-
-
-def kind_word(kind: str) -> str:
-    """A kind of labour as a sentence shows it; an unknown stored kind as it is."""
-    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
-
-
-def kind_count(kind: str, n: int) -> str:
-    """How many tasks of one kind: `3 visible`."""
-    if kind == "visible":
-        text = ngettext("{n} visible", "{n} visible", n)
-    elif kind == "invisible":
-        text = ngettext("{n} invisible", "{n} invisible", n)
-    elif kind == "care":
-        text = ngettext("{n} care", "{n} care", n)
-    else:
-        return f"{n} {kind}"
-    return text.format(n=n)
 
 
 def tally(counts: dict[str, int]) -> str:

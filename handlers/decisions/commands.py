@@ -233,13 +233,8 @@ async def block(ctx: Context, proposal: int, reason: str) -> None:
     examples=("!proposal 3",),
 )
 async def show(ctx: Context, number: int) -> None:
-    found = await decisions.by_number(ctx.session, ctx.collective_id, number)
+    found = await views.numbered(ctx, number)
     if found is None:
-        await ctx.reply(
-            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
-            n=number,
-            p=ctx.prefix,
-        )
         return
     text, values = await views.describe(ctx, found)
     text += await views.follow_through(ctx, found, values)
@@ -353,13 +348,8 @@ async def record(ctx: Context, text: str) -> None:
     examples=("!dissent 4 we never asked the people this affects",),
 )
 async def dissent(ctx: Context, decision: int, reason: str) -> None:
-    found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
+    found = await views.numbered(ctx, decision)
     if found is None:
-        await ctx.reply(
-            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
-            n=decision,
-            p=ctx.prefix,
-        )
         return
     reason = _said(reason, _("Missing reason."))
     await decisions.add_dissent(ctx.session, found.id, ctx.author, reason, ctx.now())

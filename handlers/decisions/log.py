@@ -98,13 +98,8 @@ async def log(ctx: Context, words: str | None) -> None:
     examples=("!withdraw 4",),
 )
 async def withdraw(ctx: Context, decision: int) -> None:
-    found = await decisions.by_number(ctx.session, ctx.collective_id, decision)
+    found = await views.numbered(ctx, decision)
     if found is None:
-        await ctx.reply(
-            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
-            n=decision,
-            p=ctx.prefix,
-        )
         return
     if found.status not in ("open", "adopted"):
         await ctx.reply(

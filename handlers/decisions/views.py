@@ -11,6 +11,19 @@ from storage.decisions import PROPOSAL
 from storage.models import Decision, DecisionAnswer
 
 
+async def numbered(ctx: Context, number: int) -> Decision | None:
+    """Proposal or decision `number` of this collective; when there is none, the member is
+    told so and None comes back."""
+    found = await decisions.by_number(ctx.session, ctx.collective_id, number)
+    if found is None:
+        await ctx.reply(
+            _("There is no proposal or decision #{n}. `{p}decisions` lists them."),
+            n=number,
+            p=ctx.prefix,
+        )
+    return found
+
+
 def rule_of(ctx: Context, decision: Decision) -> str:
     """The rule a decision is judged by: its own, kept when it opened, else the room's."""
     return decision.rule or ctx.settings.decision_rule

@@ -18,6 +18,7 @@ from handlers.context import DATE_FORMAT, FORMER
 from handlers.decisions.rules import rule_name
 from handlers.exports.markdown import inline, money, quoted, weekday_name
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import KINDS, kind_count
 from handlers.settings import CollectiveSettings
 from handlers.task_links import together
 from storage import budget, decision_log, decisions, labour, notes
@@ -25,7 +26,6 @@ from storage.decision_log import LogEntry
 from storage.decisions import Tally
 from storage.models import Member
 
-KINDS = ("visible", "invisible", "care")  # as in handlers/tasks.py
 # Shown with `_()` where they are used.
 KIND_TITLES = {
     "visible": N_("Visible work (work others see)"),
@@ -360,19 +360,6 @@ async def _budget(session: AsyncSession, w: Writer, collective_id: int) -> int:
     return len(kept)
 
 
-def _kind_count(kind: str, n: int) -> str:
-    """How many tasks of one kind (as `handlers.tasks.kind_count` says it)."""
-    if kind == "visible":
-        text = ngettext("{n} visible", "{n} visible", n)
-    elif kind == "invisible":
-        text = ngettext("{n} invisible", "{n} invisible", n)
-    elif kind == "care":
-        text = ngettext("{n} care", "{n} care", n)
-    else:
-        return f"{n} {kind}"
-    return text.format(n=n)
-
-
 async def _tasks(session: AsyncSession, w: Writer, collective_id: int) -> int:
     done = list(reversed(await labour.completions(session, collective_id)))
     w.add("## " + _("Tasks done"), "")
@@ -385,7 +372,7 @@ async def _tasks(session: AsyncSession, w: Writer, collective_id: int) -> int:
         _("{count} logged with {command}: {kinds}.").format(
             count=ngettext("{n} task", "{n} tasks", len(done)).format(n=len(done)),
             command=w.cmd("task done"),
-            kinds=", ".join(_kind_count(k, by_kind.get(k, 0)) for k in kinds),
+            kinds=", ".join(kind_count(k, by_kind.get(k, 0)) for k in kinds),
         )
         + " "
         + _("A mirror, not a score: it shows what was logged, not what anyone is worth."),

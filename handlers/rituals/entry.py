@@ -16,8 +16,8 @@ from datetime import timedelta
 from handlers.arguments import Duration, Member
 from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import kind_word
 from handlers.registry import Practice
-from handlers.tasks import kind_word
 from handlers.timeparse import Interval, longer
 from storage import entry, knowledge, labour
 

@@ -27,9 +27,9 @@ from handlers.arguments import Text, normalise
 from handlers.context import Context, Image, Rows
 from handlers.errors import UsageError
 from handlers.i18n import N_, _, ngettext
+from handlers.labour_kinds import KINDS, kind_word
 from handlers.registry import Practice
 from handlers.stats import gini, percent, top_fifth
-from handlers.tasks import KINDS, kind_word
 from storage import airtime, collectives, decision_log, decisions, labour, sprints
 
 practice = Practice(
