@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from handlers.labour_kinds import kind_word
 from handlers.stats import percent
 
 KIND_COLOURS = {"visible": "#4c72b0", "invisible": "#8172b2", "care": "#55a868"}
-SHARE_COLOUR, EQUAL_COLOUR = "#dd8452", "#333333"
+SHARE_COLOUR, EQUAL_COLOUR, GROUP_COLOUR = "#dd8452", "#333333", "#64b5cd"
 LABEL_WIDTH = 20  # characters of a name beside the bars; longer ones end in "…"
 
 
@@ -46,7 +47,11 @@ EQUAL = N_("equal share")
 # --- Panels: the chart is a row of them, one per measure, built from a list in the spec. ---
 # A panel is plain data: {"kind": "share", "title", "values": [0..1 per member]} (drawn in %,
 # the equal share 1/n marked), or {"kind": "stack", "title", "equal", "series": [{"label",
-# "colour", "values": [count per member]}]}. Another measure adds a panel to that list.
+# "colour", "values": [count per member]}]}, or a group panel {"kind": "group", "title",
+# "rows": [[label, part, whole]]}: the group's own figures (no member's name), each drawn as
+# the share of its whole. Another measure adds a panel to that list.
+
+MEMBER_KINDS = ("share", "stack")  # panels with one bar per member, sharing their names
 
 
 def share_panel(title: str, shares: Sequence[float]) -> dict[str, Any]:
@@ -128,13 +133,22 @@ def figure(
     below the panels, outside them. Every word is drawn as given (already translated)."""
     plt, MaxNLocator = _matplotlib()
     n, ys, cols = len(names), list(range(len(names))), max(1, len(panels))
-    bars, key = max(2.4, 0.42 * n + 1.0), 0.45  # inches: the panels, the legend's own row
+    tallest = max([n] + [len(p.get("rows", [])) for p in panels if p.get("kind") == "group"])
+    bars, key = max(2.4, 0.42 * tallest + 1.0), 0.45  # inches: the panels, the legend's row
     fig = plt.figure(figsize=(4.6 * cols + 1.6, bars + key + 1.0), dpi=100, layout="constrained")
     grid = fig.add_gridspec(2, cols, height_ratios=(bars, key))
-    axes = [fig.add_subplot(grid[0, 0])]
-    axes += [fig.add_subplot(grid[0, i], sharey=axes[0]) for i in range(1, cols)]
-    for ax in axes[1:]:
-        ax.tick_params(labelleft=False)
+    # Member panels share the members' names (drawn once, beside the first of them); a
+    # group panel has its own rows.
+    axes: list[Any] = []
+    first: Any = None
+    for i, panel in enumerate(panels or [{"kind": "share"}]):
+        member = panel.get("kind", "share") in MEMBER_KINDS
+        ax = fig.add_subplot(grid[0, i], sharey=first if member else None)
+        if member and first is None:
+            first = ax
+        elif member:
+            ax.tick_params(labelleft=False)
+        axes.append(ax)
     legend: dict[str, Any] = {}
     for ax, panel in zip(axes, panels, strict=False):
         if panel.get("kind") == "share":
@@ -155,11 +169,14 @@ def figure(
                     sum(offsets) / n, color=EQUAL_COLOUR, linestyle="--", label=_drawn(equal)
                 )
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        elif panel.get("kind") == "group":
+            _group(ax, [(str(r[0]), int(r[1]), int(r[2])) for r in panel.get("rows", [])])
         ax.set_title(_drawn(str(panel.get("title", ""))), fontsize="medium")
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
-    axes[0].set_yticks(ys, [_drawn(label) for label in short_labels(names)])
-    axes[0].invert_yaxis()
+    if first is not None:
+        first.set_yticks(ys, [_drawn(label) for label in short_labels(names)])
+        first.invert_yaxis()
     # The legend in a row of its own below the panels: never over a bar, whatever the names.
     below = fig.add_subplot(grid[1, :])
     below.axis("off")
@@ -169,6 +186,23 @@ def figure(
     fig.suptitle(_drawn(title))
     fig.supxlabel(_drawn(note), fontsize="small")
     return fig
+
+
+def _group(ax: Any, rows: Sequence[tuple[str, int, int]]) -> None:
+    """A group panel: each figure as the share of its whole (0-100%), "part/whole" written
+    at the bar's end, "-" where there is no whole to share yet."""
+    ys = list(range(len(rows)))
+    shares = [100 * part / whole if whole > 0 else 0.0 for _label, part, whole in rows]
+    ax.barh(ys, shares, height=0.5, color=GROUP_COLOUR)
+    ax.set_xlim(0, 100)
+    for y, share, (_label, part, whole) in zip(ys, shares, rows, strict=True):
+        text = f"{part}/{whole}" if whole > 0 else "-"
+        inside = share > 80
+        ax.text(share - 1 if inside else share + 1, y, text, va="center",
+                ha="right" if inside else "left", fontsize="small")  # fmt: skip
+    labels = [textwrap.fill(label, 24) for label, _part, _whole in rows]
+    ax.set_yticks(ys, [_drawn(label) for label in labels], fontsize="small")
+    ax.invert_yaxis()
 
 
 def draw(
@@ -295,6 +329,11 @@ def describe(
         key = f"p{i}"
         figures, equal = _in_words(panel, len(names))
         items = [{"who": w, "value": f} for w, f in zip(names, figures, strict=False)]
+        if panel.get("kind") == "group":
+            items = [
+                {"who": str(label), "value": _("{part} of {whole}").format(part=p, whole=w)}
+                for label, p, w in panel.get("rows", [])
+            ]
         values[f"{key}_title"] = str(panel.get("title", ""))
         # TRANSLATORS: a member and their figure, in a chart's description ("Alice 40%").
         values[f"{key}_rows"] = Rows(_("{who} {value}"), items, sep=", ") if items else _("nobody")

@@ -5,6 +5,7 @@ name, never ranked; a practice with no data says so instead of vanishing."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -146,7 +147,11 @@ async def _decisions(
     return lines
 
 
-async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], list[chart.ChartRow]]:
+Built = tuple[str, dict[str, object], list[chart.ChartRow], list[dict[str, Any]]]
+
+
+async def build(ctx: Context, month: Month) -> Built:
+    """The power map's text and values, its chart's member rows and its group panels."""
     start, end = month.bounds(ctx.settings.timezone)
     values: dict[str, object] = {"label": month.label, "first": month.first, "last": month.last}
     # `{late}`: filled by `post`, empty unless the monthly post comes late.
@@ -208,8 +213,10 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
 
     lines += await _decisions(ctx, names, start, end, values)
     # Our own words and counts only: braces doubled so they stay text in the template.
-    lens = await sovereignty.lens(ctx, len(names), start, end)
-    lines += [line.replace("{", "{{").replace("}", "}}") for line in lens]
+    lens = await sovereignty.measure(ctx, len(names), start, end)
+    lines += [
+        line.replace("{", "{{").replace("}", "}}") for line in sovereignty.lines(lens, ctx.prefix)
+    ]
 
     declared = await knowledge.all_current(ctx.session, ctx.collective_id)
     holders: dict[str, list[str]] = {}
@@ -257,11 +264,11 @@ async def build(ctx: Context, month: Month) -> tuple[str, dict[str, object], lis
             chart.ChartRow(share.member.label, share.words / air.words if air.words else 0, mine)
         )
     values["each"] = Rows(_("- {member}: {airtime} of words; {tasks}; roles: {roles}"), table)
-    return "\n".join(lines), values, rows
+    return "\n".join(lines), values, rows, [sovereignty.panel(lens)]
 
 
 async def post(ctx: Context, month: Month, late_note: str = "") -> None:
-    text, values, rows = await build(ctx, month)
+    text, values, rows, extra = await build(ctx, month)
     values["late"] = late_note
     if ctx.event_id:
         await ctx.reply(text, **values)
@@ -269,11 +276,11 @@ async def post(ctx: Context, month: Month, late_note: str = "") -> None:
         await ctx.say(text, **values)
     # The chart's words are translated here, in the collective's language, and kept in the
     # spec: the sender renders it later, where no language is set.
-    data = chart.spec(_("Power map, {label}").format(label=month.label), rows)
+    data = chart.spec(_("Power map, {label}").format(label=month.label), rows, extra)
     image = Image(data, f"powermap-{month.first:%Y-%m}.png", "image/png", renderer="powermap-chart")
     # The image's body (its alt text) says the chart's figures in words.
     caption = _("Power map chart, {label}").format(label=month.label)
-    template, figures = chart.describe(caption, rows)
+    template, figures = chart.describe(caption, rows, extra)
     await ctx.post_image(image, template, **figures)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.decisions import PROPOSAL
 from storage.models import AuditEntry, Decision, Meeting, Task
 
 LEFT_FOR = timedelta(days=30)  # a claimed task untouched this long is left unfinished
@@ -18,6 +19,7 @@ LEFT_FOR = timedelta(days=30)  # a claimed task untouched this long is left unfi
 class Sovereignty:
     meetings: int  # meetings started in the period
     callers: int  # different members who started them
+    closed: int  # proposals closed in the period (adopted, rejected, blocked...)
     closed_early: int  # proposals closed before their closing time
     closers: int  # different members who closed them early
     dropped: int  # claims dropped in the period
@@ -36,6 +38,16 @@ async def figures(
             )
         )
     ).one()
+    closed = await session.scalar(
+        select(func.count())
+        .select_from(Decision)
+        .where(
+            Decision.collective_id == collective_id,
+            Decision.kind == PROPOSAL,
+            Decision.closed_at >= since,
+            Decision.closed_at < until,
+        )
+    )
     early = (
         await session.execute(
             select(func.count(), func.count(func.distinct(Decision.closed_by))).where(
@@ -68,6 +80,7 @@ async def figures(
     return Sovereignty(
         meetings=int(met[0]),
         callers=int(met[1]),
+        closed=int(closed or 0),
         closed_early=int(early[0]),
         closers=int(early[1]),
         dropped=int(dropped or 0),

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from handlers import chart
+from handlers import chart, sovereignty
 from handlers.arguments import Text, normalise
 from handlers.context import Context, Image, Rows
 from handlers.errors import UsageError
@@ -67,6 +67,7 @@ class Mirror:
     recorded: int = 0
     newcomers: int = 0
     newcomers_in: int = 0  # newcomers who took part
+    lens: sovereignty.Lens | None = None  # who called meetings, whose suggestions became action
 
     @property
     def pressure(self) -> int:
@@ -116,7 +117,12 @@ async def mirror(ctx: Context, start: datetime, end: datetime, first: date, last
     active |= {u for u, i in influence.items() if u and i.made}
     m.newcomers = len(newcomers)
     m.newcomers_in = len(newcomers & active)
+    m.lens = await sovereignty.measure(ctx, m.members, start, end)
     return m
+
+
+def _lens(m: Mirror) -> sovereignty.Lens:
+    return m.lens or sovereignty.Lens(m.members)
 
 
 def _arrow(before: object, during: object) -> str:
@@ -181,9 +187,28 @@ def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
             of(during.newcomers_in, during.newcomers),
         )
     ]
+    lb, ld = _lens(before), _lens(during)
+    shared = [
+        row(
+            _("meetings called (members who called one)"),
+            f"{lb.meetings} ({lb.callers})",
+            f"{ld.meetings} ({ld.callers})",
+        ),
+        row(
+            _("adopted decisions with a task tied to them"),
+            of(lb.with_task, lb.adopted),
+            of(ld.with_task, ld.adopted),
+        ),
+        row(
+            _("proposals closed early (members who closed one early)"),
+            f"{lb.closed_early} ({lb.closers})",
+            f"{ld.closed_early} ({ld.closers})",
+        ),
+        row(_("task claims dropped"), lb.dropped, ld.dropped),
+    ]
     text = _(
         "**Airtime** (counted by day)\n{air}\n**Labour**\n{work}\n**Decisions**\n{votes}\n"
-        "**Newcomers**\n{newcomers}"
+        "**Newcomers**\n{newcomers}\n**Shared sovereignty**\n{shared}"
     )
     template = "- {what}: {change}"
     return text, {
@@ -191,6 +216,7 @@ def comparison(before: Mirror, during: Mirror) -> tuple[str, dict[str, object]]:
         "work": Rows(template, work),
         "votes": Rows(template, votes),
         "newcomers": Rows(template, newcomers),
+        "shared": Rows(template, shared),
     }
 
 
@@ -221,6 +247,19 @@ def panels(before: Mirror, during: Mirror) -> list[chart.Panel]:
                 (_("had a proposal adopted"), before.adopters, during.adopters),
                 (_("newcomers who took part"), before.newcomers_in, during.newcomers_in),
                 (_("decisions under time pressure"), before.pressure, during.pressure),
+            ],
+        ),
+        chart.Panel(
+            _(sovereignty.TITLE),
+            [
+                (_("called a meeting"), _lens(before).callers, _lens(during).callers),
+                (
+                    _("decisions with a task"),
+                    _lens(before).with_task,
+                    _lens(during).with_task,
+                ),
+                (_("closed a proposal early"), _lens(before).closers, _lens(during).closers),
+                (_("task claims dropped"), _lens(before).dropped, _lens(during).dropped),
             ],
         ),
     ]

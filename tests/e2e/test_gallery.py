@@ -50,8 +50,8 @@ async def test_a_walk_with_three_members_and_a_dot_taken_back(
         intro = await member.ask(room, "!gallery 30")
         assert intro.body.startswith("**Circle of shadows: a silent gallery walk** until ")
         assert "through the patterns of the last 30 days" in intro.body
-        first = await member.wait_for(room, "**Pattern 1 of 6: Who is heard**")
-        second = await member.wait_for(room, "**Pattern 2 of 6: Invisible work**")
+        first = await member.wait_for(room, "**Pattern 1 of 7: Who is heard**")
+        second = await member.wait_for(room, "**Pattern 2 of 7: Invisible work**")
         await member.wait_for(room, "**Pattern 6 of 6:")
         # Posted encrypted (the member's client decrypted them), each marked for the bot.
         assert first.source["content"]["org.flattening.marker"] == "gallery:1:1"
@@ -69,13 +69,14 @@ async def test_a_walk_with_three_members_and_a_dot_taken_back(
         lines = tally.body.split("\n")
         assert lines[0].startswith("**Gallery walk tally** (")
         assert lines[0].endswith("closed early with `!gallery end`: 3 members put dots.")
-        assert lines[1:7] == [
+        assert lines[1:8] == [
             "- Pattern 1, Who is heard: 🔴 2 · 🔵 1 · 🟢 0",
             "- Pattern 2, Invisible work: 🔴 0 · 🔵 0 · 🟢 1",
             "- Pattern 3, Single points of knowledge: 🔴 0 · 🔵 0 · 🟢 0",
             "- Pattern 4, Who holds the roles: 🔴 0 · 🔵 0 · 🟢 0",
             "- Pattern 5, Whose proposals carry: 🔴 0 · 🔵 0 · 🟢 0",
             "- Pattern 6, Who holds the room's keys: 🔴 0 · 🔵 0 · 🟢 0",
+            "- Pattern 7, Shared sovereignty: 🔴 0 · 🔵 0 · 🟢 0",
         ]
         for m in (member, bea, cai):  # the tally never says who put a dot
             assert m.client.user_id not in tally.body

@@ -132,6 +132,12 @@ async def test_the_image_body_carries_the_figures(bot: Harness) -> None:
     assert body.startswith("Power map chart, March 2026 so far. Airtime: share of words (%): ")
     assert "Alice 75%, Bob 25%, Carol 0%. An equal share is 33%." in body
     assert "Alice 0, Bob 1 (1 visible), Carol 0. An equal share is 0.3." in body
+    # The sovereignty lens is a panel of its own, said in words too.
+    assert (
+        "Shared sovereignty: members who called a meeting 0 of 3, resources held by two or "
+        "more 0 of 0, adopted decisions with a task 0 of 0, proposals that ran their full "
+        "time 0 of 0." in body
+    )
     _room, _data, mimetype = bot.transport.uploads[0]
     assert mimetype == "image/png"
 
@@ -160,3 +166,36 @@ def test_any_names_draw_and_stay_told_apart(names: list[str]) -> None:
 
     body, _html, _mentions = render(template, values)
     assert body.startswith("Power map chart. ") and not re.search(r"@room\b", body)
+
+
+def test_a_group_panel_has_its_own_rows_beside_the_members() -> None:
+    group = {
+        "kind": "group",
+        "title": "Shared sovereignty",
+        "rows": [["members who called a meeting", 2, 8], ["adopted decisions with a task", 0, 0]],
+    }
+    with speaking("en"):
+        data = chart.spec("Power map", rows(["Alice", "Bob"]), [group])
+        template, values = chart.describe("Chart", rows(["Alice", "Bob"]), [group])
+    assert chart.render_spec(data)[0].startswith(b"\x89PNG")
+    raw = json.loads(data)
+    plt, _locator = chart._matplotlib()
+    fig = chart.figure(raw["title"], raw["names"], raw["panels"], raw["note"], raw["equal"])
+    try:
+        share, _labour, lens = [ax for ax in fig.get_axes() if ax.axison]
+        assert [t.get_text() for t in share.get_yticklabels()] == ["Alice", "Bob"]
+        assert [t.get_text() for t in lens.get_yticklabels()] == [
+            "members who called a\nmeeting",
+            "adopted decisions with a\ntask",
+        ]
+        assert [p.get_width() for p in lens.patches] == [25.0, 0.0]
+        assert [t.get_text() for t in lens.texts] == ["2/8", "-"]
+    finally:
+        plt.close(fig)
+    from bot.formatter import render
+
+    body, _html, _mentions = render(template, values)
+    assert (
+        "Shared sovereignty: members who called a meeting 2 of 8, adopted decisions with a "
+        "task 0 of 0." in body
+    )

@@ -1,7 +1,8 @@
 """The gallery walk's patterns: what the group's records say about who is heard, whose
-work is invisible, who alone knows what, who holds the roles, whose proposals carry and
-who holds the room's keys, in counts for the whole group, never a name or a ranking.
-The walk itself, its dots and its tally are in `walk.py`.
+work is invisible, who alone knows what, who holds the roles, whose proposals carry, who
+holds the room's keys, and the sovereignty lens (meetings, access, follow-through), in
+counts for the whole group, never a name or a ranking. The walk itself, its dots and its
+tally are in `walk.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from handlers import sovereignty
 from handlers.airtime import measure
 from handlers.context import Context
 from handlers.i18n import N_, _, ngettext
@@ -226,6 +228,11 @@ def _power(raw: str | None, members: set[str]) -> Statement:
     ).format(n=len(members), able=", ".join(_(what).format(n=n) for what, n in able.items()))
 
 
+def _sovereignty(lens: sovereignty.Lens) -> Statement:
+    """Who calls meetings, who alone holds access, whose suggestions became action."""
+    return lambda: sovereignty.statement(lens)
+
+
 # The patterns' titles, kept in English with the walk and translated where shown.
 TITLES = (
     N_("Who is heard"),
@@ -234,6 +241,7 @@ TITLES = (
     N_("Who holds the roles"),
     N_("Whose proposals carry"),
     N_("Who holds the room's keys"),
+    sovereignty.TITLE,
 )
 
 
@@ -251,5 +259,6 @@ async def patterns(ctx: Context, period: Period) -> list[tuple[str, Statement]]:
         await _roles(ctx, end, members),
         await _decisions(ctx, start, end, members),
         _power(ctx.collective.power_levels, current),
+        _sovereignty(await sovereignty.measure(ctx, members, start, end)),
     ]
     return list(zip(TITLES, statements, strict=True))

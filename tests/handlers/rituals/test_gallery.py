@@ -34,7 +34,7 @@ async def walk(bot: Harness, line: str = "!gallery", author: str = ALICE) -> lis
     sent = await bot.send(line, author)
     assert sent[0].reply_to is not None, [s.body for s in sent]
     echoed = await bot.echo()
-    assert [s.content[MARKER] for _, s in echoed] == [f"gallery:1:{n}" for n in range(1, 7)]
+    assert [s.content[MARKER] for _, s in echoed] == [f"gallery:1:{n}" for n in range(1, 8)]
     return [event_id for event_id, _ in echoed]
 
 
@@ -91,12 +91,13 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     )
     assert "never who put them" in intro.body and "mirrors, not scores" in intro.body
     assert [p.body.split("\n")[0] for p in patterns] == [
-        "**Pattern 1 of 6: Who is heard**",
-        "**Pattern 2 of 6: Invisible work**",
-        "**Pattern 3 of 6: Single points of knowledge**",
-        "**Pattern 4 of 6: Who holds the roles**",
-        "**Pattern 5 of 6: Whose proposals carry**",
-        "**Pattern 6 of 6: Who holds the room's keys**",
+        "**Pattern 1 of 7: Who is heard**",
+        "**Pattern 2 of 7: Invisible work**",
+        "**Pattern 3 of 7: Single points of knowledge**",
+        "**Pattern 4 of 7: Who holds the roles**",
+        "**Pattern 5 of 7: Whose proposals carry**",
+        "**Pattern 6 of 7: Who holds the room's keys**",
+        "**Pattern 7 of 7: Shared sovereignty**",
     ]
     statements = [p.body.split("\n")[1] for p in patterns]
     assert statements[0] == (
@@ -119,6 +120,12 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
         "Taken under time pressure: 0 closed early, 1 recorded without a proposal."
     )
     assert statements[5] == "The bot has not seen the room's power levels yet."
+    assert statements[6] == (
+        "Meetings called: 0, by 0 of 3 members. Access: nobody has recorded who holds the keys "
+        "and accounts. Of 1 adopted decision, 0 has a task tied to it. 0 of 0 proposals "
+        "were closed early, by 0 different members. Claims dropped: 0; left unfinished 30 "
+        "days: 0."
+    )
     for p in patterns:  # aggregates only: nobody is named, nobody pinged, no replies
         assert not {"Alice", "Bob", "Carol", ALICE, BOB, CAROL} & set(
             p.body.replace(".", " ").split()
@@ -154,6 +161,7 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
         "- Pattern 4, Who holds the roles: 🔴 0 · 🔵 0 · 🟢 0",
         "- Pattern 5, Whose proposals carry: 🔴 0 · 🔵 0 · 🟢 0",
         "- Pattern 6, Who holds the room's keys: 🔴 0 · 🔵 0 · 🟢 0",
+        "- Pattern 7, Shared sovereignty: 🔴 0 · 🔵 0 · 🟢 0",
     ]
     assert "mirrors, not scores" in tally.body
     assert not {"Alice", "Bob", "Carol"} & set(tally.body.replace(",", " ").split())
@@ -244,7 +252,7 @@ async def test_a_walk_across_a_restart_ends_and_tallies_exactly_once(
 ) -> None:
     clock.set(datetime(2026, 3, 2, 9, 2, 30, tzinfo=UTC))
     [first, *_] = await walk(bot, "!gallery 10", BOB)
-    assert bot.sent[-7].body.startswith(
+    assert bot.sent[-8].body.startswith(
         "**Circle of shadows: a silent gallery walk** until Mon 02 Mar 2026 10:15,"
     )
     await bot.process([bot.reaction(first, "🔵", CAROL), bot.reaction(first, "🔵", ALICE)])
@@ -306,7 +314,7 @@ async def test_the_monthly_walk_follows_the_power_map_when_configured(db, clock)
         "**Circle of shadows: a silent gallery walk** until Wed 01 Apr 2026 19:20, through "
         "the patterns of March 2026 (2026-03-01 to 2026-03-31)."
     )
-    assert len(patterns) == 6 and all(MARKER in p.content for p in patterns)
+    assert len(patterns) == 7 and all(MARKER in p.content for p in patterns)
     await on.echo()
     clock.set(datetime(2026, 4, 1, 17, 20, tzinfo=UTC))
     assert await on.rituals.run_due("gallery-close", ROOM)

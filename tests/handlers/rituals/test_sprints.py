@@ -63,6 +63,10 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
     await bot.ask("!task done flyers", BOB)
     await bot.ask("!propose a speaking timekeeper", CAROL)
     await bot.ask("!propose childcare at meetings", DAN)
+    await bot.send("!meeting start", DAN)
+    await bot.send("!meeting end", DAN)
+    await bot.ask("!task claim banner", ERIN)
+    await bot.ask("!task drop banner", ERIN)
     clock.set(at(19))
     assert await bot.rituals.run_due("decision-close", ROOM)  # both adopted at their time
     clock.set(at(23))
@@ -88,6 +92,11 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
         "2 (1 + 1) → 0 (0 + 0)\n"
         "**Newcomers**\n"
         "- newcomers who took part (spoke, logged work or proposed): 0 of 0 → 1 of 2\n"
+        "**Shared sovereignty**\n"
+        "- meetings called (members who called one): 0 (0) → 1 (1)\n"
+        "- adopted decisions with a task tied to them: 0 of 2 → 0 of 2\n"
+        "- proposals closed early (members who closed one early): 1 (1) → 0 (0)\n"
+        "- task claims dropped: 0 → 1\n"
         "A mirror, not a score: counts of the group in this room, never a verdict on anyone. "
         "Use it to ask whether the sprint widened who takes part."
     )
