@@ -134,6 +134,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "powermap": Key(str, "0 18 1 * *", check=_cron),
         "reflection": Key(str, "0 18 1 * *", check=_cron),
         "gallery": Key(str, "", check=_cron_or_off),
+        "pairs": Key(str, "0 * * * *", check=_cron),
     },
     "rituals": {
         "reflection_open_days": Key(int, 7, check=_days(1)),
@@ -141,6 +142,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reflection_prompts": Key(list, list(DEFAULT_PROMPTS), item=str, check=_prompts),
         "checkin_after_days": Key(int, 3, check=_days(0)),
         "entry_sprint_days": Key(int, 14, check=_days(0)),
+        "pair_reminder_days": Key(int, 14, check=_days(0)),
     },
     "roles": {
         "default": Key(list, ["facilitation", "notes", "agenda"], item=str),
@@ -238,6 +240,7 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         reflection_prompts=tuple(p.strip() for p in rituals["reflection_prompts"] if p.strip()),
         checkin_after_days=rituals["checkin_after_days"],
         entry_sprint_days=rituals["entry_sprint_days"],
+        pair_reminder_days=rituals["pair_reminder_days"],
         roles=names(sections["roles"]["default"]),
         role_term=sections["roles"]["term"],
         max_term=sections["roles"]["max_term"],

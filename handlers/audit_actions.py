@@ -45,6 +45,9 @@ ACTIONS: Mapping[str, str | Counted] = {
     "knowledge.declared": N_("declared knowledge of **{area}**"),
     "knowledge.withdrawn": N_("withdrew knowledge of **{area}**"),
     "knowledge.learning": N_("is learning **{area}**"),
+    "pair.started": N_("paired up to learn **{area}** from {holder}"),
+    "pair.done": N_("closed the cross-training pair of {learner} and {holder} in **{area}**"),
+    "pair.dropped": N_("ended the cross-training pair of {learner} and {holder} in **{area}**"),
     "access.added": Counted(
         "n",
         lambda n: ngettext(

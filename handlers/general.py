@@ -33,6 +33,8 @@ KEPT = {
     "knowledge": "who knows or is learning which area, since when",
     "access_holdings": "who holds access to which resource, who recorded it, when (never "
     "the access itself)",
+    "pairs": "cross-training pairs: the area, who learns it from whom, when it started, "
+    "whether both were reminded, and when it was done or dropped",
     "roles": "roles: name, scope, term, who created them, when",
     "role_terms": "who held which role when, how they got it, handover notes, reminders",
     "role_swaps": "swap requests: role, from whom, to whom, who asked, when",

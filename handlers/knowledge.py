@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from handlers import access
 from handlers.arguments import Name, Names
-from handlers.context import Context, Mention, Rows
+from handlers.context import FORMER, Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
-from storage import knowledge, labour
+from storage import knowledge, labour, pairs
 
 LIST_LIMIT = 40
 MIRROR = N_("A mirror, not a score: it shows what members declared and logged.")
@@ -133,6 +133,7 @@ async def whohas(ctx: Context, area: str) -> None:
         _("- Done tasks in it: {done}") if done else _("- Done tasks in it: none logged"),
         _("- Learning: {learners}") if learners else _("- Learning: nobody"),
     ]
+    lines += await _pair_lines(ctx, area, names, values)
     if not holders:
         lines.append(_("Nobody has declared **{area}**. Anyone who knows it: `{p}knows {area}`."))
     elif len(holders) == 1:
@@ -155,6 +156,40 @@ async def whohas(ctx: Context, area: str) -> None:
     await ctx.reply("\n".join(lines), **values)
 
 
+async def _pair_lines(
+    ctx: Context, area: str, names: dict[str, Mention], values: dict[str, object]
+) -> list[str]:
+    """Cross-training in the area (handlers/pairs.py): pairs in progress, and learners of
+    completed pairs, listed as holders in training until they declare knowing it."""
+    lines = []
+    going = [
+        {"learner": names[p.learner_id].label, "holder": names[p.holder_id].label}
+        for p in await pairs.open_pairs(ctx.session, ctx.collective_id, area)
+        if p.learner_id in names and p.holder_id in names
+    ]
+    if going:
+        values["pairs"] = Rows(_("{learner} learning from {holder}"), going, sep="; ")
+        lines.append(_("- Cross-training in progress: {pairs}"))
+    declared = {
+        d.user_id
+        for d in await knowledge.for_area(ctx.session, ctx.collective_id, area)
+        if d.level == "knows"
+    }
+    trained = {
+        p.learner_id: p.holder_id
+        for p in await pairs.trained(ctx.session, ctx.collective_id, area)
+        if p.learner_id in names and p.learner_id not in declared
+    }
+    if trained:
+        rows = [
+            {"learner": names[u].label, "holder": names[h].label if h in names else _(FORMER)}
+            for u, h in trained.items()
+        ]
+        values["trained"] = Rows(_("{learner} (learned from {holder})"), rows, sep="; ")
+        lines.append(_("- Holders in training: {trained}"))
+    return lines
+
+
 @practice.command(
     "spof",
     summary=N_("Single points of knowledge (areas with fewer than two holders) and of access."),
@@ -171,6 +206,14 @@ async def spof(ctx: Context) -> None:
         target.setdefault(d.area, []).append(d.user_id)
         holders.setdefault(d.area, [])
     thin = sorted(a for a, h in holders.items() if len(h) < 2)
+    going: dict[str, list[str]] = {}
+    for p in await pairs.open_pairs(ctx.session, ctx.collective_id):
+        if p.learner_id in names and p.holder_id in names:
+            going.setdefault(p.area.casefold(), []).append(
+                _("{learner} with {holder}").format(
+                    learner=names[p.learner_id].label, holder=names[p.holder_id].label
+                )
+            )
     values: dict[str, object] = {"p": ctx.prefix}
     if not declared:
         template = _("The knowledge map is empty. Declare what you know with `{p}knows <area>`.")
@@ -191,18 +234,23 @@ async def spof(ctx: Context) -> None:
                     "area": area,
                     "holder": names[held[0]].label if held and held[0] in names else _("nobody"),
                     "learning": _names(names, learning_now) if learning_now else _("nobody"),
+                    "pairs": "; ".join(going.get(area.casefold(), [])) or _("none"),
                 }
             )
         template = (
             _("**Areas with fewer than two holders** ({n} of {total})")
             + "\n{rows}\n"
-            + _("Pair a holder with a learner: `{p}learning <area>`, `{p}whohas <area>`.")
+            + _("Pair a learner with a holder: `{p}pair <area> <holder>`, `{p}whohas <area>`.")
             + " {mirror}"
         )
         values.update(
             n=len(thin),
             total=len(holders),
-            rows=Rows(_("- **{area}**: {holder}; learning: {learning}"), rows, limit=LIST_LIMIT),
+            rows=Rows(
+                _("- **{area}**: {holder}; learning: {learning}; pairs in progress: {pairs}"),
+                rows,
+                limit=LIST_LIMIT,
+            ),
             mirror=_(MIRROR),
         )
     # Single points of access (handlers/access.py), beside single points of knowledge.

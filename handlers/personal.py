@@ -36,6 +36,7 @@ LEVEL = {"knows": N_("knows"), "learning": N_("learning")}
 HOW = {"rotation": N_("rotation"), "draw": N_("draw"), "claim": N_("claim"), "swap": N_("swap")}
 DECISION_KIND = {"proposal": N_("proposal"), "record": N_("record")}
 COLOUR = {"red": N_("red"), "blue": N_("blue"), "green": N_("green")}
+PAIR_STATUS = {"open": N_("in progress"), "done": N_("done"), "dropped": N_("dropped")}
 
 
 def _word(words: dict[str, str], value: str) -> str:
@@ -70,6 +71,11 @@ LINES: dict[str, Line] = {
         if r.user_id == me
         else _("Access to {resource}: you recorded it for another member, {at}.")
     ).format(resource=inline(r.resource), at=_at(ctx, r.added_at)),
+    "pairs": lambda ctx, me, r, p: (
+        _("Cross-training in {area}: you learn it from another member, since {at} ({status}).")
+        if r.learner_id == me
+        else _("Cross-training in {area}: you teach it to another member, since {at} ({status}).")
+    ).format(area=inline(r.area), at=_at(ctx, r.started_at), status=_word(PAIR_STATUS, r.status)),
     "tasks": lambda ctx, me, r, p: (
         _("Task on the list: {name} ({kind}, {status})").format(
             name=inline(r.name), kind=r.kind, status=_word(TASK_STATUS, r.status)

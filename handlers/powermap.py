@@ -18,7 +18,7 @@ from handlers.labour_kinds import KINDS, kind_count
 from handlers.registry import Practice
 from handlers.stats import percent
 from handlers.timeparse import Month, month_of
-from storage import decision_log, decisions, knowledge, labour, roles, room_power
+from storage import decision_log, decisions, knowledge, labour, pairs, roles, room_power
 
 practice = Practice(
     N_("Power map"),
@@ -234,6 +234,15 @@ async def build(ctx: Context, month: Month) -> Built:
         lines.append("{spof}")
     else:
         lines.append(_("None: every declared area has at least two holders."))
+    completed = await pairs.completed_between(ctx.session, ctx.collective_id, start, end)
+    going = len(await pairs.open_pairs(ctx.session, ctx.collective_id))
+    lines.append(
+        ngettext(
+            "Cross-training: {done} pair completed this month; {going} in progress.",
+            "Cross-training: {done} pairs completed this month; {going} in progress.",
+            completed,
+        ).format(done=completed, going=going)
+    )
 
     power_lines, power_values = _power(names, ctx.collective.power_levels, ctx.runtime.user_id)
     lines += power_lines

@@ -10,6 +10,7 @@ from handlers import (
     ledger,
     meetings,
     membership,
+    pairs,  # noqa: F401  (its commands join the knowledge practice)
     powermap,
     roles,
     seconds,
@@ -34,7 +35,7 @@ def practices() -> list[Practice]:
         general.practice,
         membership.practice,
         tasks.practice,
-        knowledge.practice,
+        knowledge.practice,  # with handlers/pairs.py's commands
         access.practice,
         roles.practice,
         roles.jobs.practice,

@@ -28,6 +28,7 @@ class CollectiveSettings:
     reflection_prompts: tuple[str, ...] = DEFAULT_PROMPTS
     checkin_after_days: int = 3
     entry_sprint_days: int = 14
+    pair_reminder_days: int = 14  # a cross-training pair's nudge to both, after this long
     roles: tuple[str, ...] = ("facilitation", "notes", "agenda")
     role_term: str = "1w"
     max_term: str = "3m"  # no role's term may be longer

@@ -40,6 +40,7 @@ from storage.models import (
     Member,
     Note,
     OutboxMessage,
+    Pair,
     ReflectionAsked,
     ReflectionRound,
     Role,
@@ -118,6 +119,8 @@ DECLARED: tuple[Holds, ...] = (
         N_("resources you hold access to (never the access itself)"),
     ),
     Holds(AccessHolding.added_by, Forget.NULL, N_("access you recorded for members")),
+    Holds(Pair.learner_id, Forget.NULL, N_("cross-training pairs you learned in")),
+    Holds(Pair.holder_id, Forget.NULL, N_("cross-training pairs you taught in")),
     # Roles.
     Holds(Role.created_by, Forget.NULL, N_("roles you defined")),
     Holds(RoleTerm.user_id, Forget.OWN, N_("your role terms (a held role is released)")),

@@ -244,6 +244,7 @@ async def go_round(ctx: Context) -> None:
     order = [names[user_id] for user_id in sorted(names)]
     random.Random(ctx.event_id or ctx.now().isoformat()).shuffle(order)
     await ctx.reply(
-        _("**Go-round order** (drawn at random):\n{order}"),
+        _("**Go-round order** (drawn at random, asked for by {who}):\n{order}"),
+        who=await ctx.mention(ctx.author, ping=False),
         order=Rows("{n}. {who}", [{"n": i + 1, "who": m} for i, m in enumerate(order)]),
     )

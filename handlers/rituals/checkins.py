@@ -105,8 +105,11 @@ async def start_checkin(ctx: Context, campaign: Campaign | None) -> Checkin:
         "The room sees only the counts, on {closes}.",
         len(members),
     )
+    if ctx.author and campaign is None:  # asked for by a member (`!checkin`)
+        told = _("{who} started a check-in.") + " " + told
     await ctx.announce(
         told,
+        who=await ctx.mention(ctx.author or None, ping=False),
         campaign=campaign.name if campaign else "",
         n=len(members),
         closes=ctx.time(found.closes_at),

@@ -154,7 +154,8 @@ async def reflect(ctx: Context) -> None:
     await ctx.audit("reflection.opened", until=found.closes_at)
     asked = await reflection.asked_count(ctx.session, found.id)
     await ctx.call(
-        _opened_text(asked),
+        _("{who} opened a reflection round.") + "\n" + _opened_text(asked),
+        who=await ctx.mention(ctx.author, ping=False),
         late="",
         n=asked,
         closes=ctx.time(found.closes_at),

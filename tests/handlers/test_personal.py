@@ -229,7 +229,7 @@ async def test_forgetme_takes_dots_out_of_an_open_walk_and_keeps_shared_rituals(
     await bot.ask("!experiment a speaking timekeeper", ALICE)
     await bot.ask("!sprint start open doors", ALICE)
     sent = await bot.send("!gallery", ALICE)
-    assert sum(1 for s in sent if MARKER in s.content) == 6
+    assert sum(1 for s in sent if MARKER in s.content) == 7
     [(first, _), *_] = await bot.echo()
     await bot.process([bot.reaction(first, "🔴", ALICE), bot.reaction(first, "🔵", BOB)])
     await bot.send("!mydata", ALICE)

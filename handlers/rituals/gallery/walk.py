@@ -123,7 +123,8 @@ async def start_walk(ctx: Context, minutes: int, period: Period, *, scheduled: b
     if scheduled:
         await ctx.announce(intro, **values)
     else:
-        await ctx.reply(intro, **values)
+        values["who"] = await ctx.mention(ctx.author, ping=False)
+        await ctx.reply(_("{who} started a gallery walk.") + "\n" + intro, **values)
     # Posted in the collective's language (the statements say themselves again, now).
     for row, (title, statement) in zip(rows, found, strict=True):
         await ctx.post_marked(
@@ -218,7 +219,9 @@ async def gallery_end(ctx: Context) -> None:
         return
     found = await gallery.close(ctx.session, walk, ctx.now(), by=ctx.author)
     await ctx.audit("gallery.ended_early", reactors=walk.reactors)
-    await _tally(ctx, walk, found, _("closed early with `{p}gallery end`").format(p=ctx.prefix))
+    who = (await ctx.mention(ctx.author, ping=False)).label
+    how = _("closed early by {who} with `{p}gallery end`").format(who=who, p=ctx.prefix)
+    await _tally(ctx, walk, found, how)
 
 
 @practice.job("gallery", "gallery")

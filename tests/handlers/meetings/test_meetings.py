@@ -88,7 +88,7 @@ async def test_meeting_start_twice_and_empty_stack(bot: Harness) -> None:
 async def test_round_is_a_permutation_of_members(bot: Harness) -> None:
     [r] = await bot.send("!round")
     lines = r.body.splitlines()
-    assert lines[0] == "**Go-round order** (drawn at random):"
+    assert lines[0] == "**Go-round order** (drawn at random, asked for by Alice):"
     assert sorted(line.split(". ", 1)[1] for line in lines[1:]) == ["Alice", "Bob", "Carol"]
     assert r.content["m.mentions"] == {}
 

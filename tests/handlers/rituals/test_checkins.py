@@ -114,7 +114,9 @@ async def test_a_red_answer_is_skipped_by_the_rotation_in_the_rest_week(bot: Har
 async def test_checkin_now_without_a_campaign(bot: Harness) -> None:
     sent = await bot.send("!checkin", BOB)
     [post] = in_room(sent)
-    assert post.body.startswith("**Check-in**: how much capacity does everyone have now?")
+    assert post.body.startswith(
+        "Bob started a check-in. **Check-in**: how much capacity does everyone have now?"
+    )
     assert len([s for s in sent if s.room_id != ROOM]) == 3
     await bot.answer("green", ALICE)
     await bot.answer("red", BOB)

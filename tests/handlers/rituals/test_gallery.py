@@ -86,6 +86,7 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     sent = await bot.send("!gallery", ALICE)
     intro, patterns = sent[0], sent[1:]
     assert intro.body.startswith(
+        "Alice started a gallery walk.\n"
         "**Circle of shadows: a silent gallery walk** until Mon 02 Mar 2026 10:20, through "
         "the patterns of the last 30 days (2026-02-01 to 2026-03-02)."
     )
@@ -151,7 +152,8 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     assert await count(bot, GalleryMark) == 6
     [tally] = await bot.send("!gallery end", CAROL)
     assert tally.body.startswith(
-        "**Gallery walk tally** (2026-02-01 to 2026-03-02), closed early with `!gallery end`: "
+        "**Gallery walk tally** (2026-02-01 to 2026-03-02), closed early by Carol with "
+        "`!gallery end`: "
         "3 members put dots."
     )
     assert tally_lines(tally.body) == [
@@ -164,7 +166,9 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
         "- Pattern 7, Shared sovereignty: 🔴 0 · 🔵 0 · 🟢 0",
     ]
     assert "mirrors, not scores" in tally.body
-    assert not {"Alice", "Bob", "Carol"} & set(tally.body.replace(",", " ").split())
+    # Who closed the walk is named, as in any reply; who put which dot never is.
+    dots = tally.body.replace("closed early by Carol", "")
+    assert not {"Alice", "Bob", "Carol"} & set(dots.replace(",", " ").split())
     # Only the counts stay: who put which dot is gone with the walk.
     assert await count(bot, GalleryMark) == 0
     async with bot.db.transaction() as session:
@@ -253,6 +257,7 @@ async def test_a_walk_across_a_restart_ends_and_tallies_exactly_once(
     clock.set(datetime(2026, 3, 2, 9, 2, 30, tzinfo=UTC))
     [first, *_] = await walk(bot, "!gallery 10", BOB)
     assert bot.sent[-8].body.startswith(
+        "Bob started a gallery walk.\n"
         "**Circle of shadows: a silent gallery walk** until Mon 02 Mar 2026 10:15,"
     )
     await bot.process([bot.reaction(first, "🔵", CAROL), bot.reaction(first, "🔵", ALICE)])

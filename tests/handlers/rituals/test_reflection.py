@@ -52,7 +52,7 @@ def in_room(sent: list[Sent]) -> list[Sent]:
 async def start_round(bot: Harness) -> None:
     sent = await bot.send("!reflect", BOB)
     [post] = in_room(sent)
-    assert post.body.startswith(OPENED)
+    assert post.body.startswith("Bob opened a reflection round.\n" + OPENED)
     assert post.content["msgtype"] == "m.text" and post.reply_to is not None
 
 
