@@ -118,6 +118,13 @@ def _days(lowest: int) -> Callable[[int], None]:
     return check
 
 
+def _minutes(value: int) -> None:
+    """A step of a ritual, in minutes: at least five (the bot looks every five minutes)
+    and at most four hours."""
+    if not 5 <= value <= 240:
+        raise ValueError("must be from 5 to 240 minutes")
+
+
 def _prompts(value: list[str]) -> None:
     if not [p for p in value if p.strip()]:
         raise ValueError("needs at least one prompt")

@@ -33,6 +33,8 @@ KEPT = {
     "knowledge": "who knows or is learning which area, since when",
     "access_holdings": "who holds access to which resource, who recorded it, when (never "
     "the access itself)",
+    "circles": "circles of shadows run as one session: who started or stopped one (or "
+    "that the schedule did), its step and when that step ends",
     "pairs": "cross-training pairs: the area, who learns it from whom, when it started, "
     "whether both were reminded, and when it was done or dropped",
     "roles": "roles: name, scope, term, who created them, when",

@@ -19,6 +19,8 @@ JOB_WORDS = {
     "decision-reminder": N_("proposal reminder"),
     "experiment-review": N_("experiment review"),
     "second-lapse": N_("lapse of unseconded requests"),
+    "circle": N_("monthly circle of shadows"),
+    "circle-step": N_("next step of the circle of shadows"),
     "pair-reminder": N_("cross-training pair reminder"),
 }
 

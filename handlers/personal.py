@@ -71,6 +71,11 @@ LINES: dict[str, Line] = {
         if r.user_id == me
         else _("Access to {resource}: you recorded it for another member, {at}.")
     ).format(resource=inline(r.resource), at=_at(ctx, r.added_at)),
+    "circles": lambda ctx, me, r, p: (
+        _("A circle of shadows you started, {at}.")
+        if r.started_by == me
+        else _("A circle of shadows you stopped, {at}.")
+    ).format(at=_at(ctx, r.started_at)),
     "pairs": lambda ctx, me, r, p: (
         _("Cross-training in {area}: you learn it from another member, since {at} ({status}).")
         if r.learner_id == me

@@ -21,6 +21,7 @@ from handlers.decisions.commands import practice as decisions
 from handlers.registry import Practice
 from handlers.rituals import (
     checkins,
+    circle,
     entry,
     experiments,
     gallery,
@@ -48,6 +49,7 @@ def practices() -> list[Practice]:
         checkins.practice,
         entry.practice,
         gallery.practice,
+        circle.practice,
         groups.practice,
         experiments.practice,
         sprints.practice,

@@ -28,6 +28,9 @@ class CollectiveSettings:
     reflection_prompts: tuple[str, ...] = DEFAULT_PROMPTS
     checkin_after_days: int = 3
     entry_sprint_days: int = 14
+    circle_gallery_minutes: int = 15  # `!circle start`: each step's minutes
+    circle_groups_minutes: int = 20
+    circle_experiments_minutes: int = 15
     pair_reminder_days: int = 14  # a cross-training pair's nudge to both, after this long
     roles: tuple[str, ...] = ("facilitation", "notes", "agenda")
     role_term: str = "1w"

@@ -219,6 +219,7 @@ from storage.access import AccessHolding  # noqa: E402
 from storage.airtime import AirtimeDay, CountedMessage  # noqa: E402
 from storage.budget import BudgetEntry  # noqa: E402
 from storage.checkins import Campaign, Checkin, CheckinAnswer  # noqa: E402
+from storage.circles import Circle  # noqa: E402
 from storage.decisions import Decision, DecisionAnswer, Dissent  # noqa: E402
 from storage.entry import EntrySprint  # noqa: E402
 from storage.experiments import Experiment  # noqa: E402
@@ -245,6 +246,7 @@ __all__ = [
     "Campaign",
     "Checkin",
     "CheckinAnswer",
+    "Circle",
     "Collective",
     "CountedMessage",
     "Decision",

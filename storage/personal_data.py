@@ -24,6 +24,7 @@ from storage.models import (
     BudgetEntry,
     Checkin,
     CheckinAnswer,
+    Circle,
     CountedMessage,
     Decision,
     DecisionAnswer,
@@ -119,6 +120,8 @@ DECLARED: tuple[Holds, ...] = (
         N_("resources you hold access to (never the access itself)"),
     ),
     Holds(AccessHolding.added_by, Forget.NULL, N_("access you recorded for members")),
+    Holds(Circle.started_by, Forget.NULL, N_("circles of shadows you started")),
+    Holds(Circle.ended_by, Forget.NULL, N_("circles of shadows you stopped")),
     Holds(Pair.learner_id, Forget.NULL, N_("cross-training pairs you learned in")),
     Holds(Pair.holder_id, Forget.NULL, N_("cross-training pairs you taught in")),
     # Roles.

@@ -170,6 +170,20 @@ async def _tally(ctx: Context, walk: GalleryWalk, found: list[GalleryPattern], h
         await ctx.say(text, **values)
 
 
+async def close_walk(ctx: Context, walk: GalleryWalk, how: str) -> None:
+    """End an open walk now and post its tally (`how` says how it ended)."""
+    found = await gallery.close(ctx.session, walk, ctx.now(), by=ctx.author or None)
+    await ctx.audit("gallery.ended_early", automatic=not ctx.author, reactors=walk.reactors)
+    await _tally(ctx, walk, found, how)
+
+
+def month_before(ctx: Context) -> Period:
+    """The month just ended, as of the job's due time: what a scheduled walk looks at."""
+    due = (ctx.due_at or ctx.now()).astimezone(ctx.settings.timezone).date()
+    month = month_of(due.replace(day=1) - relativedelta(months=1), due)
+    return Period(month.label, month.first, month.last)
+
+
 def _recent(ctx: Context) -> Period:
     today = ctx.now().astimezone(ctx.settings.timezone).date()
     return Period(last_days(PERIOD_DAYS), today - timedelta(days=PERIOD_DAYS - 1), today)
@@ -217,18 +231,14 @@ async def gallery_end(ctx: Context) -> None:
             _("No gallery walk is open. `{p}gallery [minutes]` starts one."), p=ctx.prefix
         )
         return
-    found = await gallery.close(ctx.session, walk, ctx.now(), by=ctx.author)
-    await ctx.audit("gallery.ended_early", reactors=walk.reactors)
     who = (await ctx.mention(ctx.author, ping=False)).label
     how = _("closed early by {who} with `{p}gallery end`").format(who=who, p=ctx.prefix)
-    await _tally(ctx, walk, found, how)
+    await close_walk(ctx, walk, how)
 
 
 @practice.job("gallery", "gallery")
 async def monthly(ctx: Context) -> None:
     """On `[schedule] gallery` (off unless set): a walk through the month just ended."""
-    due = (ctx.due_at or ctx.now()).astimezone(ctx.settings.timezone).date()
-    month = month_of(due.replace(day=1) - relativedelta(months=1), due)
     open_ = await gallery.open_walk(ctx.session, ctx.collective_id)
     if open_ is not None:
         await ctx.say(
@@ -236,9 +246,7 @@ async def monthly(ctx: Context) -> None:
             end=ctx.time(open_.ends_at),
         )
         return
-    await start_walk(
-        ctx, DEFAULT_MINUTES, Period(month.label, month.first, month.last), scheduled=True
-    )
+    await start_walk(ctx, DEFAULT_MINUTES, month_before(ctx), scheduled=True)
 
 
 @practice.job("gallery-close", lambda settings: CLOSE_CRON)
