@@ -11,7 +11,7 @@ from handlers.arguments import Name, Names
 from handlers.context import FORMER, Context, Mention, Rows
 from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
-from storage import knowledge, labour, pairs
+from storage import entry, knowledge, labour, pairs
 
 LIST_LIMIT = 40
 MIRROR = N_("A mirror, not a score: it shows what members declared and logged.")
@@ -90,12 +90,29 @@ async def learning(ctx: Context, area: str) -> None:
         if d.level == "knows"
     ]
     if holders:
-        await ctx.reply(
-            _("Noted: {who} is learning **{area}**. Who knows it: {holders}."),
-            who=who,
-            area=area,
-            holders=_names(await ctx.quiet_names(), [d.user_id for d in holders]),
-        )
+        names = await ctx.quiet_names()
+        text = _("Noted: {who} is learning **{area}**. Who knows it: {holders}.")
+        values: dict[str, object] = {
+            "who": who,
+            "area": area,
+            "holders": _names(names, [d.user_id for d in holders]),
+            "p": ctx.prefix,
+        }
+        if await entry.current(ctx.session, ctx.collective_id, ctx.author) is not None:
+            # A newcomer in their entry sprint: a buddy, the holder teaching fewest now.
+            busy = [p.holder_id for p in await pairs.open_pairs(ctx.session, ctx.collective_id)]
+            here = [d.user_id for d in holders if d.user_id in names]
+            if here:
+                buddy = min(here, key=lambda u: (busy.count(u), names[u].label.casefold()))
+                text += " " + _(
+                    "A buddy for your entry sprint: {buddy}, who knows it. Learn it together: "
+                    "`{p}pair {area} {buddy_id}`."
+                )
+                values["buddy"] = Mention(buddy, names[buddy].name, ping=True)
+                values["buddy_id"] = buddy
+                await ctx.call(text, **values)
+                return
+        await ctx.reply(text, **values)
     else:
         await ctx.reply(
             _("Noted: {who} is learning **{area}**. Nobody has declared knowing it yet."),

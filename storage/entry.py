@@ -101,3 +101,20 @@ async def prune_in_left_rooms(
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def latest_reviewed(
+    session: AsyncSession, collective_id: int, user_id: str, since: datetime
+) -> EntrySprint | None:
+    """The member's sprint looked back on since `since` (their answer on fit is awaited)."""
+    result = await session.execute(
+        select(EntrySprint)
+        .where(
+            EntrySprint.collective_id == collective_id,
+            EntrySprint.user_id == user_id,
+            EntrySprint.reviewed_at >= since,
+        )
+        .order_by(EntrySprint.reviewed_at.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()

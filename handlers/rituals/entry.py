@@ -12,12 +12,14 @@ before, are newcomers.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from handlers.arguments import Duration, Member
-from handlers.context import Context, Mention, Rows
+from handlers.context import Context, Mention, Message, Rows
 from handlers.i18n import N_, _, ngettext
 from handlers.labour_kinds import kind_word
 from handlers.registry import Practice
+from handlers.seconds import ask_second
 from handlers.timeparse import Interval, longer
 from storage import entry, knowledge, labour
 
@@ -27,6 +29,10 @@ practice = Practice(
 )
 
 LONGEST_EXTENSION = "1y"
+FIT_DAYS = 7  # how long a newcomer's answer on fit may be shared after the look back
+MAX_FIT = 1000  # characters of it the room gets
+SHARE = "share:"
+MAKE_MEMBER = "make member"
 # How a declared level of knowledge (stored as it is) reads in the review.
 LEVELS = {"knows": N_("knows"), "learning": N_("learning")}
 
@@ -61,6 +67,21 @@ async def welcome(ctx: Context, user_id: str) -> None:
             days,
         )
         await ctx.audit("entry.started", automatic=True, members={"newcomer": user_id})
+        text += " " + _(
+            "Say what you would like to learn (`{p}learning <area>`) and I suggest a buddy "
+            "who knows it."
+        )
+        starter = next(
+            (
+                t
+                for t in await labour.open_tasks(ctx.session, ctx.collective_id)
+                if not t.claimed_by
+            ),
+            None,
+        )
+        if starter is not None:
+            text += " " + _("A task to start with: **{task}** (`{p}task claim {task}`).")
+            values["task"] = starter.name
     await ctx.announce(text, **values)
 
 
@@ -79,6 +100,19 @@ async def review(ctx: Context) -> None:
             if k.user_id == sprint.user_id
         ]
         who = await ctx.mention(sprint.user_id, ping=True)
+        await ctx.dm(
+            sprint.user_id,
+            _(
+                "Your entry sprint with {group} has ended, and the group is looking back on "
+                "it. How does the fit feel to you: what worked, what did not, what would you "
+                "need? If you want the group to read it, answer here starting with `share:` "
+                "(for example `share: I felt welcome, and the meetings are too long`) within "
+                "{days} days, and I post it in the room under your name. Anything else you "
+                "write here stays between us, and I keep nothing of it."
+            ),
+            group=ctx.collective.name or ctx.collective.room_id,
+            days=FIT_DAYS,
+        )
         await ctx.announce(
             _(
                 "**Entry sprint** of {who} ({start} to {end}) has ended. What they did:\n"
@@ -128,15 +162,64 @@ async def _sprint_of(ctx: Context, member: Mention, cmd: str) -> bool:
 async def make_member(ctx: Context, member: Mention) -> None:
     if not await _sprint_of(ctx, member, "member"):
         return
-    sprint = await entry.current(ctx.session, ctx.collective_id, member.user_id)
-    assert sprint is not None
-    sprint.ended_at = ctx.now()
-    await ctx.audit("entry.ended", members={"newcomer": member.user_id})
-    await ctx.call(
-        _("{who} welcomed {m} as a full member: in role rotation from the next one on."),
-        who=await ctx.mention(ctx.author, ping=False),
-        m=await ctx.mention(member.user_id, ping=True),
+    await ask_second(
+        ctx,
+        MAKE_MEMBER,
+        {"user": member.user_id, "asker": ctx.author},
+        _("make {m} a full member, ending their entry sprint").format(m=member.label),
+        about=member.user_id,
+        template=_(
+            "Request **#{n}** from {who}: {what}. Becoming a full member is the group's "
+            "decision, so a second member confirms it: `{p}second {n}` before {until}."
+        ),
     )
+
+
+@practice.overwrite(MAKE_MEMBER)
+async def _made_member(ctx: Context, payload: dict[str, Any]) -> str:
+    user = str(payload.get("user", ""))
+    sprint = await entry.current(ctx.session, ctx.collective_id, user)
+    if sprint is None:
+        return _("they were a full member already; nothing changed")
+    sprint.ended_at = ctx.now()
+    await ctx.audit(
+        "entry.ended", members={"newcomer": user, "asker": str(payload.get("asker") or "")}
+    )
+    await ctx.call(
+        _("{m} is a full member now: in role rotation from the next one on. Welcome!"),
+        m=await ctx.mention(user, ping=True),
+    )
+    return _("the entry sprint ended")
+
+
+async def _fit_awaited(ctx: Context) -> bool:
+    since = ctx.now() - timedelta(days=FIT_DAYS)
+    return (
+        await entry.latest_reviewed(ctx.session, ctx.collective_id, ctx.author, since) is not None
+    )
+
+
+@practice.answers(
+    N_("your entry sprint's look back"),
+    waiting=_fit_awaited,
+    accepts=lambda text: text.strip().casefold().startswith(SHARE),
+    shape=N_("a text starting with share:"),
+)
+async def share_fit(ctx: Context, text: str) -> None:
+    """The newcomer's own words on fit, posted to the room under their name; nothing kept."""
+    words = " ".join(text.strip()[len(SHARE) :].split())[:MAX_FIT]
+    if not words:
+        await ctx.reply(_("Nothing after `share:`, so nothing was posted."))
+        return
+    await ctx.outgoing.post(
+        Message(
+            ctx.collective.room_id,
+            _("{who} on how the fit feels after their entry sprint: “{words}”"),
+            {"who": await ctx.mention(ctx.author, ping=False), "words": words},
+            None,
+        )
+    )
+    await ctx.reply(_("Posted in the group's room under your name. Thank you."))
 
 
 @practice.command(

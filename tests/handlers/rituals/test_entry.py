@@ -3,6 +3,7 @@ rotation) until the group makes them a full member, and the sprint's end is look
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -57,11 +58,17 @@ async def test_a_newcomer_is_welcomed_and_not_rotated_until_a_full_member(bot: H
 
     reply = await bot.ask("!member Dana", DANA)
     assert reply.startswith("The group decides this with you: another member answers `!member")
-    sent = await bot.send("!member Dana", BOB)
-    [made] = sent
-    assert (
-        made.body == "Bob welcomed Dana K. as a full member: in role rotation from the next one on."
+    asked = await bot.ask("!member Dana", BOB)
+    assert asked.startswith(
+        "Request **#1** from Bob: make Dana K. a full member, ending their entry sprint. "
+        "Becoming a full member is the group's decision, so a second member confirms it: "
+        "`!second 1` before"
     )
+    assert "another member has to second it" in await bot.ask("!second 1", BOB)
+    assert "is about Dana K." in await bot.ask("!second 1", DANA)  # not their own vote
+    sent = await bot.send("!second 1", CAROL)
+    made = next(s for s in sent if "full member now" in s.body)
+    assert made.body == "Dana K. is a full member now: in role rotation from the next one on. Welcome!"
     assert made.content["msgtype"] == "m.text" and made.content["m.mentions"] == {
         "user_ids": [DANA]
     }
@@ -90,6 +97,17 @@ async def test_the_end_of_a_sprint_is_looked_back_on_once(bot: Harness) -> None:
     assert "- tasks logged: flyers for the fair (visible)" in review.body
     assert "- areas they know or are learning: database (learning)" in review.body
     assert "reflect together on fit and commitment" in review.body
+    # The newcomer is asked, privately, how the fit feels; sharing is their choice.
+    [asked] = [d for d in bot.dms(DANA) if "How does the fit feel to you" in d.body]
+    assert "starting with `share:`" in asked.body
+    [kept] = await bot.answer("it was fine, I think", DANA)
+    assert "share:" in kept.body  # not taken: only a `share:` answer is posted
+    before = len(bot.sent)
+    await bot.answer("share: I felt welcome @room, and the meetings run long", DANA)
+    [posted] = [s for s in bot.sent[before:] if s.room_id == ROOM]
+    assert posted.body.startswith("Dana on how the fit feels after their entry sprint: “I felt")
+    assert not re.search(r"@room\b", posted.body)  # the member's words cannot ping the room
+    assert posted.content["m.mentions"] == {}
     assert f"`!member {DANA}` makes them a full member" in review.body
     assert review.content["m.mentions"] == {"user_ids": [DANA]}
     bot.clock.advance(hours=1)
@@ -123,3 +141,24 @@ async def test_no_sprint_when_they_are_turned_off_and_no_welcome_for_bots(
     assert "entry sprint" not in welcome.body and "circle question" in welcome.body
     assert await bot.join("@helper:test.org", "Helper bot") == []
     assert "not in an entry sprint" in await bot.ask("!member Dana", ALICE)
+
+
+async def test_the_welcome_suggests_a_starter_task_and_learning_finds_a_buddy(
+    bot: Harness,
+) -> None:
+    await bot.ask("!task add book the hall", ALICE)
+    await bot.ask("!knows database", CAROL)
+    [welcome] = await bot.join(DANA, "Dana")
+    assert "A task to start with: **book the hall** (`!task claim book the hall`)." in (
+        welcome.body
+    )
+    assert "I suggest a buddy who knows it" in welcome.body
+    [reply] = await bot.send("!learning database", DANA)
+    assert reply.body.endswith(
+        f"A buddy for your entry sprint: Carol, who knows it. Learn it together: "
+        f"`!pair database {CAROL}`."
+    )
+    assert reply.content["msgtype"] == "m.text"
+    assert reply.content["m.mentions"] == {"user_ids": [CAROL]}
+    # A full member learning something gets no buddy suggestion.
+    assert "buddy" not in await bot.ask("!learning database", BOB)
