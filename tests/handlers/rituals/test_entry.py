@@ -68,7 +68,9 @@ async def test_a_newcomer_is_welcomed_and_not_rotated_until_a_full_member(bot: H
     assert "is about Dana K." in await bot.ask("!second 1", DANA)  # not their own vote
     sent = await bot.send("!second 1", CAROL)
     made = next(s for s in sent if "full member now" in s.body)
-    assert made.body == "Dana K. is a full member now: in role rotation from the next one on. Welcome!"
+    assert (
+        made.body == "Dana K. is a full member now: in role rotation from the next one on. Welcome!"
+    )
     assert made.content["msgtype"] == "m.text" and made.content["m.mentions"] == {
         "user_ids": [DANA]
     }
