@@ -227,6 +227,7 @@ from storage.knowledge import Knowledge  # noqa: E402
 from storage.labour import Task, TaskCompletion  # noqa: E402
 from storage.meetings import Meeting, StackEntry  # noqa: E402
 from storage.notes import Note  # noqa: E402
+from storage.polls import Poll, PollOption, PollResponse  # noqa: E402
 from storage.reflection import ReflectionAnswer, ReflectionAsked, ReflectionRound  # noqa: E402
 from storage.roles import Role, RoleSwap, RoleTerm  # noqa: E402
 from storage.seconds import SecondRequest  # noqa: E402
@@ -263,6 +264,9 @@ __all__ = [
     "Note",
     "Occurrence",
     "OutboxMessage",
+    "Poll",
+    "PollOption",
+    "PollResponse",
     "ProcessedEvent",
     "ReflectionAnswer",
     "ReflectionAsked",
