@@ -191,7 +191,7 @@ async def responses(session: AsyncSession, poll_id: int) -> dict[str, int]:
     result = await session.execute(
         select(PollResponse.user_id, PollResponse.option).where(PollResponse.poll_id == poll_id)
     )
-    return {user: option for user, option in result.tuples()}
+    return {user: option for user, option in result.all()}
 
 
 async def close(

@@ -185,6 +185,12 @@ async def poll_close(ctx: Context, number: str) -> None:
         "close poll",
         {"number": found.number},
         _("close poll #{n} before its time").format(n=found.number),
+        template=_(
+            "Request **#{n}** from {who}: {what}. Closing a poll early cuts short the members "
+            "who have not answered yet, so it waits for a second member: `{p}second {n}` "
+            "before {until}. (Its author may close it alone, and anyone may once every "
+            "member has answered.)"
+        ),
     )
 
 

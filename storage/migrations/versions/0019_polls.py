@@ -1,6 +1,6 @@
 """polls: native Matrix polls (`!poll`), their options, and members' answers while open
 
-Revision ID: 0019_polls
+Revision ID: 0019
 Revises: 0017
 Create Date: 2026-12-08 05:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision = "0019_polls"
+revision = "0019"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
