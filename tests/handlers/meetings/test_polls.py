@@ -306,7 +306,8 @@ async def test_any_responses_leave_one_answer_per_member_at_most(
 ) -> None:
     start_id, _s, _r = await ask_poll(bot, "!poll Fuzz?; one; two")
     events = [
-        response(bot, start_id, a, u, stable=stable) for a, u in zip(answers, who[: len(answers)], strict=True)
+        response(bot, start_id, a, u, stable=stable)
+        for a, u in zip(answers, who[: len(answers)], strict=True)
     ]
     await bot.process(events)
     async with bot.db.transaction() as session:
