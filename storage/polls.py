@@ -71,7 +71,7 @@ class PollOption(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(Text)  # the option as written
     votes: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -124,7 +124,7 @@ async def open_poll(
     session.add(poll)
     await session.flush()
     session.add_all(
-        PollOption(poll_id=poll.id, number=i, text=text) for i, text in enumerate(options, 1)
+        PollOption(poll_id=poll.id, number=i, label=label) for i, label in enumerate(options, 1)
     )
     await session.flush()
     return poll
@@ -209,7 +209,7 @@ async def close(
     counts = []
     for option in rows:
         option.votes = sum(1 for o in chosen.values() if o == option.number)
-        counts.append((option.number, option.text, option.votes))
+        counts.append((option.number, option.label, option.votes))
     poll.closed_at = now
     poll.closed_by = by
     poll.answered = len(chosen)
@@ -221,5 +221,7 @@ async def close(
 def tally_of(poll: Poll, rows: Sequence[PollOption]) -> Tally:
     """The kept result of a closed poll."""
     return Tally(
-        tuple((o.number, o.text, o.votes or 0) for o in rows), poll.answered or 0, poll.members or 0
+        tuple((o.number, o.label, o.votes or 0) for o in rows),
+        poll.answered or 0,
+        poll.members or 0,
     )

@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("poll_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
         sa.Column("votes", sa.Integer(), nullable=True),
         _fk("poll_options", "poll_id", "polls"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_options")),
