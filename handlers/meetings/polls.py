@@ -230,7 +230,7 @@ async def list_polls(ctx: Context) -> None:
         )
     await ctx.reply(
         _("Open polls:") + "\n{rows}",
-        rows=Rows("- **#{n}** {question} ({answered}; closes {closes})", rows),
+        rows=Rows(_("- **#{n}** {question} ({answered}; closes {closes})"), rows),
     )
 
 
