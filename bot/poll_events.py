@@ -20,7 +20,7 @@ MARKED = ("m.room.message", *STARTS)  # the bot's own events that may carry a ma
 TEXT = "org.matrix.msc1767.text"
 DISCLOSED = "org.matrix.msc3381.poll.disclosed"
 MAX_ANSWERS = 20  # MSC3381: only the first 20 options count
-MAX_ID = 100  # a longer answer id is no option of ours: the response is spoiled
+MAX_ID = 100  # a longer answer id names no option of ours
 
 
 def answer_id(number: int) -> str:
@@ -59,7 +59,7 @@ def end(start_event_id: str, text: str) -> dict[str, Any]:
 def response(event_type: str, content: dict[str, Any]) -> tuple[str, tuple[str, ...]] | None:
     """(the poll's start event id, the answer ids chosen) of a member's response, or None
     when it relates to no event. An empty tuple takes the answer back; so does a spoiled
-    one (not a list of strings), as MSC3381 asks."""
+    one (no list), as MSC3381 asks; which ids name an option is the poll's to say."""
     if event_type not in RESPONSES:
         return None
     relates = content.get("m.relates_to")
@@ -72,8 +72,9 @@ def response(event_type: str, content: dict[str, Any]) -> tuple[str, tuple[str, 
     chosen = block.get("answers") if isinstance(block, dict) else None
     if chosen is None:
         chosen = content.get("m.selections")  # the stable shape
-    if not isinstance(chosen, list) or not all(
-        isinstance(a, str) and len(a) <= MAX_ID for a in chosen[:MAX_ANSWERS]
-    ):
+    if not isinstance(chosen, list):
         return target, ()
-    return target, tuple(chosen[:MAX_ANSWERS])
+    # An entry that is no string, or too long to be an id of ours, names no option ("").
+    return target, tuple(
+        a if isinstance(a, str) and len(a) <= MAX_ID else "" for a in chosen[:MAX_ANSWERS]
+    )

@@ -104,6 +104,10 @@ def test_the_wire_format_is_elements() -> None:
     assert read("m.poll.response", {**relates, "m.selections": ["1"]}) == ("$p", ("1",))
     assert read(poll_events.RESPONSE, {**relates, poll_events.RESPONSE: {"answers": [3]}}) == (
         "$p",
+        ("",),
+    )
+    assert read(poll_events.RESPONSE, {**relates, poll_events.RESPONSE: {"answers": "1"}}) == (
+        "$p",
         (),
     )
     assert read(poll_events.RESPONSE, {poll_events.RESPONSE: {"answers": ["1"]}}) is None
