@@ -25,7 +25,7 @@ from handlers.context import Context, Rows
 from handlers.errors import UsageError
 from handlers.i18n import N_, _, ngettext
 from handlers.meetings.stack import practice
-from handlers.registry import PollAnswer, Posted
+from handlers.registry import MAX_LINE, PollAnswer, Posted
 from handlers.seconds import ask_second
 from storage import polls
 from storage.polls import MAX_OPTIONS, Poll, Tally
@@ -133,7 +133,8 @@ async def open_poll(
 
 @practice.command(
     "poll",
-    Text("question", label="<question>; <option>; <option> ..."),
+    # As long as a command may be: the question and each option have their own limits.
+    Text("question", label="<question>; <option>; <option> ...", max_length=MAX_LINE),
     summary=N_(
         "Ask the room a native poll (buttons in Element); the latest answer of each member "
         "counts, and the tally comes at its close."

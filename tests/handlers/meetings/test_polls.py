@@ -176,10 +176,15 @@ async def test_closing_early_takes_the_author_everyone_or_a_second_member(bot: H
     await bot.process([response(bot, start_id, ["1"], u) for u in (ALICE, BOB, CAROL)])
     sent = await bot.send("!poll close #2", BOB)
     assert any("3 of 3 members answered" in s.body for s in sent)
+    # Twenty long options fit in one command.
+    options = "; ".join(f"{i} " + "o" * 190 for i in range(20))
+    sent = await bot.send(f"!poll Which one?; {options}", BOB)
+    [start] = [s for s in sent if s.event_type == poll_events.START]
+    assert len(start.content[poll_events.START]["answers"]) == 20
     # A question that begins with "close" is still a poll.
     sent = await bot.send("!poll close the office in August?; yes; no", BOB)
     assert any(s.event_type == poll_events.START for s in sent)
-    assert "There is no poll #7" in await bot.ask("!poll close 7")
+    assert "There is no poll #9" in await bot.ask("!poll close 9")
     assert "is not a number" in await bot.ask("!poll close soon")
 
 
