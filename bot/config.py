@@ -31,6 +31,7 @@ from bot.config_checks import (
     _language,
     _min_answers,
     _minutes,
+    _order,
     _prefix,
     _prompts,
     _rule,
@@ -154,6 +155,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "term": Key(str, "1w", check=_duration, clean=_lower),
         "max_term": Key(str, "3m", check=_duration, clean=_lower),
         "fairness_window": Key(str, "6m", check=_duration, clean=_lower),
+        "order": Key(str, "fair", check=_order, clean=_lower),
     },
     "decisions": {
         "rule": Key(str, "consent", check=_rule),
@@ -166,6 +168,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "budget": {
         "currency": Key(str, "EUR", check=_currency),
     },
+    "meetings": {
+        "poll_days": Key(int, 3, check=_days(1)),
+    },
     "i18n": {
         "language": Key(str, "en", check=_language, clean=_lower),
     },
@@ -173,7 +178,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 # Sections a collective may override; the connection and storage are the host's alone,
 # and so is [bot] allowed_inviters.
 PER_COLLECTIVE = (
-    "bot", "schedule", "rituals", "roles", "decisions", "labour", "budget", "i18n"
+    "bot", "schedule", "rituals", "roles", "decisions", "labour", "budget", "meetings", "i18n"
 )  # fmt: skip
 
 
@@ -253,6 +258,8 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         role_term=sections["roles"]["term"],
         max_term=sections["roles"]["max_term"],
         fairness_window=sections["roles"]["fairness_window"],
+        role_order=sections["roles"]["order"],
+        poll_days=sections["meetings"]["poll_days"],
         decision_rule=sections["decisions"]["rule"],
         decision_open_days=sections["decisions"]["open_days"],
         invisible_keywords=names(sections["labour"]["invisible"]),

@@ -73,6 +73,14 @@ def _prefix(value: str) -> None:
         raise ValueError("must be 1 to 3 characters without spaces, such as '!'")
 
 
+ORDERS = ("fair", "random")  # [roles] order
+
+
+def _order(value: str) -> None:
+    if value.strip().casefold() not in ORDERS:
+        raise ValueError(f"must be one of {', '.join(ORDERS)}")
+
+
 def _rule(value: str) -> None:
     if value not in RULES:
         raise ValueError(f"must be one of {', '.join(RULES)}")

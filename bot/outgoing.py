@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import formatter
+from bot import formatter, poll_events
 from handlers.context import MARKER, Clock, Message
 from storage import outbox
 from storage.outbox import Queued
@@ -75,6 +75,15 @@ class QueuedOutgoing:
             notify=message.notify,
             thread=message.thread,
         )
+        event_type = "m.room.message"
+        if message.poll is not None:
+            poll = message.poll
+            event_type = poll_events.END if poll.ends else poll_events.START
+            content = (
+                poll_events.end(poll.ends, content["body"])
+                if poll.ends
+                else poll_events.start(poll.question, poll.options)
+            )
         if message.marker is not None:
             content[MARKER] = message.marker
         attachment = None
@@ -118,7 +127,7 @@ class QueuedOutgoing:
                 Queued(
                     id=0,
                     room_id=message.room_id,
-                    event_type="m.room.message",
+                    event_type=event_type,
                     content=json.dumps(content),
                     txn_id=txn,
                     attempts=0,
@@ -137,6 +146,7 @@ class QueuedOutgoing:
             txn,
             content,
             self.clock.now(),
+            event_type=event_type,
             attachment=attachment,
             direct_to=message.direct_to,
             account=self.account,

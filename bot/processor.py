@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import direct as direct_chats
+from bot import poll_events
 from bot.config import Config
 from bot.database import Database
 from bot.dispatch import dispatch
@@ -23,7 +24,7 @@ from bot.events import Batch, JoinedRoom, RoomEvent, mentioned, strip_reply_fall
 from bot.outgoing import QueuedOutgoing
 from handlers.context import MARKER, Clock, Context, Runtime
 from handlers.i18n import _
-from handlers.registry import Posted, Reaction, Registry, Said
+from handlers.registry import PollAnswer, Posted, Reaction, Registry, Said
 from storage import collectives, direct, events, room_power, sync_state
 from storage.engine import refuses_writes
 from storage.models import Collective
@@ -215,7 +216,7 @@ class Processor:
                         await self._arrived(session, collective, user, event.event_id)
                 continue
             if event.sender == self.account:
-                if event.type == "m.room.message" and not collective.is_direct:
+                if event.type in poll_events.MARKED and not collective.is_direct:
                     await self._posted(session, collective, event)
                 continue
             known = membership.get(event.sender)
@@ -229,6 +230,8 @@ class Processor:
                 await self._redaction(session, collective, event)
             elif event.type == "m.reaction":
                 await self._reaction(session, collective, event)
+            elif event.type in poll_events.RESPONSES and self.registry.poll_listeners:
+                await self._poll_answer(session, collective, event)
 
         if collective.introduced_at is None and not collective.is_direct:
             collective.introduced_at = now
@@ -364,6 +367,18 @@ class Processor:
         reaction = Reaction(event.event_id, event.sender, target, key, _when(event))
         for listener in self.registry.reaction_listeners:
             await listener(ctx, reaction)
+
+    async def _poll_answer(
+        self, session: AsyncSession, collective: Collective, event: RoomEvent
+    ) -> None:
+        """A member's poll response (nio's UnknownEvent, decrypted in an encrypted room).
+        A replay acts on it again, harmlessly: the latest answer counts."""
+        found = poll_events.response(event.type, event.content)
+        if found is not None:
+            ctx = self._context(session, collective, event.sender, None, event.event_id)
+            answer = PollAnswer(event.sender, found[0], found[1], _when(event))
+            for listener in self.registry.poll_listeners:
+                await listener(ctx, answer)
 
     async def _posted(
         self, session: AsyncSession, collective: Collective, event: RoomEvent

@@ -58,6 +58,7 @@ LABELS = {
     "<duration e.g. 1w|2w>": N_("<duration e.g. 1w|2w>"),
     "<term e.g. 1w|2w|1m>": N_("<term e.g. 1w|2w|1m>"),
     "[handover notes]": N_("[handover notes]"),
+    "<question>; <option>; <option> ...": N_("<question>; <option>; <option> ..."),
 }
 
 

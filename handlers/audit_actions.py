@@ -111,6 +111,15 @@ ACTIONS: Mapping[str, str | Counted] = {
     "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
     "stack.joined": N_("joined the speaking stack"),
     "stack.called": N_("gave the floor to {speaker}"),
+    "poll.opened": N_("asked poll #{number}"),
+    "poll.closed": Counted(
+        "of",
+        lambda n: ngettext(
+            "closed poll #{number} ({answered} of {of} member answered)",
+            "closed poll #{number} ({answered} of {of} members answered)",
+            n,
+        ),
+    ),
     # Rituals
     "reflection.opened": N_("opened a reflection round until {until}"),
     "reflection.published": N_("closed a reflection round: answers posted"),
@@ -182,6 +191,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "mark bot": N_("mark bot"),
         "close reflection": N_("close reflection"),
         "redefine role": N_("redefine role"),
+        "close poll": N_("close poll"),
     },
 }
 

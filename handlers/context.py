@@ -98,6 +98,20 @@ class Message:
     # Kept in the content (under `MARKER`, encrypted with it in encrypted rooms), so the
     # practice that posted it learns the event id when the bot sees its own message.
     marker: str | None = None
+    # When set, a native poll event (its start, or its end) instead of a message; the
+    # template is the end's text for clients that show no polls.
+    poll: Poll | None = None
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A native Matrix poll (MSC3381, as Element sends and shows it): its start, with the
+    question and the options (whose ids are their numbers, from 1); or, with `ends`, the
+    end of the poll whose start event that is."""
+
+    question: str = ""
+    options: tuple[str, ...] = ()
+    ends: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,19 @@ class Context:
         everything else in that sync, so it survives restarts, and decrypted like any other
         in an encrypted room), the practice's `on_posted` listeners get its event id."""
         await self.outgoing.post(Message(self.room_id, template, values, None, marker=marker))
+
+    async def post_poll(self, marker: str, question: str, options: Sequence[str]) -> None:
+        """Post a native poll to the room (members answer with their client's buttons).
+        Like `post_marked`, the `on_posted` listeners get its event id when it comes back."""
+        poll = Poll(defuse(question), tuple(defuse(o) for o in options))
+        await self.outgoing.post(Message(self.room_id, "", {}, marker=marker, poll=poll))
+
+    async def end_poll(self, start_event_id: str, template: str, /, **values: object) -> None:
+        """End a native poll (clients stop taking answers and show the result); the text is
+        what clients that show no polls see."""
+        await self.outgoing.post(
+            Message(self.room_id, template, values, poll=Poll(ends=start_event_id))
+        )
 
     async def post_image(self, image: Image, description: str, /, **values: object) -> None:
         """Upload an image (a chart) to the room, as a reply when answering a command."""

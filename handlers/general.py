@@ -88,6 +88,11 @@ KEPT = {
     "gallery_marks": "while a gallery walk is open: who put which coloured dot on which "
     "pattern, with the reaction's event id (so a removed one is taken back); deleted when "
     "the walk ends, leaving only the counts",
+    "polls": "polls: number, question, who asked and who closed it, when it opened and "
+    "closes, the event id of the poll, and once closed how many members answered",
+    "poll_options": "each poll's options as written, and once it closed each one's count",
+    "poll_responses": "while a poll is open: who chose which option (nothing else); deleted "
+    "when it closes, leaving only the counts",
     "experiments": "structural experiments: number, the change as written, how long it "
     "runs, who started it, when, the number of the proposal that reviews it, and its result",
     "trust_sprints": "trust audit sprints: name, who started and ended them, when",

@@ -22,6 +22,7 @@ JOB_WORDS = {
     "circle": N_("monthly circle of shadows"),
     "circle-step": N_("next step of the circle of shadows"),
     "pair-reminder": N_("cross-training pair reminder"),
+    "poll-close": N_("poll close"),
 }
 
 

@@ -119,6 +119,21 @@ LINES: dict[str, Line] = {
         )
         + (_(", given the floor.") if r.called_at else ".")
     ),
+    "polls": lambda ctx, me, r, p: (
+        _("Poll #{number} of {at}: {question}").format(
+            number=r.number, at=_at(ctx, r.opened_at), question=inline(r.question)
+        )
+        + (" " + _("You asked it.") if r.created_by == me else "")
+        + (" " + _("You closed it.") if r.closed_by == me else "")
+    ),
+    "poll_responses": lambda ctx, me, r, p: _(
+        "Your answer to poll #{number}, open until {until}: option {option}. When it closes "
+        "only the counts stay, without you."
+    ).format(
+        number=p[0].number if p else "?",
+        until=_at(ctx, p[0].closes_at if p else None),
+        option=r.option,
+    ),
     "decisions": lambda ctx, me, r, p: (
         _("Decision #{number} ({kind}, {status}): {text}").format(
             number=r.number,

@@ -13,12 +13,22 @@ import difflib
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from handlers.arguments import Param
 from handlers.context import Context
 from handlers.errors import Mismatch, UsageError
+from handlers.heard import (
+    MessageListener,
+    PollListener,
+    PostedListener,
+    ReactionListener,
+    RedactionListener,
+)
+from handlers.heard import PollAnswer as PollAnswer
+from handlers.heard import Posted as Posted
+from handlers.heard import Reaction as Reaction
+from handlers.heard import Said as Said
 from handlers.i18n import N_, _
 from handlers.settings import CollectiveSettings
 
@@ -34,44 +44,6 @@ Overwrite = Callable[[Context, dict[str, Any]], Awaitable[str]]
 MAX_LINE = 4000
 # C0 controls but tab and newline, and DEL: never part of what a member means.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class Said:
-    """A member's text message, as passive listeners see it: counts, never the body."""
-
-    event_id: str
-    sender: str
-    words: int
-    at: datetime
-    command: bool  # a line addressed to the bot, not to the group
-
-
-@dataclass(frozen=True)
-class Reaction:
-    """A member's `m.reaction` annotation on an event (an emoji put on a message)."""
-
-    event_id: str
-    sender: str
-    target: str  # the event reacted to
-    key: str  # the emoji, as sent
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Posted:
-    """The bot's own message carrying a marker (`Context.post_marked`), seen back in the
-    room's timeline: now its event id is known."""
-
-    event_id: str
-    marker: str
-    at: datetime
-
-
-MessageListener = Callable[[Context, Said], Awaitable[None]]
-ReactionListener = Callable[[Context, Reaction], Awaitable[None]]
-RedactionListener = Callable[[Context, str], Awaitable[None]]
-PostedListener = Callable[[Context, Posted], Awaitable[None]]
 
 
 class _Words:
@@ -259,11 +231,17 @@ class Practice:
     overwrites: dict[str, Overwrite] = field(default_factory=dict)
     reaction_listeners: list[ReactionListener] = field(default_factory=list)
     posted_listeners: list[PostedListener] = field(default_factory=list)
+    poll_listeners: list[PollListener] = field(default_factory=list)
 
     def on_posted(self, func: PostedListener) -> PostedListener:
         """Called when the bot sees one of its own marked messages in the room's timeline
         (at least once; a listener must not mind a second call for the same event)."""
         self.posted_listeners.append(func)
+        return func
+
+    def on_poll_answer(self, func: PollListener) -> PollListener:
+        """Called for each member's response to a native poll in the room, in order."""
+        self.poll_listeners.append(func)
         return func
 
     def on_reaction(self, func: ReactionListener) -> ReactionListener:
@@ -390,6 +368,7 @@ class Registry:
         self.join_hooks = [f for p in self.practices for f in p.join_hooks]
         self.reaction_listeners = [f for p in self.practices for f in p.reaction_listeners]
         self.posted_listeners = [f for p in self.practices for f in p.posted_listeners]
+        self.poll_listeners = [f for p in self.practices for f in p.poll_listeners]
         self.member_join_hooks = [f for p in self.practices for f in p.member_join_hooks]
         # Where one text could answer two questions in one collective (`red` while both a
         # check-in and a reflection round are open), the narrower question takes it.

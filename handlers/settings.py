@@ -36,6 +36,8 @@ class CollectiveSettings:
     role_term: str = "1w"
     max_term: str = "3m"  # no role's term may be longer
     fairness_window: str = "6m"
+    role_order: str = "fair"  # fair | random: how rotation picks the next holders
+    poll_days: int = 3  # how long a poll stays open
     decision_rule: str = "consent"
     decision_open_days: int = 7
     invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE

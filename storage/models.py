@@ -229,6 +229,7 @@ from storage.labour import Task, TaskCompletion  # noqa: E402
 from storage.meetings import Meeting, StackEntry  # noqa: E402
 from storage.notes import Note  # noqa: E402
 from storage.pairs import Pair  # noqa: E402
+from storage.polls import Poll, PollOption, PollResponse  # noqa: E402
 from storage.reflection import ReflectionAnswer, ReflectionAsked, ReflectionRound  # noqa: E402
 from storage.roles import Role, RoleSwap, RoleTerm  # noqa: E402
 from storage.seconds import SecondRequest  # noqa: E402
@@ -267,6 +268,9 @@ __all__ = [
     "Occurrence",
     "OutboxMessage",
     "Pair",
+    "Poll",
+    "PollOption",
+    "PollResponse",
     "ProcessedEvent",
     "ReflectionAnswer",
     "ReflectionAsked",

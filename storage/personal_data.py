@@ -42,6 +42,9 @@ from storage.models import (
     Note,
     OutboxMessage,
     Pair,
+    Poll,
+    PollOption,
+    PollResponse,
     ReflectionAsked,
     ReflectionRound,
     Role,
@@ -133,6 +136,14 @@ DECLARED: tuple[Holds, ...] = (
     # Meetings.
     Holds(Meeting.started_by, Forget.NULL, N_("meetings you started")),
     Holds(StackEntry.user_id, Forget.DELETE, N_("your turns on speaking stacks")),
+    Holds(Poll.created_by, Forget.NULL, N_("polls you asked")),
+    Holds(Poll.closed_by, Forget.NULL, N_("polls you closed")),
+    Holds(
+        PollResponse.user_id,
+        Forget.DELETE,
+        N_("your answers to open polls (which option, nothing else)"),
+        N_("until the poll closes"),
+    ),
     # Decisions, notes, budget, the two-member rule, the audit log.
     Holds(Decision.author, Forget.NULL, N_("proposals and decisions you made")),
     Holds(Decision.closed_by, Forget.NULL, N_("proposals you closed")),
@@ -197,6 +208,9 @@ NOT_MEMBERS: dict[str, str] = {
     "gallery_marks.event_id": "a reaction, deleted with the dot",
     "processed_events.event_id": "an event handled, for 30 days, with no sender",
     "gallery_walks.reactors": "a count of members",
+    "polls.event_id": "the bot's own poll event",
+    "polls.members": "a count of members",
+    "polls.ref": "what a practice's poll is about (a decision's number)",
     "second_requests.payload": "what a request changes; one about a member (`!bot @x`) names "
     "them, and storage.seconds.forget takes the id out",
     "counted_messages.event_id": "deleted with counted_messages.user_id",
@@ -207,6 +221,8 @@ PARENTS: dict[Any, tuple[InstrumentedAttribute[Any], Any]] = {
     RoleTerm: (RoleTerm.role_id, Role),
     RoleSwap: (RoleSwap.role_id, Role),
     StackEntry: (StackEntry.meeting_id, Meeting),
+    PollOption: (PollOption.poll_id, Poll),
+    PollResponse: (PollResponse.poll_id, Poll),
     DecisionAnswer: (DecisionAnswer.decision_id, Decision),
     Dissent: (Dissent.decision_id, Decision),
     AuditMember: (AuditMember.entry_id, AuditEntry),

@@ -6,6 +6,10 @@ held this role the fewest times in the window, then least recently; a
 remaining tie is drawn at random and the announcement says so. A newcomer
 counts as having held it as often as the least-served established member, last
 on the day they joined: they start neither first nor last.
+
+With `[roles] order = "random"` (a structural experiment) the history is not looked at:
+each holder is drawn among all eligible members, under the same limits (away members and
+the outgoing holder left out where anyone else can take it, distinct holders first).
 """
 
 from __future__ import annotations
@@ -58,10 +62,15 @@ def notional_last(lasts_before_join: Sequence[datetime]) -> datetime | None:
     return ordered[(len(ordered) - 1) // 2] + timedelta(microseconds=1)
 
 
-def ranked(candidates: Sequence[Candidate], outgoing: str | None) -> list[list[Candidate]]:
-    """Candidates in the order the rule prefers them, grouped by equal standing."""
+def ranked(
+    candidates: Sequence[Candidate], outgoing: str | None, order: str = "fair"
+) -> list[list[Candidate]]:
+    """Candidates in the order the rule prefers them, grouped by equal standing (in a
+    random order, all of them stand equal)."""
     pool = [c for c in candidates if not c.busy] or list(candidates)
     pool = [c for c in pool if c.user_id != outgoing] or pool
+    if order == "random":
+        return [sorted(pool, key=lambda c: c.user_id)] if pool else []
     keys = _keys(pool)
     groups: dict[tuple[int, datetime], list[Candidate]] = {}
     for c in pool:
@@ -70,9 +79,9 @@ def ranked(candidates: Sequence[Candidate], outgoing: str | None) -> list[list[C
 
 
 def choose(
-    candidates: Sequence[Candidate], outgoing: str | None, rng: random.Random
+    candidates: Sequence[Candidate], outgoing: str | None, rng: random.Random, order: str = "fair"
 ) -> Choice | None:
-    groups = ranked(candidates, outgoing)
+    groups = ranked(candidates, outgoing, order)
     if not groups:
         return None
     best = groups[0]
@@ -100,7 +109,9 @@ def _matchable(pools: Sequence[set[str]], taken: set[str]) -> bool:
 
 
 def assign(
-    roles: Sequence[tuple[Sequence[Candidate], str | None]], rng: random.Random
+    roles: Sequence[tuple[Sequence[Candidate], str | None]],
+    rng: random.Random,
+    order: str = "fair",
 ) -> list[Choice | None]:
     """Rotate several roles at once: (candidates, outgoing holder) per role, in order.
 
@@ -108,7 +119,7 @@ def assign(
     row, then the fairness order; the roles are filled one by one, but a
     member is taken for a role only if the roles still to fill can each get
     someone else. Where that cannot be had, a member doubles up, as little as
-    possible.
+    possible. `order`: "fair" (the rule above) or "random" (a draw among the eligible).
     """
     for strict in (True, False):
         allowed = []
@@ -124,7 +135,7 @@ def assign(
         for i, (candidates, outgoing) in enumerate(roles):
             pool = [c for c in candidates if c.user_id in allowed[i] and c.user_id not in taken]
             ok = [c for c in pool if _matchable(allowed[i + 1 :], taken | {c.user_id})]
-            choice = choose(ok, outgoing, rng)
+            choice = choose(ok, outgoing, rng, order)
             assert choice is not None  # the matching guarantees someone
             taken.add(choice.user_id)
             out.append(choice)
@@ -135,7 +146,7 @@ def assign(
         pool = [
             Candidate(**{**c.__dict__, "busy": c.busy or c.user_id in taken}) for c in candidates
         ]
-        choice = choose(pool, outgoing, rng)
+        choice = choose(pool, outgoing, rng, order)
         if choice is not None:
             taken.add(choice.user_id)
         out.append(choice)

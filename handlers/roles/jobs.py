@@ -7,8 +7,9 @@ was down) keeps the same rhythm and says it is late.
 
 from __future__ import annotations
 
+import hashlib
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.context import Context, Mention, Rows
 from handlers.i18n import N_, _
@@ -26,6 +27,14 @@ practice = Practice(N_("Rotation"), N_("The weekly rotation of roles and the day
 SLACK = timedelta(hours=12)
 
 
+def draw_for(collective_id: int, due: datetime) -> random.Random:
+    """The random order's draw for one rotation, seeded from the collective and the due
+    time: a rotation run again after a crash draws the same holders, and anyone can check
+    the draw afterwards."""
+    seed = hashlib.sha256(f"rotation|{collective_id}|{due.isoformat()}".encode()).digest()
+    return random.Random(int.from_bytes(seed[:8], "big"))
+
+
 def daily_at_rotation_time(settings: CollectiveSettings) -> str:
     minute, hour = settings.schedule["rotation"].split()[:2]
     return f"{minute} {hour} * * *"
@@ -38,7 +47,8 @@ async def _label(ctx: Context, user_id: str | None, ping: bool) -> Mention:
 @practice.job("rotation", "rotation")
 async def rotate(ctx: Context) -> None:
     due = ctx.due_at or ctx.now()
-    rng = random.SystemRandom()  # a real draw; who was tied goes into the audit log
+    order = ctx.settings.role_order
+    rng = draw_for(ctx.collective_id, due) if order == "random" else random.SystemRandom()
     all_roles = await ensure_roles(ctx)
     found = await roles.current_terms(ctx.session, [r.id for r in all_roles])
     current = {r.id: found.get(r.id) for r in all_roles}
@@ -59,7 +69,7 @@ async def rotate(ctx: Context) -> None:
     outgoing = {rid: t.user_id if t else None for rid, t in previous.items()}
     people = await available(ctx, due) if rotating else []
     pools = [(await candidates(ctx, r, due, busy, people), outgoing[r.id]) for r in rotating]
-    chosen = dict(zip([r.id for r in rotating], assign(pools, rng), strict=True))
+    chosen = dict(zip([r.id for r in rotating], assign(pools, rng, order), strict=True))
     rows = []
     for role in all_roles:
         term = current[role.id]
@@ -100,7 +110,11 @@ async def rotate(ctx: Context) -> None:
         if choice.draw:
             tied = [(await _label(ctx, u, ping=False)).label for u in choice.tied]
             row["tied"] = ", ".join(tied)
-            text += " " + _("Drawn at random among {tied}, who were equally due.")
+            text += " " + (
+                _("Drawn at random among {tied} (`[roles] order = random`).")
+                if order == "random"
+                else _("Drawn at random among {tied}, who were equally due.")
+            )
         if left and notes:
             row["notes"] = notes
             row["by"] = await _label(ctx, left.user_id, ping=False)
@@ -130,10 +144,17 @@ async def rotate(ctx: Context) -> None:
             )
             + "\n"
         )
-    template += "{lines}\n" + _(
-        "The rule: whoever held the role least in the last {window}, then longest ago; "
-        "away members and newcomers in an entry sprint are skipped. `{p}roles` shows the "
-        "next in line."
+    template += "{lines}\n" + (
+        _(
+            "The rule, as a structural experiment: a random draw among those available; "
+            "away members and newcomers in an entry sprint are skipped."
+        )
+        if order == "random"
+        else _(
+            "The rule: whoever held the role least in the last {window}, then longest ago; "
+            "away members and newcomers in an entry sprint are skipped. `{p}roles` shows the "
+            "next in line."
+        )
     )
     await ctx.announce(
         template,

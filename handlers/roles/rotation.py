@@ -94,7 +94,8 @@ async def next_in_line(
         return names[user_id].label if user_id in names else user_id
 
     out = {}
-    for role, choice in zip(all_roles, assign(pools, random.Random(0)), strict=True):
+    order = ctx.settings.role_order
+    for role, choice in zip(all_roles, assign(pools, random.Random(0), order), strict=True):
         if choice is None:
             out[role.id] = _("nobody available")
         elif choice.draw:

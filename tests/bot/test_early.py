@@ -266,6 +266,7 @@ READ_ONLY_LINES = {
     "whohas": "!whohas database",
     "spof": "!spof",
     "access": "!access",
+    "polls": "!polls",
 }
 
 

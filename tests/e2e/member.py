@@ -27,6 +27,7 @@ from nio import (
     RoomRedactResponse,
     RoomSendResponse,
     SyncResponse,
+    UnknownEvent,
 )
 from nio.crypto import decrypt_attachment
 
@@ -46,6 +47,8 @@ class Member:
         self.images: list[tuple[str, Any]] = []
         self.files: list[tuple[str, RoomMessageFile | RoomEncryptedFile]] = []
         self.undecrypted: list[MegolmEvent] = []
+        # Events of types nio does not know (polls), decrypted where encrypted.
+        self.others: list[tuple[str, UnknownEvent]] = []
         # Invitations seen: (room id, inviter, whether the invitation says `is_direct`).
         self.invites: list[tuple[str, str, bool]] = []
 
@@ -84,6 +87,8 @@ class Member:
                     self.files.append((room_id, event))
                 elif isinstance(event, MegolmEvent):
                     self.undecrypted.append(event)
+                elif isinstance(event, UnknownEvent):
+                    self.others.append((room_id, event))
         if self.client.should_upload_keys:
             await self.client.keys_upload()
         if self.client.should_query_keys:

@@ -1,7 +1,7 @@
 """cross-training pairs: a member learning an area from one who holds it
 
 Revision ID: 0022
-Revises: 0017
+Revises: 0019
 Create Date: 2026-12-08 00:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0022"
-down_revision = "0017"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
