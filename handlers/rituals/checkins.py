@@ -20,6 +20,7 @@ from handlers.arguments import Text
 from handlers.context import Context
 from handlers.i18n import N_, _, ngettext
 from handlers.registry import Practice
+from handlers.rituals import decompression
 from storage import checkins
 from storage.checkins import REST_WEEK
 from storage.models import Campaign, Checkin
@@ -178,6 +179,7 @@ async def campaign_end(ctx: Context) -> None:
         rest=ctx.time(now + REST_WEEK),
         when=ctx.time(now + timedelta(days=days)),
     )
+    await decompression.offer(ctx, current.name)
     if days == 0:
         await _campaign_checkin(ctx, current)
 

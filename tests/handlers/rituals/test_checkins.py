@@ -37,9 +37,28 @@ async def end_campaign_and_check_in(bot: Harness) -> None:
     assert reply.startswith("Alice started the campaign **rent strike**.")
     assert "still on" in await bot.ask("!campaign start another", BOB)
     bot.clock.set(MONDAY + timedelta(days=1))
-    reply = await bot.ask("!campaign end", BOB)
+    ended, poll, decompression = await bot.send("!campaign end", BOB)
+    reply = ended.body
     assert reply.startswith("Bob ended the campaign **rent strike**. The week until Tue 10 Mar")
     assert "The check-in comes on Fri 06 Mar 2026 10:00." in reply
+    # Decompression that gathers people: a date poll, a care task, the rest week for all.
+    assert poll.event_type == "org.matrix.msc3381.poll.start"
+    start = poll.content["org.matrix.msc3381.poll.start"]
+    assert start["question"]["org.matrix.msc1767.text"] == (
+        "Which day for a decompression gathering after rent strike (a shared meal, a circle)?"
+    )
+    assert [a["org.matrix.msc1767.text"] for a in start["answers"]] == [
+        "Wednesday 11 March",
+        "Thursday 12 March",
+        "Friday 13 March",
+        "Saturday 14 March",
+        "another time",
+    ]
+    assert decompression.content["msgtype"] == "m.text"
+    assert "The rest week is for everyone who wants it" in decompression.body
+    assert "`!away 1w` takes it" in decompression.body
+    listed = await bot.ask("!task list", CAROL)
+    assert "organise the decompression gathering" in listed and "care" in listed
     assert "No campaign is on." in await bot.ask("!campaign end", BOB)
     bot.clock.set(MONDAY + timedelta(days=3, hours=23))
     assert await tick(bot) == []  # not yet
@@ -156,5 +175,7 @@ async def test_no_days_after_the_end_starts_the_check_in_at_once(db, clock) -> N
     sent = await bot.send("!campaign end", ALICE)
     bodies = [s.body for s in in_room(sent)]
     assert "The check-in starts now." in bodies[0]
-    assert bodies[1].startswith("**Check-in** after the campaign **march**")
+    assert bodies[1].startswith("Which day for a decompression gathering after march")
+    assert bodies[2].startswith("**Decompression** after **march**")
+    assert bodies[3].startswith("**Check-in** after the campaign **march**")
     assert await tick(bot) == []  # the tick does not start a second one
