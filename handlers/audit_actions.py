@@ -71,6 +71,22 @@ ACTIONS: Mapping[str, str | Counted] = {
     "role.swap_accepted": N_("accepted the swap of the role **{role}**"),
     "role.assigned": N_("assigned the role **{role}** to {holder}"),
     "role.drawn": N_("assigned the role **{role}** to {holder}, drawn among {tied}"),
+    "role.recall_opened": N_("asked to recall {holder} from **{role}**: proposal #{proposal}"),
+    "role.recalled": N_(
+        "ended the term of {holder} as **{role}** on recall (proposal #{proposal} adopted); "
+        "rotation picked {next}"
+    ),
+    "role.recalled_vacant": N_(
+        "ended the term of {holder} as **{role}** on recall (proposal #{proposal} adopted); "
+        "nobody else was available"
+    ),
+    "role.recall_moot": N_(
+        "recorded the recall of {holder} from **{role}** (proposal #{proposal} adopted) after "
+        "that term had ended"
+    ),
+    "role.recall_failed": N_(
+        "recorded that {holder} keeps **{role}**: the recall, proposal #{proposal}, {status}"
+    ),
     "member.away": N_("is away until {until}"),
     "member.back": N_("is back"),
     # Who counts as a member

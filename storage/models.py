@@ -227,6 +227,7 @@ from storage.knowledge import Knowledge  # noqa: E402
 from storage.labour import Task, TaskCompletion  # noqa: E402
 from storage.meetings import Meeting, StackEntry  # noqa: E402
 from storage.notes import Note  # noqa: E402
+from storage.recalls import RoleRecall  # noqa: E402
 from storage.reflection import ReflectionAnswer, ReflectionAsked, ReflectionRound  # noqa: E402
 from storage.roles import Role, RoleSwap, RoleTerm  # noqa: E402
 from storage.seconds import SecondRequest  # noqa: E402
@@ -268,6 +269,7 @@ __all__ = [
     "ReflectionAsked",
     "ReflectionRound",
     "Role",
+    "RoleRecall",
     "RoleSwap",
     "RoleTerm",
     "SecondRequest",

@@ -43,6 +43,7 @@ from storage.models import (
     ReflectionAsked,
     ReflectionRound,
     Role,
+    RoleRecall,
     RoleSwap,
     RoleTerm,
     SecondRequest,
@@ -122,6 +123,9 @@ DECLARED: tuple[Holds, ...] = (
     Holds(Role.created_by, Forget.NULL, N_("roles you defined")),
     Holds(RoleTerm.user_id, Forget.OWN, N_("your role terms (a held role is released)")),
     Holds(RoleSwap.from_user, Forget.DELETE, N_("swap requests")),
+    Holds(RoleRecall.holder, Forget.NULL, N_("recalls of your role terms")),
+    Holds(RoleRecall.asked_by, Forget.NULL, N_("recalls you asked for")),
+    Holds(RoleRecall.next_holder, Forget.NULL, N_("role terms you took after a recall")),
     Holds(RoleSwap.to_user, Forget.DELETE, N_("swap requests")),
     Holds(RoleSwap.asked_by, Forget.DELETE, N_("swap requests")),
     # Meetings.

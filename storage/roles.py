@@ -280,3 +280,14 @@ async def last_starts_before(
         .group_by(RoleTerm.user_id)
     )
     return [t for t in result.scalars() if t is not None]
+
+
+async def terms_of(session: AsyncSession, role_id: int, limit: int) -> list[RoleTerm]:
+    """A role's latest terms, newest first (`!role history`)."""
+    result = await session.execute(
+        select(RoleTerm)
+        .where(RoleTerm.role_id == role_id)
+        .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
