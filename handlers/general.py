@@ -36,6 +36,8 @@ KEPT = {
     "roles": "roles: name, scope, term, who created them, when",
     "role_terms": "who held which role when, how they got it, handover notes, reminders",
     "role_swaps": "swap requests: role, from whom, to whom, who asked, when",
+    "role_recalls": "recalls of a role holder: role, term, holder, who asked, proposal, "
+    "outcome, next holder",
     "meetings": "meetings: who started them, when they started and ended",
     "stack_entries": "the speaking stack: who asked for the floor, when, when called",
     "decisions": "proposals and decisions: number, text, author, rule, dates, outcome, tally",
