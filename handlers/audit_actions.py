@@ -162,6 +162,17 @@ ACTIONS: Mapping[str, str | Counted] = {
     ),
     "experiment.started": N_("started experiment #{number} for {cycle}"),
     "experiment.review": N_("opened the review of experiment #{number}: proposal #{proposal}"),
+    "experiment.review_opened": N_(
+        "opened the review of experiment #{number}: keep, change or drop"
+    ),
+    "experiment.answered": N_("answered the review of experiment #{number}"),
+    "experiment.outcome": N_(
+        "recorded the review of experiment #{number}: {outcome}, as decision #{decision}"
+    ),
+    "experiment.no_outcome": N_(
+        "closed the review of experiment #{number} with no outcome (no answers, or a tie)"
+    ),
+    "experiment.continued": N_("started experiment #{new}, experiment #{number} as changed"),
     "experiment.reviewed": N_(
         "recorded the review of experiment #{number}: proposal #{proposal} {status}"
     ),
@@ -182,6 +193,8 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "rejected": N_("rejected"),
         "withdrawn": N_("withdrawn"),
     },
+    # An experiment review's outcome (`experiment.outcome`).
+    "outcome": {"keep": N_("keep"), "change": N_("change"), "drop": N_("drop")},
     # A kind of labour (`task.logged`).
     "kind": KIND_WORDS,
     # What a request waits for a second member to do (`Practice.overwrite` keys).

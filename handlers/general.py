@@ -36,6 +36,8 @@ KEPT = {
     "roles": "roles: name, scope, term, who created them, when",
     "role_terms": "who held which role when, how they got it, handover notes, reminders",
     "role_swaps": "swap requests: role, from whom, to whom, who asked, when",
+    "experiment_answers": "answers to an experiment's review: member, keep, change (and how) "
+    "or drop, when",
     "role_recalls": "recalls of a role holder: role, term, holder, who asked, proposal, "
     "outcome, next holder",
     "meetings": "meetings: who started them, when they started and ended",
@@ -87,7 +89,9 @@ KEPT = {
     "pattern, with the reaction's event id (so a removed one is taken back); deleted when "
     "the walk ends, leaving only the counts",
     "experiments": "structural experiments: number, the change as written, how long it "
-    "runs, who started it, when, the number of the proposal that reviews it, and its result",
+    "runs, who started it, when, the number of the proposal or decision that reviews it, "
+    "when its review closes, its result (keep, change or drop), the change chosen, and the "
+    "experiments it follows or continues as",
     "trust_sprints": "trust audit sprints: name, who started and ended them, when",
 }
 

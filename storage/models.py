@@ -221,7 +221,7 @@ from storage.budget import BudgetEntry  # noqa: E402
 from storage.checkins import Campaign, Checkin, CheckinAnswer  # noqa: E402
 from storage.decisions import Decision, DecisionAnswer, Dissent  # noqa: E402
 from storage.entry import EntrySprint  # noqa: E402
-from storage.experiments import Experiment  # noqa: E402
+from storage.experiments import Experiment, ExperimentAnswer  # noqa: E402
 from storage.gallery import GalleryMark, GalleryPattern, GalleryWalk  # noqa: E402
 from storage.knowledge import Knowledge  # noqa: E402
 from storage.labour import Task, TaskCompletion  # noqa: E402
@@ -253,6 +253,7 @@ __all__ = [
     "Dissent",
     "EntrySprint",
     "Experiment",
+    "ExperimentAnswer",
     "ForgetRequest",
     "GalleryMark",
     "GalleryPattern",

@@ -31,6 +31,7 @@ from storage.models import (
     Dissent,
     EntrySprint,
     Experiment,
+    ExperimentAnswer,
     ForgetRequest,
     GalleryMark,
     GalleryPattern,
@@ -173,6 +174,7 @@ DECLARED: tuple[Holds, ...] = (
     Holds(GalleryWalk.started_by, Forget.NULL, N_("gallery walks you started")),
     Holds(GalleryWalk.ended_by, Forget.NULL, N_("gallery walks you ended")),
     Holds(Experiment.started_by, Forget.NULL, N_("experiments you started")),
+    Holds(ExperimentAnswer.user_id, Forget.DELETE, N_("your answers to experiment reviews")),
     Holds(TrustSprint.started_by, Forget.NULL, N_("trust audit sprints you started")),
     Holds(TrustSprint.ended_by, Forget.NULL, N_("trust audit sprints you ended")),
 )
@@ -204,6 +206,7 @@ NOT_MEMBERS: dict[str, str] = {
 PARENTS: dict[Any, tuple[InstrumentedAttribute[Any], Any]] = {
     RoleTerm: (RoleTerm.role_id, Role),
     RoleSwap: (RoleSwap.role_id, Role),
+    ExperimentAnswer: (ExperimentAnswer.experiment_id, Experiment),
     StackEntry: (StackEntry.meeting_id, Meeting),
     DecisionAnswer: (DecisionAnswer.decision_id, Decision),
     Dissent: (Dissent.decision_id, Decision),

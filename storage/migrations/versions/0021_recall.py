@@ -1,4 +1,5 @@
-"""recalls: a proposal to end a role holder's term early, tied to that term, with its outcome
+"""recalls: a proposal to end a role holder's term early, tied to that term, with its
+outcome; experiment reviews answered keep, change or drop
 
 Revision ID: 0021
 Revises: 0017
@@ -53,8 +54,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_role_recalls")),
     )
     op.create_index(op.f("ix_role_recalls_term_id"), "role_recalls", ["term_id"])
+    with op.batch_alter_table("experiments") as batch:
+        batch.add_column(sa.Column("review_closes_at", UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("outcome_how", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("follows", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("continued_as", sa.Integer(), nullable=True))
+    op.create_table(
+        "experiment_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("experiment_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.String(length=255), nullable=False),
+        sa.Column("answer", sa.String(length=8), nullable=False),
+        sa.Column("how", sa.Text(), nullable=True),
+        sa.Column("answered_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["experiment_id"],
+            ["experiments.id"],
+            name=op.f("fk_experiment_answers_experiment_id_experiments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_experiment_answers")),
+        sa.UniqueConstraint(
+            "experiment_id", "user_id", name=op.f("uq_experiment_answers_experiment_id")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("experiment_answers")
+    with op.batch_alter_table("experiments") as batch:
+        batch.drop_column("continued_as")
+        batch.drop_column("follows")
+        batch.drop_column("outcome_how")
+        batch.drop_column("review_closes_at")
     op.drop_index(op.f("ix_role_recalls_term_id"), table_name="role_recalls")
     op.drop_table("role_recalls")
