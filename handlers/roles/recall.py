@@ -252,7 +252,6 @@ async def settle_hourly(ctx: Context) -> None:
     Role("role"),
     summary=N_("Who held a role, since when and how, with any recall and its outcome."),
     examples=("!role history facilitation",),
-    read_only=True,
 )
 async def history(ctx: Context, role: RoleRecord) -> None:
     terms = await roles.terms_of(ctx.session, role.id, HISTORY_LIMIT)
