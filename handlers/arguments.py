@@ -52,7 +52,7 @@ ARG_WORDS = {
     "reason": N_("reason"), "request": N_("request"), "role": N_("role"),
     "scope": N_("scope"), "size": N_("size"), "term": N_("term"), "text": N_("text"),
     "what": N_("what"), "words": N_("words"), "resource": N_("resource"),
-    "holder": N_("holder"),
+    "holder": N_("holder"), "experiment": N_("experiment"), "how": N_("how"),
 }  # fmt: skip
 LABELS = {
     "<duration e.g. 1w|2w>": N_("<duration e.g. 1w|2w>"),

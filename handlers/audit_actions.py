@@ -77,6 +77,22 @@ ACTIONS: Mapping[str, str | Counted] = {
     "role.swap_accepted": N_("accepted the swap of the role **{role}**"),
     "role.assigned": N_("assigned the role **{role}** to {holder}"),
     "role.drawn": N_("assigned the role **{role}** to {holder}, drawn among {tied}"),
+    "role.recall_opened": N_("asked to recall {holder} from **{role}**: proposal #{proposal}"),
+    "role.recalled": N_(
+        "ended the term of {holder} as **{role}** on recall (proposal #{proposal} adopted); "
+        "rotation picked {next}"
+    ),
+    "role.recalled_vacant": N_(
+        "ended the term of {holder} as **{role}** on recall (proposal #{proposal} adopted); "
+        "nobody else was available"
+    ),
+    "role.recall_moot": N_(
+        "recorded the recall of {holder} from **{role}** (proposal #{proposal} adopted) after "
+        "that term had ended"
+    ),
+    "role.recall_failed": N_(
+        "recorded that {holder} keeps **{role}**: the recall, proposal #{proposal}, {status}"
+    ),
     "member.away": N_("is away until {until}"),
     "member.back": N_("is back"),
     # Who counts as a member
@@ -161,6 +177,17 @@ ACTIONS: Mapping[str, str | Counted] = {
     ),
     "experiment.started": N_("started experiment #{number} for {cycle}"),
     "experiment.review": N_("opened the review of experiment #{number}: proposal #{proposal}"),
+    "experiment.review_opened": N_(
+        "opened the review of experiment #{number}: keep, change or drop"
+    ),
+    "experiment.answered": N_("answered the review of experiment #{number}"),
+    "experiment.outcome": N_(
+        "recorded the review of experiment #{number}: {outcome}, as decision #{decision}"
+    ),
+    "experiment.no_outcome": N_(
+        "closed the review of experiment #{number} with no outcome (no answers, or a tie)"
+    ),
+    "experiment.continued": N_("started experiment #{new}, experiment #{number} as changed"),
     "experiment.reviewed": N_(
         "recorded the review of experiment #{number}: proposal #{proposal} {status}"
     ),
@@ -181,6 +208,8 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "rejected": N_("rejected"),
         "withdrawn": N_("withdrawn"),
     },
+    # An experiment review's outcome (`experiment.outcome`).
+    "outcome": {"keep": N_("keep"), "change": N_("change"), "drop": N_("drop")},
     # A kind of labour (`task.logged`).
     "kind": KIND_WORDS,
     # What a request waits for a second member to do (`Practice.overwrite` keys).

@@ -18,6 +18,7 @@ JOB_WORDS = {
     "decision-close": N_("proposal close"),
     "decision-reminder": N_("proposal reminder"),
     "experiment-review": N_("experiment review"),
+    "role-recall": N_("recall outcome"),
     "second-lapse": N_("lapse of unseconded requests"),
     "circle": N_("monthly circle of shadows"),
     "circle-step": N_("next step of the circle of shadows"),

@@ -27,6 +27,7 @@ from handlers.rituals import (
     gallery,
     groups,
     reflection,
+    review,  # noqa: F401  (its commands join the experiments practice)
     sprints,
 )
 

@@ -39,8 +39,31 @@ class Experiment(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     review_number: Mapped[int | None] = mapped_column(Integer)  # the proposal #N
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    result: Mapped[str | None] = mapped_column(String(16))  # adopted | rejected | withdrawn
+    # A review by proposal (before keep/change/drop answers): adopted | rejected | withdrawn;
+    # a review by answers: keep | change | drop | none (no answer, or a tie).
+    result: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A review by answers (`!keep N`, `!change N <how>`, `!drop N`): open until this time,
+    # then its outcome is recorded as decision #`review_number`.
+    review_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_how: Mapped[str | None] = mapped_column(Text)  # the chosen change, for "change"
+    follows: Mapped[int | None] = mapped_column(Integer)  # the experiment this one changes
+    continued_as: Mapped[int | None] = mapped_column(Integer)  # the changed experiment
+
+
+class ExperimentAnswer(Base):
+    """One member's answer to an experiment's review: keep, change (with how) or drop. The
+    latest answer counts; the room sees only counts until the review closes."""
+
+    __tablename__ = "experiment_answers"
+    __table_args__ = (UniqueConstraint("experiment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(255))
+    answer: Mapped[str] = mapped_column(String(8))  # keep | change | drop
+    how: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 async def start(
@@ -79,6 +102,63 @@ async def every(session: AsyncSession, collective_id: int) -> list[Experiment]:
     return list(result.scalars())
 
 
+async def by_number(session: AsyncSession, collective_id: int, number: int) -> Experiment | None:
+    return await session.scalar(
+        select(Experiment).where(
+            Experiment.collective_id == collective_id, Experiment.number == number
+        )
+    )
+
+
+async def set_answer(
+    session: AsyncSession, e: Experiment, user_id: str, answer: str, how: str | None, now: datetime
+) -> str | None:
+    """Record a member's answer (replacing theirs); their earlier answer, if any."""
+    row = await session.scalar(
+        select(ExperimentAnswer).where(
+            ExperimentAnswer.experiment_id == e.id, ExperimentAnswer.user_id == user_id
+        )
+    )
+    if row is None:
+        session.add(
+            ExperimentAnswer(
+                experiment_id=e.id, user_id=user_id, answer=answer, how=how, answered_at=now
+            )
+        )
+        await session.flush()
+        return None
+    previous = row.answer
+    row.answer, row.how, row.answered_at = answer, how, now
+    return previous
+
+
+async def answers(session: AsyncSession, experiment_id: int) -> list[ExperimentAnswer]:
+    """A review's answers, in the order they were last given."""
+    result = await session.execute(
+        select(ExperimentAnswer)
+        .where(ExperimentAnswer.experiment_id == experiment_id)
+        .order_by(ExperimentAnswer.answered_at, ExperimentAnswer.id)
+    )
+    return list(result.scalars())
+
+
+async def reviews_to_close(
+    session: AsyncSession, collective_id: int, now: datetime
+) -> list[Experiment]:
+    """Reviews by answers whose time is up and whose outcome is not recorded."""
+    result = await session.execute(
+        select(Experiment)
+        .where(
+            Experiment.collective_id == collective_id,
+            Experiment.review_closes_at.is_not(None),
+            Experiment.review_closes_at <= now,
+            Experiment.result.is_(None),
+        )
+        .order_by(Experiment.number)
+    )
+    return list(result.scalars())
+
+
 async def due_reviews(session: AsyncSession, collective_id: int, now: datetime) -> list[Experiment]:
     """Experiments whose time is up and whose review has not been opened."""
     result = await session.execute(
@@ -86,6 +166,7 @@ async def due_reviews(session: AsyncSession, collective_id: int, now: datetime) 
         .where(
             Experiment.collective_id == collective_id,
             Experiment.review_number.is_(None),
+            Experiment.review_closes_at.is_(None),
             Experiment.ends_at <= now,
         )
         .order_by(Experiment.ends_at, Experiment.number)
@@ -100,6 +181,7 @@ async def under_review(session: AsyncSession, collective_id: int) -> list[Experi
         .where(
             Experiment.collective_id == collective_id,
             Experiment.review_number.is_not(None),
+            Experiment.review_closes_at.is_(None),  # a review by proposal
             Experiment.result.is_(None),
         )
         .order_by(Experiment.number)

@@ -222,7 +222,7 @@ from storage.checkins import Campaign, Checkin, CheckinAnswer  # noqa: E402
 from storage.circles import Circle  # noqa: E402
 from storage.decisions import Decision, DecisionAnswer, Dissent  # noqa: E402
 from storage.entry import EntrySprint  # noqa: E402
-from storage.experiments import Experiment  # noqa: E402
+from storage.experiments import Experiment, ExperimentAnswer  # noqa: E402
 from storage.gallery import GalleryMark, GalleryPattern, GalleryWalk  # noqa: E402
 from storage.knowledge import Knowledge  # noqa: E402
 from storage.labour import Task, TaskCompletion  # noqa: E402
@@ -230,6 +230,7 @@ from storage.meetings import Meeting, StackEntry  # noqa: E402
 from storage.notes import Note  # noqa: E402
 from storage.pairs import Pair  # noqa: E402
 from storage.polls import Poll, PollOption, PollResponse  # noqa: E402
+from storage.recalls import RoleRecall  # noqa: E402
 from storage.reflection import ReflectionAnswer, ReflectionAsked, ReflectionRound  # noqa: E402
 from storage.roles import Role, RoleSwap, RoleTerm  # noqa: E402
 from storage.seconds import SecondRequest  # noqa: E402
@@ -256,6 +257,7 @@ __all__ = [
     "Dissent",
     "EntrySprint",
     "Experiment",
+    "ExperimentAnswer",
     "ForgetRequest",
     "GalleryMark",
     "GalleryPattern",
@@ -276,6 +278,7 @@ __all__ = [
     "ReflectionAsked",
     "ReflectionRound",
     "Role",
+    "RoleRecall",
     "RoleSwap",
     "RoleTerm",
     "SecondRequest",

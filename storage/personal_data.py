@@ -32,6 +32,7 @@ from storage.models import (
     Dissent,
     EntrySprint,
     Experiment,
+    ExperimentAnswer,
     ForgetRequest,
     GalleryMark,
     GalleryPattern,
@@ -48,6 +49,7 @@ from storage.models import (
     ReflectionAsked,
     ReflectionRound,
     Role,
+    RoleRecall,
     RoleSwap,
     RoleTerm,
     SecondRequest,
@@ -131,6 +133,9 @@ DECLARED: tuple[Holds, ...] = (
     Holds(Role.created_by, Forget.NULL, N_("roles you defined")),
     Holds(RoleTerm.user_id, Forget.OWN, N_("your role terms (a held role is released)")),
     Holds(RoleSwap.from_user, Forget.DELETE, N_("swap requests")),
+    Holds(RoleRecall.holder, Forget.NULL, N_("recalls of your role terms")),
+    Holds(RoleRecall.asked_by, Forget.NULL, N_("recalls you asked for")),
+    Holds(RoleRecall.next_holder, Forget.NULL, N_("role terms you took after a recall")),
     Holds(RoleSwap.to_user, Forget.DELETE, N_("swap requests")),
     Holds(RoleSwap.asked_by, Forget.DELETE, N_("swap requests")),
     # Meetings.
@@ -186,6 +191,7 @@ DECLARED: tuple[Holds, ...] = (
     Holds(GalleryWalk.started_by, Forget.NULL, N_("gallery walks you started")),
     Holds(GalleryWalk.ended_by, Forget.NULL, N_("gallery walks you ended")),
     Holds(Experiment.started_by, Forget.NULL, N_("experiments you started")),
+    Holds(ExperimentAnswer.user_id, Forget.DELETE, N_("your answers to experiment reviews")),
     Holds(TrustSprint.started_by, Forget.NULL, N_("trust audit sprints you started")),
     Holds(TrustSprint.ended_by, Forget.NULL, N_("trust audit sprints you ended")),
 )
@@ -220,6 +226,7 @@ NOT_MEMBERS: dict[str, str] = {
 PARENTS: dict[Any, tuple[InstrumentedAttribute[Any], Any]] = {
     RoleTerm: (RoleTerm.role_id, Role),
     RoleSwap: (RoleSwap.role_id, Role),
+    ExperimentAnswer: (ExperimentAnswer.experiment_id, Experiment),
     StackEntry: (StackEntry.meeting_id, Meeting),
     PollOption: (PollOption.poll_id, Poll),
     PollResponse: (PollResponse.poll_id, Poll),

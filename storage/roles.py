@@ -151,8 +151,8 @@ async def history(
     """Per member: terms of this role since `since`, and the start of their latest.
 
     A term is the stretch up to one nominal end; swaps inside it keep that end. It
-    counts once, for whoever held it longest, and only if they held it for at least half
-    of it (a claim released at once is no term). An open term counts as held to its end.
+    counts once, for whoever held it longest (the spec's rule: however short a stretch
+    they held it, someone served it). An open term counts as held to its end.
     """
     result = await session.execute(
         select(RoleTerm).where(RoleTerm.role_id == role_id, RoleTerm.started_at >= since)
@@ -174,20 +174,30 @@ async def history(
             started[t.user_id] = max(started.get(t.user_id, t.started_at), t.started_at)
         if not held:
             continue
-        span = end - min(t.started_at for t in terms)
         user = max(held, key=lambda u: (held[u], started[u]))
-        if held[user] * 2 < span:
+        if not held[user]:  # released the moment it began: nobody held it
             continue
         count, latest = out.get(user, (0, started[user]))
         out[user] = (count + 1, max(latest, started[user]))
     return out
 
 
-async def latest_notes(session: AsyncSession, role_id: int) -> RoleTerm | None:
-    """The term whose holder last left handover notes for this role."""
+async def notes_for_this_term(
+    session: AsyncSession, role_id: int, exclude_id: int | None = None
+) -> RoleTerm | None:
+    """The handover notes left for whoever takes the role now: those of its latest term
+    (a swap inside a term keeps its end, so any term of that stretch), never older ones.
+    `exclude_id`: a term that has just started (the taker's own)."""
+    query = select(RoleTerm).where(RoleTerm.role_id == role_id)
+    if exclude_id is not None:
+        query = query.where(RoleTerm.id != exclude_id)
+    last = await session.scalar(
+        query.order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc()).limit(1)
+    )
+    if last is None:
+        return None
     return await session.scalar(
-        select(RoleTerm)
-        .where(RoleTerm.role_id == role_id, RoleTerm.handover_notes.is_not(None))
+        query.where(RoleTerm.ends_at == last.ends_at, RoleTerm.handover_notes.is_not(None))
         .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
         .limit(1)
     )
@@ -280,3 +290,14 @@ async def last_starts_before(
         .group_by(RoleTerm.user_id)
     )
     return [t for t in result.scalars() if t is not None]
+
+
+async def terms_of(session: AsyncSession, role_id: int, limit: int) -> list[RoleTerm]:
+    """A role's latest terms, newest first (`!role history`)."""
+    result = await session.execute(
+        select(RoleTerm)
+        .where(RoleTerm.role_id == role_id)
+        .order_by(RoleTerm.started_at.desc(), RoleTerm.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())

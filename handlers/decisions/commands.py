@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from handlers.arguments import Number, Text, normalise
 from handlers.context import Context
-from handlers.decisions import views
+from handlers.decisions import hooks, views
 from handlers.decisions.rules import ANSWERING, closing_time, counts, rule_words, verdict
 from handlers.errors import UsageError
 from handlers.i18n import N_, _
@@ -61,6 +61,7 @@ async def audit_close(ctx: Context, action: str, number: int, status: str, t: Ta
         object=t.objected,
         block=t.blocked,
     )
+    await hooks.closed(ctx)  # other practices' proposals (a recall) take effect now
 
 
 def _said(text: str, missing: str) -> str:

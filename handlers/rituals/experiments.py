@@ -2,18 +2,16 @@
 and a keep/change/drop review.
 
 `!experiment <change> [for <duration>]` records a trial (default one month, at most a
-year). When its time is up (checked hourly) the bot opens a proposal "keep, change or
-drop: <change> (experiment #N)" in the decision practice, under the collective's rule and
-closing time, in the name of whoever started the trial. Once that proposal closes (at its
-closing time, or with `!decide N <outcome>`), the hourly check keeps its result with the
-experiment and says so: the decision is in the log, and the experiment points at it by number.
+year); `!experiments` lists them with where each stands. When a trial's time is up the
+group reviews it: keep, change or drop (`handlers/rituals/review.py`), and the outcome is
+kept with the experiment and recorded in the decision log.
 """
 
 from __future__ import annotations
 
 from handlers.arguments import KeywordDuration, Text, normalise
 from handlers.context import Context, Rows
-from handlers.decisions.rules import ANSWER_HELP, closing_time, rule_words, short
+from handlers.decisions.rules import short
 from handlers.errors import UsageError
 from handlers.i18n import N_, _
 from handlers.registry import Practice
@@ -29,10 +27,6 @@ DEFAULT = "1m"
 LONGEST = "1y"
 MAX_CHANGE = 300
 LIST_LIMIT = 20
-HOURLY = "0 * * * *"
-# The review proposal's text: written in the collective's language when it is opened, and
-# kept so, as the proposal's text (members read it in every view of the proposal).
-REVIEW = N_("keep, change or drop: {change} (experiment #{n})")
 # A proposal's status (a stored key) as members read it.
 STATUS = {
     "open": N_("open"),
@@ -79,9 +73,9 @@ async def experiment(ctx: Context, change: str, duration: Interval | None) -> No
     await ctx.audit("experiment.started", number=made.number, cycle=cycle.text)
     await ctx.reply(
         _(
-            "Experiment **#{n}** from {who}: {change}\nIt runs for {d}, until {end}. Then I open "
-            "a proposal to keep, change or drop it, decided under the group's rule. "
-            "`{p}experiments` lists every experiment."
+            "Experiment **#{n}** from {who}: {change}\nIt runs for {d}, until {end}. Then the "
+            "group answers whether to keep, change or drop it, and the answer most members "
+            "give is recorded as a decision. `{p}experiments` lists every experiment."
         ),
         n=made.number,
         who=await ctx.mention(ctx.author, ping=False),
@@ -98,12 +92,18 @@ async def _state(ctx: Context, e: Experiment) -> str:
     tried = _("tried {first} to {last}").format(
         first=ctx.date(e.started_at), last=ctx.date(e.ends_at)
     )
+    follows = " " + _("(changed from #{n})").format(n=e.follows) if e.follows else ""
+    if e.review_closes_at is not None:
+        return tried + _review_state(ctx, e) + follows
     if e.review_number is None:
         if e.ends_at > ctx.now():
-            return _("running since {since}, until {until} ({duration})").format(
-                since=ctx.date(e.started_at), until=ctx.time(e.ends_at), duration=e.duration
+            return (
+                _("running since {since}, until {until} ({duration})").format(
+                    since=ctx.date(e.started_at), until=ctx.time(e.ends_at), duration=e.duration
+                )
+                + follows
             )
-        return _("{tried}; its review opens within the hour").format(tried=tried)
+        return _("{tried}; its review opens within the hour").format(tried=tried) + follows
     found = await decisions.by_number(ctx.session, ctx.collective_id, e.review_number)
     if found is None:  # decisions are never deleted; a guard all the same
         return _("{tried}; reviewed in proposal #{n}").format(tried=tried, n=e.review_number)
@@ -123,6 +123,27 @@ async def _state(ctx: Context, e: Experiment) -> str:
     return _("{tried}; review: proposal #{n}, {state}{outcome}").format(
         tried=tried, n=found.number, state=state, outcome=outcome
     )
+
+
+def _review_state(ctx: Context, e: Experiment) -> str:
+    """A review by keep/change/drop answers: open, or its outcome (after `tried ...`)."""
+    assert e.review_closes_at is not None
+    if e.result is None:
+        return "; " + _(
+            "review open until {closes}: `{p}keep {n}`, `{p}change {n} <how>` or `{p}drop {n}`"
+        ).format(closes=ctx.time(e.review_closes_at), n=e.number, p=ctx.prefix)
+    if e.result == "keep":
+        return "; " + _("kept (decision #{d})").format(d=e.review_number)
+    if e.result == "drop":
+        return "; " + _("dropped (decision #{d})").format(d=e.review_number)
+    if e.result == "change":
+        text = _("changed (decision #{d}): {how}").format(
+            d=e.review_number, how=short(e.outcome_how or "", 120)
+        )
+        if e.continued_as:
+            text += " " + _("(runs on as #{n})").format(n=e.continued_as)
+        return "; " + text
+    return "; " + _("no outcome (no answers, or a tie): ended")
 
 
 @practice.command(
@@ -151,76 +172,10 @@ async def show(ctx: Context) -> None:
         for e in found
     ]
     await ctx.reply(
-        _("**Experiments**, newest first\n{rows}\n`{p}proposal <number>` shows a review in full."),
+        _(
+            "**Experiments**, newest first\n{rows}\n`{p}proposal <number>` shows a review's "
+            "decision in full."
+        ),
         rows=Rows(_("- **#{n}** {change} (from {who}): {state}"), rows, limit=LIST_LIMIT),
         p=ctx.prefix,
     )
-
-
-@practice.job("experiment-review", lambda settings: HOURLY)
-async def review(ctx: Context) -> None:
-    """Hourly: an experiment whose time is up gets its keep/change/drop proposal, once;
-    one whose proposal has closed gets its result recorded and said, once."""
-    now = ctx.now()
-    for e in await experiments.due_reviews(ctx.session, ctx.collective_id, now):
-        rule = ctx.settings.decision_rule
-        closes = closing_time(now, ctx.settings.decision_open_days, ctx.settings.timezone)
-        made = await decisions.propose(
-            ctx.session,
-            ctx.collective_id,
-            _(REVIEW).format(change=e.change, n=e.number),
-            e.started_by,
-            now,
-            closes_at=closes,
-            rule=rule,
-        )
-        e.review_number, e.reviewed_at = made.number, now
-        await ctx.audit("experiment.review", automatic=True, number=e.number, proposal=made.number)
-        # `{answers}` is a template of its own, with `{p}` and `{n}`: put in before filling.
-        template = _(
-            "**Experiment #{e}** has run its course ({start} to {end}): {change}\n"
-            "Proposal **#{n}**: keep, change or drop it? Open until {closes}, decided by "
-            "{rule}. Answer with {answers}; `{p}decide {n} <outcome>` (keep it, change it to "
-            "..., drop it) records what the group chose."
-        ).replace("{answers}", _(ANSWER_HELP))
-        await ctx.announce(
-            template,
-            e=e.number,
-            start=ctx.date(e.started_at),
-            end=ctx.date(e.ends_at),
-            change=e.change,
-            n=made.number,
-            closes=ctx.time(closes),
-            rule=rule_words(rule),
-            p=ctx.prefix,
-        )
-    for e in await experiments.under_review(ctx.session, ctx.collective_id):
-        assert e.review_number is not None
-        found = await decisions.by_number(ctx.session, ctx.collective_id, e.review_number)
-        if found is None or found.status == "open":
-            continue
-        e.result = found.status
-        e.decided_at = found.closed_at or found.withdrawn_at or now
-        await ctx.audit(
-            "experiment.reviewed",
-            automatic=True,
-            number=e.number,
-            proposal=found.number,
-            status=found.status,
-        )
-        outcome = ""
-        if found.outcome and found.outcome != found.text:
-            outcome = f": {short(found.outcome)}"
-        await ctx.say(
-            _(
-                "**Experiment #{e}** ({change}) is decided: proposal #{n} was {status}{outcome}. "
-                "`{p}experiments` shows it with the experiment; `{p}proposal {n}` shows who "
-                "said what."
-            ),
-            e=e.number,
-            change=short(e.change, 120),
-            n=found.number,
-            status=_status(found.status),
-            outcome=outcome,
-            p=ctx.prefix,
-        )

@@ -16,7 +16,7 @@ from handlers.errors import UsageError
 from handlers.i18n import N_, _
 from handlers.known_roles import ensure_roles
 from handlers.registry import Practice
-from handlers.roles.rotation import next_in_line, scope_words, term_end
+from handlers.roles.rotation import effective_term, next_in_line, scope_words, term_end
 from handlers.seconds import ask_second
 from handlers.timeparse import Interval, longer
 from storage import roles
@@ -50,7 +50,11 @@ async def list_roles(ctx: Context) -> None:
         rows.append(
             {
                 "role": role.name,
-                "term": role.term,
+                "term": role.term
+                if effective_term(ctx, role.term) == role.term
+                else _("{term}, at most {most} by `[roles] max_term`").format(
+                    term=role.term, most=effective_term(ctx, role.term)
+                ),
                 "scope": f": {scope_words(role.scope)}" if role.scope else "",
                 "state": state,
                 "next": upcoming[role.id],
@@ -156,13 +160,14 @@ async def claim(ctx: Context, role: RoleRecord) -> None:
         who=who,
         r=role.name,
         e=ctx.time(new.ends_at),
-        notes=await _notes(ctx, role.id, ctx.author),
+        notes=await _notes(ctx, role.id, ctx.author, new.id),
     )
 
 
-async def _notes(ctx: Context, role_id: int, taker: str) -> Rows | str:
-    """The handover notes the last holder left, for whoever takes the role, however."""
-    left = await roles.latest_notes(ctx.session, role_id)
+async def _notes(ctx: Context, role_id: int, taker: str, new_term: int) -> Rows | str:
+    """The handover notes left in the role's latest term (before `new_term`, the taker's),
+    for whoever takes the role, however; older notes were for an earlier term."""
+    left = await roles.notes_for_this_term(ctx.session, role_id, exclude_id=new_term)
     if left is None or left.user_id == taker:
         return ""
     return Rows(
@@ -286,11 +291,13 @@ async def accept(ctx: Context, role: RoleRecord | None) -> None:
         )
         return
     term.ended_at = now
-    await roles.start_term(ctx.session, target.id, request.to_user, now, term.ends_at, "swap")
+    taken = await roles.start_term(
+        ctx.session, target.id, request.to_user, now, term.ends_at, "swap"
+    )
     await ctx.audit("role.swap_accepted", role=target.name)
     await ctx.reply(
         _("Swap done: {taker} holds **{r}** until {e}, instead of {giver}.") + "{notes}",
-        notes=await _notes(ctx, target.id, request.to_user),
+        notes=await _notes(ctx, target.id, request.to_user, taken.id),
         taker=await ctx.mention(request.to_user),
         giver=await ctx.mention(request.from_user, ping=False),
         r=target.name,

@@ -85,7 +85,7 @@ async def rotate(ctx: Context) -> None:
             )
             continue
         out = outgoing[role.id]
-        left = await roles.latest_notes(ctx.session, role.id)
+        left = await roles.notes_for_this_term(ctx.session, role.id)
         notes = left.handover_notes if left else None
         if term is not None:
             term.ended_at = due

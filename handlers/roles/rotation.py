@@ -5,15 +5,17 @@ themselves, with the defaults, are in `handlers/known_roles.py`)."""
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from handlers.context import Context
 from handlers.i18n import _
 from handlers.known_roles import DEFAULT_SCOPES
 from handlers.roles.fairness import Candidate, assign, notional_last
-from handlers.timeparse import duration
+from handlers.timeparse import duration, longer
 from storage import checkins, collectives, entry, roles
 from storage.models import Member, Role, RoleTerm
+
+STEP = timedelta(seconds=1)  # past a due time, to find the one after it
 
 
 def scope_words(scope: str) -> str:
@@ -22,12 +24,38 @@ def scope_words(scope: str) -> str:
     return _(scope) if scope in DEFAULT_SCOPES.values() else scope
 
 
+# How many rotations `term_end` looks through just before a term's nominal end (a guard:
+# it looks no further back than the next rotation is ahead, one or two as a rule).
+MOST_FIRES = 400
+
+
+def effective_term(ctx: Context, term: str) -> str:
+    """A role's term, bounded by `[roles] max_term` as it is now: a role defined before the
+    host lowered it gets no longer terms than one defined after."""
+    return ctx.settings.max_term if longer(term, ctx.settings.max_term) else term
+
+
 def term_end(ctx: Context, start: datetime, term: str) -> datetime:
-    """A term ends at the first rotation at or after start + term, so hand-overs and
-    announced dates agree."""
-    nominal = start + duration(term)
-    aligned = ctx.runtime.next_fire("rotation", nominal)
-    return aligned or nominal
+    """A term ends at the rotation nearest its nominal end (start + term, bounded by
+    `max_term`), so it is about as long as it says and hand-overs, `!roles` and `!status`
+    agree: a week claimed on a Monday evening ends at the next Monday's rotation, not the
+    one after. An exact tie goes to the later rotation; with no rotation scheduled, the
+    nominal end."""
+    nominal = start + duration(effective_term(ctx, term))
+    after = ctx.runtime.next_fire("rotation", nominal)
+    if after is None:
+        return nominal
+    before = None
+    # Only a rotation closer before the nominal end than `after` is after it can win.
+    fire = ctx.runtime.next_fire("rotation", max(start + STEP, nominal - (after - nominal)))
+    for _i in range(MOST_FIRES):
+        if fire is None or fire > nominal:
+            break
+        before = fire
+        fire = ctx.runtime.next_fire("rotation", fire + STEP)
+    if before is not None and nominal - before < after - nominal:
+        return before
+    return after
 
 
 async def resting(ctx: Context, at: datetime) -> set[str]:

@@ -83,10 +83,10 @@ async def test_audit_lists_latest_changes_without_pinging(bot: Harness) -> None:
 
 
 def test_the_privacy_statement_covers_every_table_that_exists() -> None:
-    from handlers.general import KEPT
+    from handlers.kept import KEPT
     from storage.models import Base
 
-    assert set(KEPT) == set(Base.metadata.tables), "describe each table in handlers/general.py"
+    assert set(KEPT) == set(Base.metadata.tables), "describe each table in handlers/kept.py"
     for table in Base.metadata.tables.values():
         text = KEPT[table.name]
         assert "text" not in {c.name for c in table.columns} or table.name in (
@@ -97,7 +97,8 @@ def test_the_privacy_statement_covers_every_table_that_exists() -> None:
 
 
 def test_privacy_says_what_the_rituals_keep() -> None:
-    from handlers.general import KEPT, PRIVACY
+    from handlers.general import PRIVACY
+    from handlers.kept import KEPT
 
     assert "no name, no time and no order" in PRIVACY
     assert "Who has answered is kept apart" in PRIVACY

@@ -325,15 +325,16 @@ async def test_monthly_terms_end_at_the_rotation_they_are_handed_over_at(bot: Ha
     await bot.ask("!role define treasury 1m keeps the books")
     first = await rotate_at(bot, MONDAY)
     assert "**treasury** (keeps the books):" in first.body
-    # 2 March + 1 month is Thursday 2 April: the term runs to the rotation after it.
-    assert "until Mon 06 Apr 2026 10:00" in first.body
-    for week in range(1, 5):
+    # 2 March + 1 month is Thursday 2 April: the nearest rotation is Monday 30 March (3 days
+    # before; the one after is 4 days after), the first in summer time.
+    assert "until Mon 30 Mar 2026 10:00" in first.body
+    for week in range(1, 4):
         announcement = await rotate_at(bot, MONDAY + timedelta(weeks=week))
-        assert "continues until Mon 06 Apr 2026 10:00" in announcement.body
-    bot.clock.set(datetime(2026, 4, 5, 8, 0, tzinfo=UTC))  # Sunday 10:00, summer time
+        assert "continues until Mon 30 Mar 2026 10:00" in announcement.body
+    bot.clock.set(datetime(2026, 3, 29, 8, 0, tzinfo=UTC))  # Sunday 10:00, summer time
     assert await bot.rituals.run_due("handover-reminder", ROOM)
-    assert any("**treasury** ends Mon 06 Apr 2026 10:00" in s.body for s in bot.sent[-4:])
-    handed = await rotate_at(bot, datetime(2026, 4, 6, 8, 0, tzinfo=UTC))
+    assert any("**treasury** ends Mon 30 Mar 2026 10:00" in s.body for s in bot.sent[-4:])
+    handed = await rotate_at(bot, datetime(2026, 3, 30, 8, 0, tzinfo=UTC))
     assert (
         "**treasury** (keeps the books): " in handed.body
         and "continues" not in handed.body.split("treasury")[1].split("\n")[0]
