@@ -130,6 +130,7 @@ DECLARED: tuple[Holds, ...] = (
     # Decisions, notes, budget, the two-member rule, the audit log.
     Holds(Decision.author, Forget.NULL, N_("proposals and decisions you made")),
     Holds(Decision.closed_by, Forget.NULL, N_("proposals you closed")),
+    Holds(Decision.seconded_by, Forget.NULL, N_("early closes you seconded")),
     Holds(
         DecisionAnswer.user_id,
         Forget.OWN,
