@@ -172,6 +172,8 @@ def missing(rule: str, t: Tally, e: Electorate) -> list[str]:
                     silent,
                 ).format(n=silent)
             )
+        elif not t.agreed:
+            lacking.append(_("at least one member agreeing"))
         if t.objected:
             lacking.append(
                 ngettext(
