@@ -188,6 +188,7 @@ NOT_MEMBERS: dict[str, str] = {
     "direct_chats.account": "a bot account",
     "direct_chats.room_id": "a room",
     "members.display_name": "kept with members.user_id",
+    "decisions.members_counted": "how many members a closed proposal counted, a number",
     "gallery_patterns.event_id": "the bot's own message",
     "gallery_marks.event_id": "a reaction, deleted with the dot",
     "processed_events.event_id": "an event handled, for 30 days, with no sender",

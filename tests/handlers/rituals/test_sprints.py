@@ -40,6 +40,8 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
     await bot.ask("!task done flyers", BOB)
     await bot.ask("!propose we meet on thursdays", ALICE)
     await bot.ask("!agree 1", BOB)
+    await bot.ask("!agree 1", CAROL)  # everyone has answered: it may close early
+    await bot.ask("!agree 1", ALICE)
     await bot.ask("!decide 1", ALICE)
     await bot.ask("!decision the assembly chose the library", BOB)
     # The sprint: newcomers arrive, more voices, work and proposals spread.
@@ -63,6 +65,9 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
     await bot.ask("!task done flyers", BOB)
     await bot.ask("!propose a speaking timekeeper", CAROL)
     await bot.ask("!propose childcare at meetings", DAN)
+    for who in (ALICE, BOB, CAROL):  # the quorum: 3 of 5 members
+        await bot.ask("!agree 3", who)
+        await bot.ask("!agree 4", who)
     clock.set(at(19))
     assert await bot.rituals.run_due("decision-close", ROOM)  # both adopted at their time
     clock.set(at(23))
