@@ -122,6 +122,9 @@ def _status(w: Writer, entry: LogEntry) -> str:
     if d.status == "adopted" and d.adopted_at:
         adopted = _("adopted on {when}").format(when=w.time(d.adopted_at))
         return _closed(w, adopted, d.closed_early, by)
+    if d.status == "rejected" and d.closed_at and d.no_quorum:
+        missed = _("not adopted (no quorum: too few members answered) on {when}")
+        return _closed(w, missed.format(when=w.time(d.closed_at)), d.closed_early, by)
     if d.status == "rejected" and d.closed_at:
         rejected = _("not adopted (rejected) on {when}").format(when=w.time(d.closed_at))
         return _closed(w, rejected, d.closed_early, by)
