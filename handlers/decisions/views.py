@@ -154,8 +154,11 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
                 "`{p}block {n} <reason>`."
             )
         )
+        if d.hidden:
+            lines.append(_("Answers to it are given in private, in a direct chat with me."))
     else:
         lines += await closed_lines(ctx, d, values)
+    lines += _review_lines(d, values)
     if dissent and d.status == "open":
         values["dissent_n"] = len(dissent)
         lines.append(_("Dissent on record: {dissent_n} (names and reasons once it closes)."))
@@ -219,6 +222,21 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
     if answers:
         values["answers"] = await answer_rows(ctx, answers)
         lines.append("{answers}")
+    return lines
+
+
+def _review_lines(d: Decision, values: dict[str, object]) -> list[str]:
+    """How a decision and its review (`!propose ... review 3m`) are linked."""
+    lines = []
+    if d.review_of is not None:
+        values["review_of"] = d.review_of
+        lines.append(_("It proposes to keep decision #{review_of}."))
+    if d.reviewed_as is not None:
+        values["reviewed_as"] = d.reviewed_as
+        lines.append(_("Its review: proposal #{reviewed_as}."))
+    elif d.review_after and d.status in ("open", "adopted"):
+        values["review_after"] = d.review_after
+        lines.append(_("Once adopted, it comes back for review {review_after} later."))
     return lines
 
 

@@ -55,6 +55,7 @@ async def test_hidden_answers_are_given_in_private_and_shown_once_closed(
     assert nothing.body.startswith("None of your groups has an open proposal #7")
     shown = await bot.ask("!proposal 1")
     assert "Counts so far: 1 agree, 0 abstain, 1 object, 0 block." in shown
+    assert "Answers to it are given in private, in a direct chat with me." in shown
     for secret in ("Bob", "Carol", "expensive"):
         assert secret not in shown
     [result] = await close_at(bot, CLOSES)
@@ -81,6 +82,7 @@ async def test_an_adopted_decision_comes_back_for_review_once(
     reply = await bot.ask("!propose we rotate the kitchen shifts review 3m")
     assert reply.endswith("Once adopted, it comes back 3m later as a proposal to keep it.")
     assert (await stored(bot, 1)).review_after == "3m"
+    assert "Once adopted, it comes back for review 3m later." in await bot.ask("!proposal 1")
     for member in (ALICE, BOB, CAROL):
         await bot.ask("!agree 1", member)
     await bot.ask("!decide 1")
@@ -98,6 +100,8 @@ async def test_an_adopted_decision_comes_back_for_review_once(
     kept = await stored(bot, 2)
     assert (kept.review_of, kept.text) == (1, "Keep decision #1: we rotate the kitchen shifts")
     assert (await stored(bot, 1)).reviewed_as == 2
+    assert "Its review: proposal #2." in await bot.ask("!proposal 1")
+    assert "It proposes to keep decision #1." in await bot.ask("!proposal 2")
     again = Harness(db, make_config(), bot.clock)
     await again.process([])
     bot.clock.advance(hours=1)
