@@ -133,3 +133,52 @@ async def test_the_reminder_mentions_who_has_not_answered_once_across_restarts(
         assert len(again) == 1, again
     finally:
         await bea.close()
+        bot.stop()
+
+
+@pytest.mark.slow
+async def test_hidden_answers_are_given_in_a_direct_chat(
+    homeserver: Homeserver, member: Member, member_account: RegisteredUser, tmp_path: Path
+) -> None:
+    account = homeserver.register(f"flattening-hid-{uuid.uuid4().hex[:6]}")
+    homeserver.lift_ratelimit(account.user_id)
+    directory = tmp_path / "hidden-bot"
+    directory.mkdir()
+    bot = BotProcess(
+        directory,
+        homeserver,
+        account,
+        member_account.user_id,
+        f"sqlite+aiosqlite:///{directory}/f.db",
+        extra='[decisions]\nanswers = "hidden"\n',
+    )
+    other = homeserver.register(f"bea-{uuid.uuid4().hex[:6]}")
+    homeserver.lift_ratelimit(other.user_id)
+    bea = Member(homeserver.base_url, other.user_id, other.password, tmp_path / "bea")
+    await bea.login()
+    bot.start()
+    try:
+        room = await member.create_room(account.user_id, encrypted=True)
+        await member.client.room_invite(room, bea.client.user_id)
+        await bea.sync()
+        await bea.join(room)
+        await member.wait_joined(room, account.user_id)
+        await member.wait_joined(room, bea.client.user_id)
+        await member.wait_for(room, "Hello! I'm")
+        opened = await member.ask(room, "!propose we open the garden on Sundays")
+        assert "Answers are given in private" in opened.body, opened.body
+        refused = await bea.ask(room, "!block 1 the neighbours sleep late")
+        assert refused.body.startswith("Proposal #1 takes its answers in private"), refused.body
+        assert "block" not in refused.body and "neighbours" not in refused.body
+        dm, is_direct = await bea.wait_invite(account.user_id, timeout=60)
+        assert is_direct
+        await bea.join(dm)
+        await bea.wait_for(dm, "Proposal #1 (", timeout=60)
+        ack = await bea.ask(dm, "!agree 1")
+        assert "agrees to proposal #1" in ack.body, ack.body
+        shown = await member.ask(room, "!proposal 1")
+        assert "Counts so far: 1 agree, 0 abstain, 0 object, 0 block." in shown.body
+        assert bea.client.user_id not in shown.body and "bea" not in shown.body.casefold()
+    finally:
+        await bea.close()
+        bot.stop()
