@@ -106,6 +106,8 @@ def _closed(w: Writer, text: str, early: bool, by: str | None) -> str:
 def _status(w: Writer, entry: LogEntry) -> str:
     d = entry.decision
     by = w.who(d.closed_by) if d.closed_by else None
+    if by is not None and d.seconded_by is not None:
+        by = _("{asker}, seconded by {second}").format(asker=by, second=w.who(d.seconded_by))
     if d.kind == decisions.RECORD:
         if d.status == "withdrawn" and d.withdrawn_at:
             return _(

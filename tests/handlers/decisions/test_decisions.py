@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.database import Database
 from storage import decisions
 from storage.models import Collective, Decision, Member
+from tests.handlers.test_exports import export
 from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, Sent, make_config
 
 # The bot fixture's clock: Monday 2026-03-02 10:00 in Berlin. A proposal made then closes
@@ -241,6 +242,9 @@ async def test_an_early_close_below_the_quorum_closes_no_quorum(bot: Harness) ->
     assert shown.startswith("**Proposal #1** from Alice: **not adopted** on Mon 02 Mar 2026")
     assert "no quorum: 1 of 3 members answered, 2 needed." in shown
     assert "no quorum 2026-03-02" in await bot.ask("!decisions")
+    _notice, doc = await export(bot, "!export decisions")
+    assert "not adopted (no quorum: too few members answered) on Mon 02 Mar 2026" in doc
+    assert "(before its closing time), closed by Alice, seconded by Bob" in doc
 
 
 async def test_a_block_given_before_the_second_stops_the_early_close(bot: Harness) -> None:
