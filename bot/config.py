@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy.engine import make_url
 
 from bot.config_checks import (
+    _answers,
     _cron,
     _cron_or_off,
     _currency,
@@ -29,18 +30,20 @@ from bot.config_checks import (
     _homeserver,
     _inviter,
     _language,
+    _lead,
     _min_answers,
     _minutes,
     _order,
     _prefix,
     _prompts,
+    _quorum,
     _rule,
     _user_id,
     _user_ids,
     _zone,
 )
 from handlers.settings import DEFAULT_CARE, DEFAULT_INVISIBLE, DEFAULT_PROMPTS, CollectiveSettings
-from handlers.timeparse import duration
+from handlers.timeparse import duration, lead_time
 from storage.engine import StorageError, check_url
 
 ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
@@ -160,6 +163,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "decisions": {
         "rule": Key(str, "consent", check=_rule),
         "open_days": Key(int, 7, check=_days(1)),
+        "quorum": Key(float, 0.5, check=_quorum),
+        "remind_before": Key(str, "24h", check=_lead, clean=_lower),
+        "answers": Key(str, "open", check=_answers, clean=_lower),
     },
     "labour": {
         "invisible": Key(list, list(DEFAULT_INVISIBLE), item=str),
@@ -217,6 +223,8 @@ def _section(
             raise ConfigError(f"{path}: [{where}] {key} is missing")
         else:
             value = spec.default
+        if spec.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # `quorum = 1` is a share too
         if (spec.kind is int and isinstance(value, bool)) or not isinstance(value, spec.kind):
             raise ConfigError(
                 f"{path}: [{where}] {key} must be a {spec.kind.__name__}, not {value!r}"
@@ -262,6 +270,9 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         poll_days=sections["meetings"]["poll_days"],
         decision_rule=sections["decisions"]["rule"],
         decision_open_days=sections["decisions"]["open_days"],
+        decision_quorum=sections["decisions"]["quorum"],
+        decision_remind_before=lead_time(sections["decisions"]["remind_before"]),
+        decision_answers=sections["decisions"]["answers"],
         invisible_keywords=names(sections["labour"]["invisible"]),
         care_keywords=names(sections["labour"]["care"]),
         currency=sections["budget"]["currency"],

@@ -11,11 +11,12 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.errors import UsageError
 from handlers.i18n import LANGUAGES
-from handlers.timeparse import duration
+from handlers.timeparse import duration, lead_time
 from storage.engine import StorageError, check_url
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 RULES = ("consent", "majority", "unanimity")
+ANSWER_MODES = ("open", "hidden")
 
 
 def _cron(value: str) -> None:
@@ -145,3 +146,17 @@ def _database(value: str) -> None:
         check_url(value)
     except StorageError as exc:
         raise ValueError(str(exc)) from exc
+
+
+def _quorum(value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError("must be a share of the members from 0 to 1, such as 0.5 (0: no quorum)")
+
+
+def _lead(value: str) -> None:
+    lead_time(value)
+
+
+def _answers(value: str) -> None:
+    if value.strip().casefold() not in ANSWER_MODES:
+        raise ValueError(f"must be one of {', '.join(ANSWER_MODES)}")

@@ -399,28 +399,29 @@ class Processor:
         """A message in a direct chat: never talk to count, and never logged. Someone the
         bot has never seen in a collective gets one polite line; in a chat of more than
         two, nothing is taken as an answer."""
+
+        def context_for(collective: Collective) -> Context:
+            return Context(
+                session=dm.session,
+                clock=self.clock,
+                settings=self.config.for_room(collective.room_id),
+                collective=collective,
+                outgoing=dm.outgoing,  # one numbering of what this event causes
+                runtime=self.runtime(collective.room_id),
+                author=dm.author,
+                event_id=dm.event_id,
+                answer_room=dm.room_id,
+            )
+
         if not await collectives.ever_member(dm.session, dm.author):
             await dm.reply(_(direct_chats.STRANGER))
         elif not private:
             await dm.reply(_(direct_chats.NOT_PRIVATE))
         elif is_command:
+            dm.elsewhere = context_for  # a command may act for one of their collectives
             await dispatch(dm, self.registry, text[len(dm.prefix) :])
         elif text:
             self.wrote_private = True  # an answer may be kept: scrub the write-ahead log
-
-            def context_for(collective: Collective) -> Context:
-                return Context(
-                    session=dm.session,
-                    clock=self.clock,
-                    settings=self.config.for_room(collective.room_id),
-                    collective=collective,
-                    outgoing=dm.outgoing,  # one numbering of what this event causes
-                    runtime=self.runtime(collective.room_id),
-                    author=dm.author,
-                    event_id=dm.event_id,
-                    answer_room=dm.room_id,
-                )
-
             await direct_chats.route(dm, self.registry, text, context_for)
 
     async def _redaction(

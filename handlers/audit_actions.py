@@ -106,6 +106,11 @@ ACTIONS: Mapping[str, str | Counted] = {
         "decided proposal #{number}: {status} "
         "({agree} agree, {abstain} abstain, {object} object, {block} block)"
     ),
+    "proposal.seconded": N_(
+        "seconded closing proposal #{number} early, asked by {asker}: {status} "
+        "({agree} agree, {abstain} abstain, {object} object, {block} block)"
+    ),
+    "proposal.review": N_("opened proposal #{proposal} to keep decision #{number}"),
     "proposal.closed": N_(
         "closed proposal #{number} at its time: {status} "
         "({agree} agree, {abstain} abstain, {object} object, {block} block)"
@@ -207,6 +212,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "adopted": N_("adopted"),
         "rejected": N_("rejected"),
         "withdrawn": N_("withdrawn"),
+        "no quorum": N_("no quorum"),
     },
     # An experiment review's outcome (`experiment.outcome`).
     "outcome": {"keep": N_("keep"), "change": N_("change"), "drop": N_("drop")},
@@ -215,6 +221,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
     # What a request waits for a second member to do (`Practice.overwrite` keys).
     "request": {
         "withdraw decision": N_("withdraw decision"),
+        "decide early": N_("close a proposal early"),
         "delete note": N_("delete note"),
         "delete budget entry": N_("delete budget entry"),
         "mark bot": N_("mark bot"),

@@ -176,6 +176,9 @@ class Context:
     # An answer given in a direct chat: the collective is the one it belongs to, and
     # replies go back to this direct chat (never to the collective's room).
     answer_room: str | None = None
+    # In a direct chat: a context of one of the person's collectives that answers back in
+    # this direct chat (an answer given in private, `handlers/decisions/private.py`).
+    elsewhere: Callable[[Collective], Context] | None = None
 
     def __post_init__(self) -> None:
         # Plain copies: a rolled-back savepoint may expire the ORM object, and an

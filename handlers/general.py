@@ -128,9 +128,11 @@ async def help_(ctx: Context, command: str | None) -> None:
         await ctx.reply(template, **values)
         return
     examples = [e.replace("!", ctx.prefix, 1) for cmd in group for e in cmd.examples]
+    details = "".join("\n" + _(cmd.details) for cmd in group if cmd.details)
     await ctx.reply(
         _("**{p}{w}** ({practice})\n{cmds}")
-        + ("\n" + _("Examples:\n{examples}") if examples else ""),
+        + ("\n" + _("Examples:\n{examples}") if examples else "")
+        + details,
         p=ctx.prefix,
         w=word,
         practice=_(group[0].practice),

@@ -17,6 +17,7 @@ JOB_WORDS = {
     "gallery-close": N_("gallery walk close"),
     "decision-close": N_("proposal close"),
     "decision-reminder": N_("proposal reminder"),
+    "decision-review": N_("review of an adopted decision"),
     "experiment-review": N_("experiment review"),
     "role-recall": N_("recall outcome"),
     "second-lapse": N_("lapse of unseconded requests"),

@@ -84,6 +84,8 @@ class Command:
     # Heard from a user the room takes for a bot too (whose other commands are ignored):
     # the handler decides what such a user may do with it (`!notbot` about themselves).
     from_bots: bool = False
+    # More than the summary, for `!help <command>` (a template with `{p}`, marked `N_`).
+    details: str | None = None
 
     def usage(self, prefix: str) -> str:
         parts = [f"{prefix}{self.name}", *(p.usage() for p in self.params)]
@@ -306,6 +308,7 @@ class Practice:
         direct_ok: bool = False,
         read_only: bool = False,
         from_bots: bool = False,
+        details: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """`read_only`: the handler writes nothing at all (no row, no audit entry), so its
         answer may go out before the batch commits (`bot/sender.py`). `from_bots`: also
@@ -323,6 +326,7 @@ class Practice:
                     direct_ok=direct_ok,
                     read_only=read_only,
                     from_bots=from_bots,
+                    details=details,
                 )
             )
             return func

@@ -17,6 +17,9 @@ from handlers.i18n import N_, _
 from handlers.registry import Practice
 from storage import seconds
 
+# `ctx.memo` key: while an overwrite is carried out, the member who asked for it.
+ASKER = "second.asker"
+
 practice = Practice(
     N_("Two-member rule"), N_("Erasing or overriding a shared record waits for a second member.")
 )
@@ -97,6 +100,7 @@ async def second(ctx: Context, request: int) -> None:
         return
     carry = ctx.runtime.registry.overwrites[found.action]
     await seconds.mark_seconded(ctx.session, found, ctx.author, ctx.now())
+    ctx.memo[ASKER] = found.requested_by  # an overwrite that records both members reads it
     done = await carry(ctx, seconds.payload(found))
     await seconds.mark_carried_out(ctx.session, found, ctx.now())
     asker = found.requested_by

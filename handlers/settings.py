@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.i18n import N_
@@ -40,6 +41,9 @@ class CollectiveSettings:
     poll_days: int = 3  # how long a poll stays open
     decision_rule: str = "consent"
     decision_open_days: int = 7
+    decision_quorum: float = 0.5  # share of the members who must answer a proposal
+    decision_remind_before: timedelta = timedelta(hours=24)  # before a proposal closes
+    decision_answers: str = "open"  # open | hidden (answered by DM, counts until close)
     invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE
     care_keywords: tuple[str, ...] = DEFAULT_CARE
     currency: str = "EUR"

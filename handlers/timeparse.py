@@ -153,3 +153,19 @@ def parse_month(text: str | None, today: date) -> Month:
     if first > today:
         raise UsageError(_("That month has not begun yet."))
     return month_of(first, today)
+
+
+_LEAD = re.compile(r"^([1-9]\d{0,3})\s*(min|h|d)$")
+
+
+def lead_time(text: str) -> timedelta:
+    """How long before something a reminder goes out: `30min`, `24h`, `1d` (a day is 24
+    hours here: a reminder keeps its distance across a clock change). At most 60 days."""
+    match = _LEAD.match(text.strip().casefold())
+    if not match:
+        raise ValueError("must be a lead time like 30min, 24h or 1d")
+    amount, unit = int(match.group(1)), match.group(2)
+    lead = timedelta(**{{"min": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    if lead > timedelta(days=60):
+        raise ValueError("is too long: at most 60 days")
+    return lead

@@ -16,12 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Float,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
     delete,
+    false,
     func,
     select,
     update,
@@ -35,13 +37,11 @@ from storage.types import UTCDateTime
 
 
 class Decision(Base):
-    """A proposal (`!propose`) or a decision taken elsewhere (`!decision`), one numbering.
-
-    `number` is the #N members see, per collective. A proposal opens with status `open`
-    and closes `adopted` or `rejected`, or is `withdrawn`; a recorded decision starts
+    """A proposal (`!propose`) or a decision taken elsewhere (`!decision`), one numbering
+    (`number`, the #N members see). A proposal opens `open` and closes `adopted` or
+    `rejected` (`no_quorum` says why), or is `withdrawn`; a recorded decision starts
     `adopted`. `adopted_at` stays set when an adopted decision is later withdrawn. The
-    tally columns are the snapshot taken when it stopped being open.
-    """
+    tally columns are the snapshot taken when it stopped being open."""
 
     __tablename__ = "decisions"
     __table_args__ = (UniqueConstraint("collective_id", "number"),)
@@ -67,6 +67,16 @@ class Decision(Base):
     tally_abstain: Mapped[int | None] = mapped_column(Integer)
     tally_object: Mapped[int | None] = mapped_column(Integer)
     tally_block: Mapped[int | None] = mapped_column(Integer)
+    # The rules over members (handlers/decisions/rules.py): the quorum kept when it opened,
+    # the members counted when it closed (None: judged by the answers alone, as before).
+    quorum: Mapped[float | None] = mapped_column(Float)
+    members_counted: Mapped[int | None] = mapped_column(Integer)
+    no_quorum: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    seconded_by: Mapped[str | None] = mapped_column(String(255))  # of an early close
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    review_after: Mapped[str | None] = mapped_column(String(16))  # `review 3m`, as typed
+    review_of: Mapped[int | None] = mapped_column(Integer)  # the #N this proposes to keep
+    reviewed_as: Mapped[int | None] = mapped_column(Integer)  # the #N of its review
 
 
 class DecisionAnswer(Base):
@@ -429,6 +439,7 @@ async def forget(session: AsyncSession, user_id: str, collective_id: int | None 
         .values(user_id=None),
         update(Decision).where(Decision.author == user_id, mine).values(author=None),
         update(Decision).where(Decision.closed_by == user_id, mine).values(closed_by=None),
+        update(Decision).where(Decision.seconded_by == user_id, mine).values(seconded_by=None),
     ]
     changed = 0
     for statement in statements:

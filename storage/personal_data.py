@@ -152,6 +152,7 @@ DECLARED: tuple[Holds, ...] = (
     # Decisions, notes, budget, the two-member rule, the audit log.
     Holds(Decision.author, Forget.NULL, N_("proposals and decisions you made")),
     Holds(Decision.closed_by, Forget.NULL, N_("proposals you closed")),
+    Holds(Decision.seconded_by, Forget.NULL, N_("early closes you seconded")),
     Holds(
         DecisionAnswer.user_id,
         Forget.OWN,
@@ -210,6 +211,7 @@ NOT_MEMBERS: dict[str, str] = {
     "direct_chats.account": "a bot account",
     "direct_chats.room_id": "a room",
     "members.display_name": "kept with members.user_id",
+    "decisions.members_counted": "how many members a closed proposal counted, a number",
     "gallery_patterns.event_id": "the bot's own message",
     "gallery_marks.event_id": "a reaction, deleted with the dot",
     "processed_events.event_id": "an event handled, for 30 days, with no sender",

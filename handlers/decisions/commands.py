@@ -4,35 +4,41 @@ collective's rule, decisions taken elsewhere, dissent on record, and the searcha
 `!propose` opens proposal #N until a closing time (`[decisions] open_days` ahead, rounded
 up to the next full hour, when the hourly job closes it); members answer `!agree`,
 `!abstain`, `!object` or `!block`, each member's latest answer counting once. While a
-proposal is open only the counts are shown; once it is closed, who answered what, with
-every reason verbatim. The rule (`[decisions] rule`, kept on the proposal when it opens):
+proposal is open only the counts are shown (with hidden answers, `private.py`, the answers
+themselves are given in a direct chat); once it is closed, who answered what, with every
+reason verbatim. The rules count members, not only answers (`rules.py`): below the quorum
+(`[decisions] quorum`, kept on the proposal) it closes "no quorum", not adopted; consent
+is adopted unless a block stands; majority when more than half of those who answered
+agree; unanimity only when every member who is not away agrees or stands aside.
 
-- consent: adopted unless a block stands. Objections and abstentions are recorded but
-  do not stop it; with no answers at all it is adopted at its closing time (silence over
-  the whole open period, after a reminder, is consent).
-- majority: adopted when more members agree than object; a tie is not adopted, and
-  neither is a proposal nobody answered.
-- unanimity: adopted only when everyone who answered agrees; an abstention counts as
-  not agreeing, and a proposal nobody answered is not adopted.
-
-Under every rule a standing block stops adoption: the collective chooses how agreement is
-counted, not whether a member can stop what they cannot live with. `!decide` refuses a
-blocked proposal under consent (saying who blocked and why); under majority and unanimity
-a failing proposal, blocked or not, closes rejected. Before its closing time, `!decide`
-needs an answer from someone other than the proposer: nobody else has had a say yet.
+A standing block stops adoption under every rule and cannot be decided over. Before its
+closing time, `!decide` closes a proposal when every member has answered; otherwise it
+waits for a second member (`!second`), and both are recorded: whoever asked as the closer,
+the second member beside them (`log.py` carries it out).
 """
 
 from __future__ import annotations
 
-from handlers.arguments import Number, Text, normalise
+from handlers.arguments import KeywordDuration, Number, Text, normalise
 from handlers.context import Context
-from handlers.decisions import hooks, views
-from handlers.decisions.rules import ANSWERING, closing_time, counts, rule_words, verdict
+from handlers.decisions import private, views
+from handlers.decisions.closing import settle
+from handlers.decisions.rules import (
+    ANSWERING,
+    DEFINITIONS,
+    closing_time,
+    counts,
+    everyone_answered,
+    rule_words,
+    short,
+)
 from handlers.errors import UsageError
 from handlers.i18n import N_, _
 from handlers.registry import Practice
+from handlers.seconds import ask_second
+from handlers.timeparse import Interval
 from storage import decisions
-from storage.decisions import PROPOSAL, Tally
+from storage.decisions import PROPOSAL
 from storage.models import Decision
 
 practice = Practice(
@@ -47,21 +53,6 @@ ANSWER_WORDS = {
     "object": N_("object"),
     "block": N_("block"),
 }
-
-
-async def audit_close(ctx: Context, action: str, number: int, status: str, t: Tally) -> None:
-    """A closed proposal in the audit log: its tally as numbers, worded when read."""
-    await ctx.audit(
-        action,
-        automatic=action == "proposal.closed",
-        number=number,
-        status=status,
-        agree=t.agreed,
-        abstain=t.abstained,
-        object=t.objected,
-        block=t.blocked,
-    )
-    await hooks.closed(ctx)  # other practices' proposals (a recall) take effect now
 
 
 def _said(text: str, missing: str) -> str:
@@ -107,10 +98,15 @@ async def _proposal(ctx: Context, number: int) -> Decision | None:
 @practice.command(
     "propose",
     Text("text"),
+    KeywordDuration("duration", keyword="review", optional=True),
     summary=N_("Open a proposal for everyone to answer until its closing date."),
-    examples=("!propose we move the weekly meeting to Thursdays",),
+    examples=(
+        "!propose we move the weekly meeting to Thursdays",
+        "!propose we rotate the kitchen shifts review 3m",
+    ),
 )
-async def propose(ctx: Context, text: str) -> None:
+async def propose(ctx: Context, text: str, duration: Interval | None) -> None:
+    review = duration
     text = _said(text, _("Missing text."))
     rule = ctx.settings.decision_rule
     now = ctx.now()
@@ -118,26 +114,48 @@ async def propose(ctx: Context, text: str) -> None:
     made = await decisions.propose(
         ctx.session, ctx.collective_id, text, ctx.author, now, closes_at=closes, rule=rule
     )
+    made.quorum = ctx.settings.decision_quorum
+    made.hidden = ctx.settings.decision_answers == "hidden"
+    made.review_after = review.text if review is not None else None
     await ctx.audit("proposal.opened", number=made.number)
+    template = _(
+        "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
+        "Answer with `{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` "
+        "or `{p}block {n} <reason>`; `{p}proposal {n}` shows the counts so far."
+    )
+    if made.hidden:
+        template += " " + _(
+            "Answers are given in private, in your direct chat with me; the room sees only "
+            "the counts until it closes, then who said what."
+        )
+    if review is not None:
+        template += " " + _("Once adopted, it comes back {review} later as a proposal to keep it.")
     await ctx.reply(
-        _(
-            "Proposal **#{n}** from {who}: {text}\nOpen until {closes}, decided by {rule}. "
-            "Answer with `{p}agree {n}`, `{p}abstain {n} [reason]`, `{p}object {n} <reason>` "
-            "or `{p}block {n} <reason>`; `{p}proposal {n}` shows the counts so far."
-        ),
+        template,
         who=await ctx.mention(ctx.author, ping=False),
         text=text,
         closes=ctx.time(closes),
         rule=rule_words(rule),
         p=ctx.prefix,
         n=made.number,
+        review=review.text if review is not None else "",
     )
 
 
 async def _answer(ctx: Context, number: int, answer: str, reason: str | None) -> None:
-    found = await _proposal(ctx, number)
-    if found is None:
-        return
+    if ctx.is_direct and ctx.answer_room is None:  # typed in a direct chat with the bot
+        there = await private.in_direct_chat(ctx, number)
+        if there is None:
+            return
+        ctx, found = there
+    else:
+        open_one = await _proposal(ctx, number)
+        if open_one is None:
+            return
+        if open_one.hidden:
+            await private.refuse_in_room(ctx, open_one)
+            return
+        found = open_one
     if found.closes_at is not None and found.closes_at <= ctx.now():
         await ctx.reply(
             _(
@@ -172,7 +190,7 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
     if answer == "block":
         template += " " + _("A block stops the proposal under every rule while it stands.")
     elif answer == "abstain" and rule == "unanimity":
-        template += " " + _("Under unanimity an abstention counts as not agreeing.")
+        template += " " + _("Under unanimity standing aside does not stop the proposal.")
     await ctx.reply(
         template,
         who=await ctx.mention(ctx.author, ping=False),
@@ -189,6 +207,7 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
     Number("proposal"),
     summary=N_("Agree to a proposal (a changed answer replaces your earlier one)."),
     examples=("!agree 3",),
+    direct_ok=True,
 )
 async def agree(ctx: Context, proposal: int) -> None:
     await _answer(ctx, proposal, "agree", None)
@@ -200,6 +219,7 @@ async def agree(ctx: Context, proposal: int) -> None:
     Text("reason", optional=True),
     summary=N_("Stand aside from a proposal, with a reason if you like."),
     examples=("!abstain 3", "!abstain 3 I will be away that month"),
+    direct_ok=True,
 )
 async def abstain(ctx: Context, proposal: int, reason: str | None) -> None:
     await _answer(ctx, proposal, "abstain", reason)
@@ -211,6 +231,7 @@ async def abstain(ctx: Context, proposal: int, reason: str | None) -> None:
     Text("reason"),
     summary=N_("Object to a proposal, with the reason (recorded, shown once it closes)."),
     examples=("!object 3 Thursdays clash with the food bank shift",),
+    direct_ok=True,
 )
 async def object_(ctx: Context, proposal: int, reason: str) -> None:
     await _answer(ctx, proposal, "object", reason)
@@ -222,6 +243,7 @@ async def object_(ctx: Context, proposal: int, reason: str) -> None:
     Text("reason"),
     summary=N_("Block a proposal you cannot live with, with the reason: it is not adopted."),
     examples=("!block 3 this breaks our agreement with the tenants' union",),
+    direct_ok=True,
 )
 async def block(ctx: Context, proposal: int, reason: str) -> None:
     await _answer(ctx, proposal, "block", reason)
@@ -248,6 +270,7 @@ async def show(ctx: Context, number: int) -> None:
     Text("outcome", optional=True),
     summary=N_("Close a proposal now under the group's rule and record the outcome."),
     examples=("!decide 3", "!decide 3 meetings move to Thursdays from April"),
+    details=DEFINITIONS,
 )
 async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
     found = await decisions.by_number(ctx.session, ctx.collective_id, proposal)
@@ -269,7 +292,6 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
         )
         return
     now = ctx.now()
-    rule = views.rule_of(ctx, found)
     t = await decisions.tally(ctx.session, found.id)
     answers = await decisions.answers(ctx.session, found.id)
     if t.blocked:  # under every rule: nobody decides over a standing block, not even its author
@@ -287,33 +309,28 @@ async def decide(ctx: Context, proposal: int, outcome: str | None) -> None:
             closes=ctx.time(found.closes_at) if found.closes_at else _("none set"),
         )
         return
-    early = found.closes_at is not None and now < found.closes_at
-    if early and not any(a.user_id != found.author for a in answers):
-        await ctx.reply(
-            _(
-                "Proposal #{n} cannot be decided early: nobody but its proposer has answered "
-                "yet, so nobody else has had a say. Ask for answers (`{p}agree {n}`, "
-                "`{p}abstain {n} [reason]`, `{p}object {n} <reason>` or "
-                "`{p}block {n} <reason>`), or let it close by itself at {closes}."
-            ),
-            n=proposal,
-            p=ctx.prefix,
-            closes=ctx.time(found.closes_at) if found.closes_at else _("its closing time"),
-        )
-        return
     if outcome is not None:
         outcome = _said(outcome, _("Missing outcome."))
-    adopted = verdict(rule, t).adopted
-    status = "adopted" if adopted else "rejected"
-    await decisions.close(
-        ctx.session,
-        found,
-        status,
-        now,
-        by=ctx.author,
-        outcome=outcome if outcome is not None else (found.text if adopted else None),
-    )
-    await audit_close(ctx, "proposal.decided", proposal, status, t)
+    early = found.closes_at is not None and now < found.closes_at
+    if early and not everyone_answered(t, await views.electorate(ctx, found, now)):
+        payload: dict[str, object] = {"number": proposal}
+        if outcome is not None:
+            payload["outcome"] = outcome
+        await ask_second(
+            ctx,
+            "decide early",
+            payload,
+            _("close proposal #{n} before {closes}: {text}").format(
+                n=proposal, closes=ctx.time(found.closes_at or now), text=short(found.text)
+            ),
+            template=_(
+                "Request **#{n}** from {who}: {what}. Not every member has answered yet, so "
+                "nobody closes it early alone: it waits for a second member, `{p}second {n}` "
+                "before {until}. Otherwise it closes by itself at its closing time."
+            ),
+        )
+        return
+    await settle(ctx, found, now, "proposal.decided", by=ctx.author, outcome=outcome)
     text, values = await views.describe(ctx, found)
     await ctx.reply(text, **values)
 

@@ -3,10 +3,20 @@ the whole of it once closed (names and reasons only then)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.context import Context, Rows
-from handlers.decisions.rules import VERBS, counts, rule_words, verdict
+from handlers.decisions.rules import (
+    VERBS,
+    Electorate,
+    counts,
+    missing,
+    needs,
+    rule_words,
+    verdict,
+)
 from handlers.i18n import _, ngettext
-from storage import decisions, labour
+from storage import decision_rounds, decisions, labour
 from storage.decisions import PROPOSAL
 from storage.models import Decision, DecisionAnswer
 
@@ -27,6 +37,21 @@ async def numbered(ctx: Context, number: int) -> Decision | None:
 def rule_of(ctx: Context, decision: Decision) -> str:
     """The rule a decision is judged by: its own, kept when it opened, else the room's."""
     return decision.rule or ctx.settings.decision_rule
+
+
+async def electorate(ctx: Context, decision: Decision, at: datetime) -> Electorate:
+    """The members an open proposal is put to at `at`, with the quorum it opened with (the
+    room's, for one opened before proposals kept theirs)."""
+    quorum = decision.quorum if decision.quorum is not None else ctx.settings.decision_quorum
+    return Electorate(await decision_rounds.counted(ctx.session, decision, at), quorum)
+
+
+def recorded(decision: Decision) -> Electorate | None:
+    """The members counted when a proposal closed; None for one closed before the rules
+    counted members (judged then by its answers alone)."""
+    if decision.members_counted is None:
+        return None
+    return Electorate(decision.members_counted, decision.quorum or 0.0)
 
 
 async def blockers(ctx: Context, answers: list[DecisionAnswer]) -> Rows:
@@ -72,6 +97,8 @@ def state(ctx: Context, d: Decision) -> str:
     if d.kind != PROPOSAL:
         return _("recorded {day}").format(day=ctx.date(d.opened_at))
     day = ctx.date(d.closed_at or d.opened_at)
+    if d.status == "rejected" and d.no_quorum:
+        return _("no quorum {day}").format(day=day)
     if d.status == "adopted":
         return _("adopted {day}").format(day=day)
     if d.status == "rejected":
@@ -99,12 +126,16 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
     elif d.status == "open":
         t = await decisions.tally(ctx.session, d.id)
         rule = rule_of(ctx, d)
-        standing = verdict(rule, t)
+        members = await electorate(ctx, d, ctx.now())
+        standing = verdict(rule, t, members)
+        lacking = missing(rule, t, members)
         values.update(
             closes=ctx.time(d.closes_at) if d.closes_at else _("no closing time"),
             rule=rule_words(rule),
             counts=counts(t),
             why=standing.why,
+            needs=needs(rule, members),
+            missing="; ".join(lacking),
         )
         lines.append(_("**Proposal #{n}** from {author}, open until {closes}, under {rule}:"))
         lines.append("{text}")
@@ -114,6 +145,8 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
             lines.append(
                 _("Counts so far: {counts}. As things stand it would not be adopted: {why}.")
             )
+        lacks = _("Missing: {missing}.") if lacking else _("Nothing is missing.")
+        lines.append("{needs} " + lacks)
         lines.append(
             _(
                 "Who answered what is shown once it closes. Answer with `{p}agree {n}`, "
@@ -121,8 +154,11 @@ async def describe(ctx: Context, d: Decision) -> tuple[str, dict[str, object]]:
                 "`{p}block {n} <reason>`."
             )
         )
+        if d.hidden:
+            lines.append(_("Answers to it are given in private, in a direct chat with me."))
     else:
         lines += await closed_lines(ctx, d, values)
+    lines += _review_lines(d, values)
     if dissent and d.status == "open":
         values["dissent_n"] = len(dissent)
         lines.append(_("Dissent on record: {dissent_n} (names and reasons once it closes)."))
@@ -154,7 +190,7 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
         lines.append(_("**Proposal #{n}** from {author}, withdrawn on {when} while open:"))
         lines.append("{text}")
     else:
-        judged = verdict(rule, t)
+        judged = verdict(rule, t, recorded(d))
         why = judged.why
         if t.blocked:
             names = [
@@ -166,7 +202,14 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
         values.update(when=ctx.time(d.closed_at or d.opened_at), why=why)
         if d.closed_by is not None:
             values["closer"] = await ctx.mention(d.closed_by, ping=False)
-        lines.append(_closing(adopted, d.closed_early, d.closed_by is not None))
+        if d.no_quorum:
+            lines.append(_("**Proposal #{n}** from {author}: **not adopted** on {when}."))
+        else:
+            lines.append(_closing(adopted, d.closed_early, d.closed_by is not None))
+        if d.seconded_by is not None:
+            values["second"] = await ctx.mention(d.seconded_by, ping=False)
+            values["closer"] = await ctx.mention(d.closed_by, ping=False)
+            lines.append(_("Closed early by {closer}, seconded by {second}."))
         lines.append("{text}")
         lines.append(_("Under {rule}: {why}."))
         if d.outcome and (d.outcome != d.text or not adopted):
@@ -179,6 +222,21 @@ async def closed_lines(ctx: Context, d: Decision, values: dict[str, object]) -> 
     if answers:
         values["answers"] = await answer_rows(ctx, answers)
         lines.append("{answers}")
+    return lines
+
+
+def _review_lines(d: Decision, values: dict[str, object]) -> list[str]:
+    """How a decision and its review (`!propose ... review 3m`) are linked."""
+    lines = []
+    if d.review_of is not None:
+        values["review_of"] = d.review_of
+        lines.append(_("It proposes to keep decision #{review_of}."))
+    if d.reviewed_as is not None:
+        values["reviewed_as"] = d.reviewed_as
+        lines.append(_("Its review: proposal #{reviewed_as}."))
+    elif d.review_after and d.status in ("open", "adopted"):
+        values["review_after"] = d.review_after
+        lines.append(_("Once adopted, it comes back for review {review_after} later."))
     return lines
 
 

@@ -106,6 +106,8 @@ def _closed(w: Writer, text: str, early: bool, by: str | None) -> str:
 def _status(w: Writer, entry: LogEntry) -> str:
     d = entry.decision
     by = w.who(d.closed_by) if d.closed_by else None
+    if by is not None and d.seconded_by is not None:
+        by = _("{asker}, seconded by {second}").format(asker=by, second=w.who(d.seconded_by))
     if d.kind == decisions.RECORD:
         if d.status == "withdrawn" and d.withdrawn_at:
             return _(
@@ -122,6 +124,9 @@ def _status(w: Writer, entry: LogEntry) -> str:
     if d.status == "adopted" and d.adopted_at:
         adopted = _("adopted on {when}").format(when=w.time(d.adopted_at))
         return _closed(w, adopted, d.closed_early, by)
+    if d.status == "rejected" and d.closed_at and d.no_quorum:
+        missed = _("not adopted (no quorum: too few members answered) on {when}")
+        return _closed(w, missed.format(when=w.time(d.closed_at)), d.closed_early, by)
     if d.status == "rejected" and d.closed_at:
         rejected = _("not adopted (rejected) on {when}").format(when=w.time(d.closed_at))
         return _closed(w, rejected, d.closed_early, by)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, load, parse
-from tests.harness import BASE_CONFIG
+from tests.harness import BASE_CONFIG, make_config
 
 P = Path("/srv/bot/config.toml")
 
@@ -279,3 +280,29 @@ def test_a_currency_longer_than_sixteen_characters_is_refused(
     for fits in ("time credits", "x" * 16):
         ok = parse(BASE_CONFIG + f'\n{where}\ncurrency = "{fits}"\n', P, env={})
         assert ok.for_room("!r:x.org").currency == fits
+
+
+def test_decision_quorum_reminder_and_answers_per_collective() -> None:
+    config = make_config(
+        '[decisions]\nquorum = 1\nremind_before = "30MIN"\nanswers = "Hidden"\n'
+        '[collectives."!other:test.org".decisions]\nquorum = 0.25\nremind_before = "1d"\n'
+    )
+    here = config.for_room("!collective:test.org")
+    assert (here.decision_quorum, here.decision_answers) == (1.0, "hidden")
+    assert here.decision_remind_before == timedelta(minutes=30)
+    other = config.for_room("!other:test.org")
+    assert (other.decision_quorum, other.decision_answers) == (0.25, "hidden")
+    assert other.decision_remind_before == timedelta(hours=24)
+    default = make_config().for_room("!x:test.org")
+    assert (default.decision_quorum, default.decision_answers) == (0.5, "open")
+    assert default.decision_remind_before == timedelta(hours=24)
+    for bad, words in (
+        ("quorum = 1.5", "share of the members from 0 to 1"),
+        ("quorum = -0.1", "share of the members from 0 to 1"),
+        ('quorum = "half"', "must be a float"),
+        ('remind_before = "1w"', "lead time like 30min, 24h or 1d"),
+        ('remind_before = "90d"', "at most 60 days"),
+        ('answers = "secret"', "must be one of open, hidden"),
+    ):
+        with pytest.raises(ConfigError, match=words):
+            make_config(f"[decisions]\n{bad}\n")

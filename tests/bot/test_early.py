@@ -267,6 +267,7 @@ READ_ONLY_LINES = {
     "spof": "!spof",
     "access": "!access",
     "polls": "!polls",
+    "pairs": "!pairs",
 }
 
 

@@ -48,6 +48,7 @@ async def test_recall_notifies_the_holder_and_rotation_moves_the_role(
         n = found.group(1)
 
         await bea.ask(room, f"!object {n} I will do better")
+        await member.ask(room, f"!agree {n}")  # everyone has answered: it may close early
         await member.ask(room, f"!decide {n}")
         told = await bea.wait_for(room, "the group recalled you")
         assert told.source["content"]["msgtype"] == "m.text"

@@ -117,6 +117,8 @@ async def test_a_closed_proposal_tells_lookalikes_apart(bot: Harness) -> None:
     await bot.ask("!propose we buy a printer", BOB)
     await bot.ask("!agree 1", ALICE)
     await bot.ask("!object 1 too loud", EVIL)
+    await bot.ask("!agree 1", BOB)
+    await bot.ask("!agree 1", CAROL)  # everyone has answered: it may close early
     closed = await bot.ask("!decide 1", BOB)
     assert f"- Alice ({ALICE}) agrees" in closed
     assert f"- ALICE\u2060 ({EVIL}) objects: too loud" in closed

@@ -131,12 +131,14 @@ async def test_decisions_show_the_group_pattern_then_each_proposer_by_name(bot: 
     bot.clock.set(datetime(2026, 2, 25, 12, 0, tzinfo=UTC))
     await bot.send("!propose we rent a van", ALICE)  # made in February, closes 4 March
     await bot.send("!agree 1", BOB)
+    await bot.send("!agree 1", CAROL)  # the quorum: 2 of 3 members
     bot.clock.set(datetime(2026, 3, 4, 12, 0, tzinfo=UTC))  # 13:00 in Berlin: closing time
     assert await bot.rituals.run_due("decision-close", ROOM)
     bot.clock.set(T)
     await bot.send("!propose we buy a printer", BOB)
-    await bot.send("!agree 2", CAROL)
-    await bot.send("!decide 2", ALICE)  # closed early
+    for member in (ALICE, BOB, CAROL):
+        await bot.send("!agree 2", member)
+    await bot.send("!decide 2", ALICE)  # closed early, everyone having answered
     await bot.send("!decision the assembly chose the library", CAROL)  # no proposal
     await bot.send("!propose we paint the hall", CAROL)
     text, _ = await bot.send("!powermap 2026-03")

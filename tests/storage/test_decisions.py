@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 
 from bot.database import Database
-from storage import decision_log, decisions
+from storage import decision_log, decision_rounds, decisions
 from storage.decision_log import Influence
 from storage.decisions import Tally
+from storage.models import Member
 from tests.storage.helpers import ALICE, BOB, CAROL, T0, collective
 
 DAY = timedelta(days=1)
@@ -281,3 +282,43 @@ async def test_forget_keeps_records_without_the_member(db: Database) -> None:
         assert await decisions.forget(session, BOB) == 1
         assert kept.author is None
         assert await decisions.forget(session, BOB) == 0
+
+
+async def test_who_a_proposal_counts_and_review_candidates(db: Database) -> None:
+    async with db.transaction() as session:
+        c = await collective(session, "!a:x")
+        for user, away in ((ALICE, None), (BOB, T0 + 3 * DAY), (CAROL, T0 - DAY)):
+            session.add(
+                Member(
+                    collective_id=c,
+                    user_id=user,
+                    joined=True,
+                    first_seen_at=T0,
+                    changed_at=T0,
+                    away_until=away,
+                )
+            )
+        session.add(
+            Member(
+                collective_id=c, user_id="@gone:x", joined=False, first_seen_at=T0, changed_at=T0
+            )
+        )
+        await session.flush()
+        p = await decisions.propose(session, c, "paint", ALICE, T0, closes_at=T0 + DAY)
+        assert await decision_rounds.present(session, c, T0) == {ALICE, CAROL}  # Bob is away
+        assert await decision_rounds.counted(session, p, T0) == 2
+        await decisions.set_answer(session, p, BOB, "agree", None, T0)  # answers while away
+        await decisions.set_answer(session, p, "@gone:x", "object", "no", T0)  # then left
+        assert await decision_rounds.counted(session, p, T0) == 4
+        assert await decision_rounds.counted(session, p, T0 + 4 * DAY) == 4  # Bob is back
+        assert await decision_rounds.unanswered(session, p, T0) == [ALICE, CAROL]
+        await decisions.forget(session, "@gone:x")  # an open proposal's answer goes with them
+        assert await decision_rounds.counted(session, p, T0) == 3
+        p.seconded_by = BOB
+        await decisions.close(session, p, "adopted", T0)
+        p.review_after = "3m"
+        assert await decision_rounds.review_candidates(session, c) == [p]
+        p.reviewed_as = 9
+        assert await decision_rounds.review_candidates(session, c) == []
+        await decisions.forget(session, BOB)
+        assert p.seconded_by is None

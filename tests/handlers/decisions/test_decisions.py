@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.database import Database
 from storage import decisions
-from storage.models import Collective, Decision
+from storage.models import Collective, Decision, Member
+from tests.handlers.test_exports import export
 from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness, Sent, make_config
 
 # The bot fixture's clock: Monday 2026-03-02 10:00 in Berlin. A proposal made then closes
@@ -65,8 +66,11 @@ async def test_propose_names_the_number_author_closing_time_and_how_to_answer(
 
 
 async def test_blank_text_is_refused(bot: Harness) -> None:
-    assert await bot.ask("!propose") == "Missing text. Usage: `!propose <text>`"
-    assert await bot.ask("!propose \u200b") == "Missing text. Usage: `!propose <text>`"
+    assert await bot.ask("!propose") == "Missing text. Usage: `!propose <text> [review <duration>]`"
+    assert (
+        await bot.ask("!propose \u200b")
+        == "Missing text. Usage: `!propose <text> [review <duration>]`"
+    )
     assert await bot.ask("!decision") == "Missing text. Usage: `!decision <text>`"
 
 
@@ -127,8 +131,9 @@ async def test_unknown_recorded_and_closed_proposals_take_no_answers(bot: Harnes
         "`!dissent 1 <reason>` puts disagreement on record."
     )
     await bot.ask("!propose we buy a printer")
-    await bot.ask("!agree 2", BOB)
-    await bot.ask("!decide 2")
+    for member in (ALICE, BOB, CAROL):
+        await bot.ask("!agree 2", member)
+    await bot.ask("!decide 2")  # everyone has answered: no second member is needed
     assert await bot.ask("!block 2 too late", CAROL) == (
         "Proposal #2 is closed (adopted 2026-03-02) and takes no more answers. "
         "`!dissent 2 <reason>` puts disagreement on record; `!proposal 2` shows it."
@@ -151,6 +156,7 @@ async def test_decide_closes_early_with_the_tally_names_and_every_reason(bot: Ha
     bot.members[ROOM][DAN] = "Dan"
     await bot.process([])
     await bot.ask("!propose we buy a <printer>")
+    await bot.ask("!agree 1")
     await bot.ask("!agree 1", BOB)
     await bot.ask("!object 1 too <expensive> @room", CAROL)
     await bot.ask("!abstain 1 I print nothing", DAN)
@@ -161,7 +167,8 @@ async def test_decide_closes_early_with_the_tally_names_and_every_reason(bot: Ha
         "we buy a <printer>\n"
         "Under consent (adopted unless someone blocks): nobody blocked.\n"
         "Outcome: we buy the cheaper one\n"
-        "Tally: 1 agree, 1 abstain, 1 object, 0 block.\n"
+        "Tally: 2 agree, 1 abstain, 1 object, 0 block.\n"
+        "- Alice agrees\n"
         "- Bob agrees\n"
         "- Dan abstains: I print nothing\n"
         "- Carol objects: too <expensive> @\u2060room"
@@ -178,29 +185,76 @@ async def test_decide_closes_early_with_the_tally_names_and_every_reason(bot: Ha
         "#1 is not an open proposal (a proposal, adopted 2026-03-02); nothing changed. "
         "`!proposal 1` shows it."
     )
-    assert "Bob decided proposal #1: adopted (1 agree, 1 abstain, 1 object, 0 block)" in (
+    assert "Bob decided proposal #1: adopted (2 agree, 1 abstain, 1 object, 0 block)" in (
         await bot.ask("!audit 1")
     )
 
 
 async def test_decide_without_an_outcome_records_the_proposal_text(bot: Harness) -> None:
     await bot.ask("!propose we buy a printer")
-    await bot.ask("!agree 1", CAROL)
+    for member in (ALICE, BOB, CAROL):
+        await bot.ask("!agree 1", member)
     reply = await bot.ask("!decide 1", ALICE)
     assert "decided early by Alice" in reply and "Outcome:" not in reply
     assert (await stored(bot, 1)).outcome == "we buy a printer"
 
 
-async def test_decide_early_needs_someone_besides_the_proposer(bot: Harness) -> None:
+async def test_decide_early_waits_for_a_second_member_until_everyone_answered(
+    bot: Harness,
+) -> None:
     await bot.ask("!propose we buy a printer")
     await bot.ask("!agree 1")
-    assert await bot.ask("!decide 1") == (
-        "Proposal #1 cannot be decided early: nobody but its proposer has answered yet, so "
-        f"nobody else has had a say. Ask for answers ({ANSWER_HELP}), or let it close by "
-        "itself at Mon 09 Mar 2026 10:00."
+    await bot.ask("!agree 1", BOB)
+    assert await bot.ask("!decide 1 the cheap one") == (
+        "Request **#1** from Alice: close proposal #1 before Mon 09 Mar 2026 10:00: we buy a "
+        "printer. Not every member has answered yet, so nobody closes it early alone: it "
+        "waits for a second member, `!second 1` before Tue 03 Mar 2026 10:00. Otherwise it "
+        "closes by itself at its closing time."
     )
     assert (await stored(bot, 1)).status == "open"
+    assert "another member has to second it" in await bot.ask("!second 1")
+    bot.clock.advance(hours=1)
+    replies = [r.body for r in await bot.send("!second 1", CAROL)]
+    assert replies[0].startswith(
+        "**Proposal #1** from Alice: **adopted** on Mon 02 Mar 2026 11:00, decided early by "
+        "Alice.\nClosed early by Alice, seconded by Carol.\nwe buy a printer\n"
+    )
+    assert "Outcome: the cheap one" in replies[0]
+    assert replies[1] == (
+        "Carol seconded request #1 from Alice: proposal #1 is closed early: adopted."
+    )
+    found = await stored(bot, 1)
+    assert (found.closed_by, found.seconded_by, found.closed_early) == (ALICE, CAROL, True)
+    assert found.members_counted == 3 and found.quorum == 0.5
+    audit = await bot.ask("!audit 2")
+    assert "Carol seconded closing proposal #1 early, asked by Alice: adopted (2 agree" in audit
     assert await bot.ask("!decide 2") == "There is no proposal #2. `!decisions` lists them."
+
+
+async def test_an_early_close_below_the_quorum_closes_no_quorum(bot: Harness) -> None:
+    await bot.ask("!propose we buy a printer")
+    await bot.ask("!agree 1")
+    await bot.ask("!decide 1")
+    await bot.send("!second 1", BOB)
+    found = await stored(bot, 1)
+    assert (found.status, found.no_quorum) == ("rejected", True)
+    shown = await bot.ask("!proposal 1")
+    assert shown.startswith("**Proposal #1** from Alice: **not adopted** on Mon 02 Mar 2026")
+    assert "no quorum: 1 of 3 members answered, 2 needed." in shown
+    assert "no quorum 2026-03-02" in await bot.ask("!decisions")
+    _notice, doc = await export(bot, "!export decisions")
+    assert "not adopted (no quorum: too few members answered) on Mon 02 Mar 2026" in doc
+    assert "(before its closing time), closed by Alice, seconded by Bob" in doc
+
+
+async def test_a_block_given_before_the_second_stops_the_early_close(bot: Harness) -> None:
+    await bot.ask("!propose we buy a printer")
+    await bot.ask("!agree 1")
+    await bot.ask("!decide 1")
+    await bot.ask("!block 1 no money", CAROL)
+    reply = await bot.ask("!second 1", BOB)
+    assert reply.startswith("Proposal #1 cannot be closed: it was blocked since")
+    assert (await stored(bot, 1)).status == "open"
 
 
 async def test_a_blocked_proposal_cannot_be_decided_and_closes_rejected(bot: Harness) -> None:
@@ -227,17 +281,19 @@ async def test_a_blocked_proposal_cannot_be_decided_and_closes_rejected(bot: Har
     assert (await stored(bot, 1)).status == "rejected"
 
 
-async def test_majority_tie_is_not_adopted(db: Database, clock: FakeClock) -> None:
+async def test_majority_needs_more_than_half_of_those_who_answered(
+    db: Database, clock: FakeClock
+) -> None:
     bot = await started(db, clock, '[decisions]\nrule = "majority"\n')
-    assert "decided by majority (adopted when more agree than object)" in await bot.ask(
-        "!propose we rent a van"
+    assert "decided by majority (adopted when more than half of those who answered agree)" in (
+        await bot.ask("!propose we rent a van")
     )
     await bot.ask("!agree 1", BOB)
     await bot.ask("!object 1 nobody can drive it", CAROL)
     await bot.ask("!abstain 1")
     reply = await bot.ask("!decide 1", BOB)
     assert "**rejected** on Mon 02 Mar 2026 10:00, decided early by Bob." in reply
-    assert "a tie (1 agree, 1 object) is no majority." in reply
+    assert "not more than half of those who answered agree (1 of 3)." in reply
     assert (await stored(bot, 1)).outcome is None
     await bot.ask("!propose we rent a bike trailer")
     await bot.ask("!agree 2", BOB)
@@ -252,25 +308,33 @@ async def test_majority_tie_is_not_adopted(db: Database, clock: FakeClock) -> No
     assert "cannot be decided: it is blocked" in await bot.ask("!decide 3", CAROL)
 
 
-async def test_unanimity_needs_everyone_who_answered_to_agree(
+async def test_unanimity_counts_every_member_and_silence_is_not_consent(
     db: Database, clock: FakeClock
 ) -> None:
     bot = await started(db, clock, '[decisions]\nrule = "unanimity"\n')
     await bot.ask("!propose we share one bank account")
     await bot.ask("!agree 1", BOB)
     reply = await bot.ask("!abstain 1", CAROL)
-    assert reply.endswith("Under unanimity an abstention counts as not agreeing.")
+    assert reply.endswith("Under unanimity standing aside does not stop the proposal.")
+    shown = await bot.ask("!proposal 1")
+    assert (
+        "It needs every one of the 3 members who are not away to agree or stand aside, and no "
+        "block. Missing: 1 member still to agree or stand aside."
+    ) in shown
+    await bot.ask("!agree 1")
     reply = await bot.ask("!decide 1", BOB)
-    assert "**rejected**" in reply and "not everyone who answered agrees (1 abstain" in reply
+    assert "**adopted**" in reply and "every member agrees or stands aside." in reply
     await bot.ask("!propose we share one calendar")
     await bot.ask("!agree 2", BOB)
     await bot.ask("!agree 2", CAROL)
-    reply = await bot.ask("!decide 2", BOB)
-    assert "**adopted**" in reply and "everyone who answered agrees." in reply
     await bot.ask("!propose nobody will answer this")
-    [result] = await close_at(bot, CLOSES)
-    assert "**rejected**" in result.body
-    assert "nobody answered, and unanimity needs agreement" in result.body
+    await bot.ask("!object 3 no", BOB)
+    results = await close_at(bot, CLOSES)
+    assert "1 member did not answer, and under unanimity silence is not consent" in (
+        results[0].body
+    )
+    assert "**rejected**" in results[0].body
+    assert "no quorum: 1 of 3 members answered, 2 needed" in results[1].body
 
 
 async def test_the_rule_is_set_per_collective_and_kept_by_the_proposal(
@@ -285,7 +349,7 @@ async def test_the_rule_is_set_per_collective_and_kept_by_the_proposal(
     other = Harness(db, make_config(), bot.clock)
     await other.process([])
     [result] = await close_at(other, OPENED + timedelta(days=3))
-    assert "nobody answered, and a majority needs answers" in result.body
+    assert "no quorum: 0 of 3 members answered, 2 needed" in result.body
 
 
 # --- closing by date -----------------------------------------------------------------------
@@ -294,6 +358,7 @@ async def test_the_rule_is_set_per_collective_and_kept_by_the_proposal(
 async def test_closing_time_posts_the_result_once(bot: Harness) -> None:
     await bot.ask("!propose we buy a printer")
     await bot.ask("!object 1 too expensive", BOB)
+    await bot.ask("!agree 1", CAROL)
     assert await close_at(bot, CLOSES - timedelta(hours=1)) == []
     [result] = await close_at(bot, CLOSES)
     assert result.reply_to is None
@@ -306,7 +371,7 @@ async def test_closing_time_posts_the_result_once(bot: Harness) -> None:
     found = await stored(bot, 1)
     assert (found.status, found.closed_at, found.closed_by) == ("adopted", CLOSES, None)
     assert not found.closed_early
-    assert "the bot closed proposal #1 at its time: adopted (0 agree" in await bot.ask("!audit 1")
+    assert "the bot closed proposal #1 at its time: adopted (1 agree" in await bot.ask("!audit 1")
 
 
 async def test_closing_across_a_restart_posts_the_result_exactly_once(
@@ -315,6 +380,7 @@ async def test_closing_across_a_restart_posts_the_result_exactly_once(
     bot = await started(db, clock)
     await bot.ask("!propose we buy a printer")
     await bot.ask("!agree 1", BOB)
+    await bot.ask("!agree 1", CAROL)
     clock.set(CLOSES + timedelta(days=1, minutes=20))  # the bot was down over the closing time
     restarted = Harness(db, make_config(), clock)
     await restarted.rituals.start()
@@ -329,28 +395,29 @@ async def test_closing_across_a_restart_posts_the_result_exactly_once(
     assert (await restarted.ask("!agree 1", CAROL)).startswith("Proposal #1 is closed (adopted")
 
 
-async def test_the_day_before_reminder_is_posted_once(bot: Harness) -> None:
+async def test_the_reminder_mentions_who_has_not_answered_once(bot: Harness) -> None:
     await bot.ask("!propose we buy a printer")
     await bot.ask("!agree 1", BOB)
     bot.clock.set(CLOSES - timedelta(days=1, hours=1))
     assert await bot.rituals.run_due("decision-reminder", ROOM)
-    assert posts(bot, "**Proposal #1** from Alice closes") == []
+    assert posts(bot, "Alice, Carol") == []
     bot.clock.set(CLOSES - timedelta(days=1))
     assert await bot.rituals.run_due("decision-reminder", ROOM)
-    [reminder] = posts(bot, "**Proposal #1** from Alice closes")
+    [reminder] = posts(bot, "Alice, Carol")
     assert reminder.body == (
-        "**Proposal #1** from Alice closes Mon 09 Mar 2026 10:00, under consent (adopted "
-        "unless someone blocks):\nwe buy a printer\nCounts so far: 1 agree, 0 abstain, "
-        f"0 object, 0 block. Not answered yet? {ANSWER_HELP}."
+        "Alice, Carol: **proposal #1** from Alice closes Mon 09 Mar 2026 10:00, under consent "
+        "(adopted unless someone blocks), and you have not answered yet:\nwe buy a printer\n"
+        f"Counts so far: 1 agree, 0 abstain, 0 object, 0 block. Answer here with {ANSWER_HELP}."
     )
-    assert "Bob" not in reminder.body
+    assert reminder.content["msgtype"] == "m.text"
+    assert reminder.content["m.mentions"] == {"user_ids": [ALICE, CAROL]}
     for hours in (1, 2, 23):
         bot.clock.set(CLOSES - timedelta(days=1) + timedelta(hours=hours))
         await bot.rituals.run_due("decision-reminder", ROOM)
-    assert len(posts(bot, "**Proposal #1** from Alice closes")) == 1
+    assert len(posts(bot, "Alice, Carol")) == 1
 
 
-async def test_a_short_proposal_is_not_reminded_right_after_it_was_made(
+async def test_a_short_proposal_is_reminded_at_its_middle_and_half_hour_leads_work(
     db: Database, clock: FakeClock
 ) -> None:
     bot = await started(db, clock, "[decisions]\nopen_days = 1\n")
@@ -358,10 +425,28 @@ async def test_a_short_proposal_is_not_reminded_right_after_it_was_made(
     for hours in range(1, 12):
         bot.clock.set(OPENED + timedelta(hours=hours))
         await bot.rituals.run_due("decision-reminder", ROOM)
-    assert posts(bot, "**Proposal #1** from Alice closes") == []
+    assert posts(bot, "Alice, Bob, Carol") == []
     bot.clock.set(OPENED + timedelta(hours=12))
     await bot.rituals.run_due("decision-reminder", ROOM)
-    assert len(posts(bot, "**Proposal #1** from Alice closes")) == 1
+    assert len(posts(bot, "Alice, Bob, Carol")) == 1
+
+
+async def test_nobody_is_mentioned_when_everyone_answered_or_is_away(bot: Harness) -> None:
+    await bot.ask("!propose we buy a printer")
+    await bot.ask("!agree 1", BOB)
+    await bot.ask("!agree 1")
+    async with bot.db.transaction() as session:
+        carol = await session.scalar(select(Member).where(Member.user_id == CAROL))
+        assert carol is not None
+        carol.away_until = CLOSES + timedelta(days=3)
+    before = len(bot.sent)
+    bot.clock.set(CLOSES - timedelta(days=1))
+    await bot.rituals.run_due("decision-reminder", ROOM)
+    assert bot.sent[before:] == []
+    assert (await stored(bot, 1)).reminded_at is not None
+
+
+# --- hidden answers, review dates ------------------------------------------------------------
 
 
 # --- recorded decisions, dissent, the log ---------------------------------------------------

@@ -40,6 +40,8 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
     await bot.ask("!task done flyers", BOB)
     await bot.ask("!propose we meet on thursdays", ALICE)
     await bot.ask("!agree 1", BOB)
+    await bot.ask("!agree 1", CAROL)  # everyone has answered: it may close early
+    await bot.ask("!agree 1", ALICE)
     await bot.ask("!decide 1", ALICE)
     await bot.ask("!decision the assembly chose the library", BOB)
     # The sprint: newcomers arrive, more voices, work and proposals spread.
@@ -67,6 +69,9 @@ async def test_a_sprint_is_compared_with_the_equal_period_before_it(db, clock: F
     await bot.send("!meeting end", DAN)
     await bot.ask("!task claim banner", ERIN)
     await bot.ask("!task drop banner", ERIN)
+    for who in (ALICE, BOB, CAROL):  # the quorum: 3 of 5 members
+        await bot.ask("!agree 3", who)
+        await bot.ask("!agree 4", who)
     clock.set(at(19))
     assert await bot.rituals.run_due("decision-close", ROOM)  # both adopted at their time
     clock.set(at(23))

@@ -75,6 +75,7 @@ async def test_adopted_recall_ends_the_term_and_rotation_skips_the_holder(bot: H
     third = next(u for u in others(holder) if u != asker)
     await bot.ask(f"!agree {n}", third)
     await bot.ask(f"!object {n} I would rather talk first", holder)  # answers, does not block
+    await bot.ask(f"!agree {n}", asker)  # everyone has answered: it may close early
     before = len(bot.sent)
     await bot.send(f"!decide {n}", asker)
     [told] = [s for s in bot.sent[before:] if "the group recalled you" in s.body]
@@ -134,6 +135,8 @@ async def test_an_adopted_recall_of_a_term_that_already_ended_changes_nothing(
     holder, asker, n, _reply = await recall_facilitation(bot)
     await bot.ask("!role release facilitation", holder)
     await bot.ask(f"!agree {n}", others(holder)[1])
+    await bot.ask(f"!agree {n}", asker)
+    await bot.ask(f"!abstain {n}", holder)
     before = len(bot.sent)
     await bot.send(f"!decide {n}", asker)
     assert any("had already ended" in s.body for s in bot.sent[before:])
@@ -144,6 +147,8 @@ async def test_nobody_else_available_leaves_the_role_vacant(bot: Harness) -> Non
     holder, asker, n, _reply = await recall_facilitation(bot)
     third = next(u for u in others(holder) if u != asker)
     await bot.ask(f"!agree {n}", third)
+    await bot.ask(f"!agree {n}", asker)
+    await bot.ask(f"!object {n} not now", holder)
     await bot.ask("!away 2w", third)
     await bot.ask("!away 2w", asker)
     before = len(bot.sent)
