@@ -32,7 +32,10 @@ from bot.config_checks import (
     _min_answers,
     _prefix,
     _prompts,
+    _question,
     _rule,
+    _short_duration,
+    _standing,
     _user_id,
     _user_ids,
     _zone,
@@ -152,6 +155,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "rule": Key(str, "consent", check=_rule),
         "open_days": Key(int, 7, check=_days(1)),
     },
+    "meetings": {
+        "remind_before": Key(str, "1h", check=_short_duration, clean=_lower),
+        "standing_agenda": Key(list, [], item=str, check=_standing),
+        "opening_round": Key(str, "", check=_question),
+        "closing_round": Key(str, "", check=_question),
+    },
     "labour": {
         "invisible": Key(list, list(DEFAULT_INVISIBLE), item=str),
         "care": Key(list, list(DEFAULT_CARE), item=str),
@@ -166,7 +175,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 # Sections a collective may override; the connection and storage are the host's alone,
 # and so is [bot] allowed_inviters.
 PER_COLLECTIVE = (
-    "bot", "schedule", "rituals", "roles", "decisions", "labour", "budget", "i18n"
+    "bot", "schedule", "rituals", "roles", "decisions", "meetings", "labour", "budget", "i18n"
 )  # fmt: skip
 
 
@@ -244,6 +253,10 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         fairness_window=sections["roles"]["fairness_window"],
         decision_rule=sections["decisions"]["rule"],
         decision_open_days=sections["decisions"]["open_days"],
+        remind_before=sections["meetings"]["remind_before"],
+        standing_agenda=tuple(i.strip() for i in sections["meetings"]["standing_agenda"]),
+        opening_round=sections["meetings"]["opening_round"].strip(),
+        closing_round=sections["meetings"]["closing_round"].strip(),
         invisible_keywords=names(sections["labour"]["invisible"]),
         care_keywords=names(sections["labour"]["care"]),
         currency=sections["budget"]["currency"],

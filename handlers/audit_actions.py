@@ -102,6 +102,8 @@ ACTIONS: Mapping[str, str | Counted] = {
     "second.lapsed": N_("let request #{number} lapse ({request}): nobody seconded it"),
     # Meetings
     "meeting.started": N_("started a meeting"),
+    "meeting.called": N_("called meeting #{number} for {starts}"),
+    "meeting.cancelled": N_("cancelled meeting #{number} (due {starts}), called by {caller}"),
     "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
     "stack.joined": N_("joined the speaking stack"),
     "stack.called": N_("gave the floor to {speaker}"),
@@ -176,6 +178,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "mark bot": N_("mark bot"),
         "close reflection": N_("close reflection"),
         "redefine role": N_("redefine role"),
+        "cancel meeting": N_("cancel meeting"),
     },
 }
 

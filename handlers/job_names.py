@@ -19,6 +19,7 @@ JOB_WORDS = {
     "decision-reminder": N_("proposal reminder"),
     "experiment-review": N_("experiment review"),
     "second-lapse": N_("lapse of unseconded requests"),
+    "meeting-tick": N_("meeting reminders and time notices"),
 }
 
 

@@ -34,6 +34,10 @@ class CollectiveSettings:
     fairness_window: str = "6m"
     decision_rule: str = "consent"
     decision_open_days: int = 7
+    remind_before: str = "1h"  # a called meeting's reminder, this far ahead (30min, 24h)
+    standing_agenda: tuple[str, ...] = ()  # items on every meeting's agenda
+    opening_round: str = ""  # a question for a go-round at a meeting's start; empty: off
+    closing_round: str = ""  # and at its end
     invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE
     care_keywords: tuple[str, ...] = DEFAULT_CARE
     currency: str = "EUR"

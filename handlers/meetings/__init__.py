@@ -1,7 +1,9 @@
-"""Live meetings: the progressive speaking stack and random go-rounds (`stack.py`). The
-meetings' other tools (agenda, minutes, timers, polls) come as modules of their own here,
-registering on the same `practice`."""
+"""Live meetings: the progressive speaking stack and random go-rounds (`stack.py`), calling
+meetings with a calendar file and a reminder (`calls.py`), the agenda (`agenda.py`) and the
+minute tick that keeps time (`tick.py`), all on the one `practice`."""
 
+from handlers.meetings import calls as calls
+from handlers.meetings import tick as tick
 from handlers.meetings.stack import practice
 
 __all__ = ["practice"]
