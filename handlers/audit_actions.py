@@ -106,6 +106,9 @@ ACTIONS: Mapping[str, str | Counted] = {
     "meeting.cancelled": N_("cancelled meeting #{number} (due {starts}), called by {caller}"),
     "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
     "stack.joined": N_("joined the speaking stack"),
+    "agenda.added": N_("put **{item}** on the agenda"),
+    "agenda.dropped": N_("took **{item}** off the agenda"),
+    "agenda.next": N_("moved the agenda on to **{item}**"),
     "stack.called": N_("gave the floor to {speaker}"),
     # Rituals
     "reflection.opened": N_("opened a reflection round until {until}"),

@@ -8,7 +8,7 @@ never to the same person twice in a row while others wait.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,11 @@ MIRROR = N_("A mirror, not a score: turns from the stack, not who was heard or h
 practice = Practice(N_("Live meetings"), N_("A progressive speaking stack and random go-rounds."))
 
 NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
+
+# What the meetings' other modules do when a meeting starts (the agenda is taken up) and
+# ends; they register here, so this module needs none of them.
+MeetingHook = Callable[[Context, Meeting], Awaitable[None]]
+ON_START: list[MeetingHook] = []
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,13 @@ async def meeting_start(ctx: Context) -> None:
         who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
     )
+    await _started(ctx, meeting)
+
+
+async def _started(ctx: Context, meeting: Meeting) -> None:
+    """After the answer that a meeting started: the agenda, an opening round."""
+    for hook in ON_START:
+        await hook(ctx, meeting)
 
 
 @practice.command(
@@ -191,6 +203,8 @@ async def stack(ctx: Context) -> None:
     if created:
         lead = _("Meeting started.") + " " + lead
     await _render_stack(ctx, meeting, lead, {"who": who})
+    if created:
+        await _started(ctx, meeting)
 
 
 @practice.command(

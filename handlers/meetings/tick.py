@@ -6,7 +6,7 @@ scheduler runs each minute once, so a restart neither repeats nor loses one."""
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.meetings import calls
+from handlers.meetings import agenda, calls
 from handlers.meetings.stack import practice
 
 EVERY_MINUTE = "* * * * *"
@@ -15,3 +15,4 @@ EVERY_MINUTE = "* * * * *"
 @practice.job("meeting-tick", lambda settings: EVERY_MINUTE)
 async def tick(ctx: Context) -> None:
     await calls.remind(ctx)
+    await agenda.notices(ctx)
