@@ -28,7 +28,15 @@ async def lens(ctx: Context, members: int, start: datetime, end: datetime) -> li
         )
     else:
         lines.append(_("- Meetings: none called this month."))
-    lines.append(_("- Agenda: not measured yet (a shared agenda comes with meetings)."))
+    lines.append(
+        ngettext(
+            "- Agenda: {n} item put forward; members who put one forward: {people} of {members}.",
+            "- Agenda: {n} items put forward; members who put one forward: {people} of {members}.",
+            found.agenda_items,
+        ).format(n=found.agenda_items, people=found.agenda_people, members=members)
+        if found.agenda_items
+        else _("- Agenda: no item put forward this month (`{p}agenda add <item>`).").format(p=p)
+    )
     lines.append(
         ngettext(
             "- Single points of access: {n} resource held by one member only (`{p}access` "
