@@ -106,6 +106,7 @@ ACTIONS: Mapping[str, str | Counted] = {
     "meeting.cancelled": N_("cancelled meeting #{number} (due {starts}), called by {caller}"),
     "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
     "stack.joined": N_("joined the speaking stack"),
+    "meeting.timer": N_("set speaking turns to {minutes} min (0: no limit)"),
     "agenda.added": N_("put **{item}** on the agenda"),
     "agenda.dropped": N_("took **{item}** off the agenda"),
     "agenda.next": N_("moved the agenda on to **{item}**"),

@@ -5,6 +5,7 @@ minute tick that keeps time (`tick.py`), all on the one `practice`."""
 from handlers.meetings import agenda as agenda
 from handlers.meetings import calls as calls
 from handlers.meetings import tick as tick
+from handlers.meetings import timing as timing
 from handlers.meetings.stack import practice
 
 __all__ = ["practice"]

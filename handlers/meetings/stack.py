@@ -29,6 +29,7 @@ NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
 # ends; they register here, so this module needs none of them.
 MeetingHook = Callable[[Context, Meeting], Awaitable[None]]
 ON_START: list[MeetingHook] = []
+ON_END: list[MeetingHook] = []  # after the summary of `!meeting end`
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,8 @@ async def meeting_end(ctx: Context) -> None:
         lines.append(_("**Notes from this meeting** ({n_notes}):\n{notes}"))
     lines.append("{mirror}")
     await ctx.reply("\n".join(lines), **values)
+    for hook in ON_END:
+        await hook(ctx, meeting)
 
 
 @practice.command(
@@ -237,17 +240,33 @@ async def next_speaker(ctx: Context) -> None:
         await ctx.reply(_("The stack is empty. `{p}stack` to ask for the floor."), p=ctx.prefix)
         return
     chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
+    previous = current_turn(entries)
     chosen.called_at = ctx.now()
     await ctx.audit("stack.called", members={"speaker": order[0]})
-    speaker = await ctx.mention(order[0])
-    who = await ctx.mention(ctx.author, ping=False)
-    await _render_stack(
-        ctx,
-        meeting,
-        _("The floor is {speaker}'s (called by {who})."),
-        {"speaker": speaker, "who": who},
-        call=True,
-    )
+    values: dict[str, object] = {
+        "speaker": await ctx.mention(order[0]),
+        "who": await ctx.mention(ctx.author, ping=False),
+    }
+    lead = _("The floor is {speaker}'s (called by {who}).")
+    if previous is not None and previous.called_at is not None:
+        values["prev"] = await ctx.mention(previous.user_id, ping=False)
+        values["min"] = turn_minutes(previous.called_at, ctx.now())
+        lead += " " + _("{prev} had it for {min} min.")
+    if meeting.turn_limit:
+        values["limit"] = meeting.turn_limit
+        lead += " " + _("Turns are {limit} min (`{p}timer`).")
+        values["p"] = ctx.prefix
+    await _render_stack(ctx, meeting, lead, values, call=True)
+
+
+def current_turn(entries: Sequence[StackEntry]) -> StackEntry | None:
+    """Whoever was given the floor last: their turn lasts until the next `!next`."""
+    called = [e for e in entries if e.called_at is not None]
+    return max(called, key=lambda e: (e.called_at, e.id)) if called else None
+
+
+def turn_minutes(start: datetime, end: datetime) -> int:
+    return round((end - start).total_seconds() / 60)
 
 
 @practice.command(

@@ -6,7 +6,7 @@ scheduler runs each minute once, so a restart neither repeats nor loses one."""
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.meetings import agenda, calls
+from handlers.meetings import agenda, calls, timing
 from handlers.meetings.stack import practice
 
 EVERY_MINUTE = "* * * * *"
@@ -16,3 +16,4 @@ EVERY_MINUTE = "* * * * *"
 async def tick(ctx: Context) -> None:
     await calls.remind(ctx)
     await agenda.notices(ctx)
+    await timing.overruns(ctx)
