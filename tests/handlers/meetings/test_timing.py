@@ -50,7 +50,7 @@ async def test_opening_and_closing_rounds(db: Database, clock: FakeClock) -> Non
     )
     bot = Harness(db, config, clock)
     await bot.start()
-    started, opening = await bot.send("!meeting start", BOB)
+    _started, opening = await bot.send("!meeting start", BOB)
     assert opening.body.startswith("**Opening round**, in this order: What do you bring?\n1. ")
     assert sorted(re.findall(r"\d\. (\w+)", opening.body)) == ["Alice", "Bob", "Carol"]
     assert opening.content["m.mentions"] == {}
