@@ -38,6 +38,10 @@ KEPT = {
     "role_swaps": "swap requests: role, from whom, to whom, who asked, when",
     "meetings": "meetings: who started them, when they started and ended",
     "stack_entries": "the speaking stack: who asked for the floor, when, when called",
+    "meeting_calls": "meetings called ahead: when, the topic, who called and who cancelled "
+    "them, the calendar file's id, whether the reminder went out",
+    "agenda_items": "agenda items: the item, planned minutes, who put it forward or dropped "
+    "it, when it was taken up and closed",
     "decisions": "proposals and decisions: number, text, author, rule, dates, outcome, tally",
     "decision_answers": "answers to proposals: who, which answer, the reason given, when",
     "dissents": "dissent attached to decisions: who, the reason, when",

@@ -24,7 +24,7 @@ class AgendaItem(Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True
     )
-    text: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))  # short, like a task name
     planned_minutes: Mapped[int | None] = mapped_column(Integer)
     standing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     added_by: Mapped[str | None] = mapped_column(String(255))  # None: standing, or forgotten
@@ -51,7 +51,7 @@ async def add(
     item = AgendaItem(
         collective_id=collective_id,
         meeting_id=meeting_id,
-        text=text,
+        title=text,
         planned_minutes=minutes,
         standing=standing,
         added_by=by,

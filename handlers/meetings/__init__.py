@@ -1,11 +1,9 @@
 """Live meetings: the progressive speaking stack and random go-rounds (`stack.py`), calling
-meetings with a calendar file and a reminder (`calls.py`), the agenda (`agenda.py`) and the
-minute tick that keeps time (`tick.py`), all on the one `practice`."""
+meetings with a calendar file and a reminder (`calls.py`), the agenda (`agenda.py`), time
+kept in a meeting (`timing.py`, `tick.py`) and minutes (`minutes.py`, `record.py`), all on
+the one `practice`. `handlers/practices.py` imports the modules that add commands to it;
+this package's import stays light, so the export can read a meeting's record."""
 
-from handlers.meetings import agenda as agenda
-from handlers.meetings import calls as calls
-from handlers.meetings import tick as tick
-from handlers.meetings import timing as timing
 from handlers.meetings.stack import practice
 
 __all__ = ["practice"]

@@ -76,7 +76,7 @@ async def take_up(ctx: Context, meeting: Meeting) -> None:
     await ctx.say(
         _("**Agenda** ({n} items), first: **{item}**{planned}. `{p}agenda next` moves on."),
         n=len(items),
-        item=items[0].text,
+        item=items[0].title,
         planned=_planned(items[0]),
         p=ctx.prefix,
     )
@@ -143,7 +143,7 @@ async def agenda_show(ctx: Context) -> None:
         elif item.added_by is not None:
             who = names.get(item.added_by)
             how += " " + _("put forward by {who}").format(who=who.label if who else item.added_by)
-        rows.append({"item": item.text, "how": how})
+        rows.append({"item": item.title, "how": how})
     if running is not None:
         lead = _("**Agenda of this meeting**")
     else:
@@ -195,11 +195,11 @@ async def agenda_drop(ctx: Context, item: int) -> None:
         return
     found.dropped_at = ctx.now()
     found.dropped_by = ctx.author
-    await ctx.audit("agenda.dropped", item=found.text)
+    await ctx.audit("agenda.dropped", item=found.title)
     await ctx.reply(
         _("{who} took **{item}** off the agenda."),
         who=await ctx.mention(ctx.author, ping=False),
-        item=found.text,
+        item=found.title,
     )
 
 
@@ -224,7 +224,7 @@ async def agenda_next(ctx: Context) -> None:
     values: dict[str, object] = {"p": ctx.prefix}
     lines = []
     if closed is not None:
-        values.update(done=closed.text, used=used_minutes(closed, now) or 0)
+        values.update(done=closed.title, used=used_minutes(closed, now) or 0)
         lines.append(_("Closed **{done}** after {used} min."))
     if following is None:
         lines.append(
@@ -232,9 +232,9 @@ async def agenda_next(ctx: Context) -> None:
         )
     else:
         following.started_at = now
-        values.update(item=following.text, planned=_planned(following))
+        values.update(item=following.title, planned=_planned(following))
         lines.append(_("Now: **{item}**{planned}."))
-        await ctx.audit("agenda.next", item=following.text)
+        await ctx.audit("agenda.next", item=following.title)
     await ctx.reply(" ".join(lines), **values)
 
 
@@ -252,12 +252,12 @@ async def notices(ctx: Context) -> None:
             await ctx.say(
                 _("**{item}** has used its {n} planned minutes. Time to close it, or agree to "
                   "go on; `{p}agenda next` moves on."),
-                item=item.text, n=item.planned_minutes, p=ctx.prefix,
+                item=item.title, n=item.planned_minutes, p=ctx.prefix,
             )  # fmt: skip
         elif used >= 0.8 * item.planned_minutes and item.warned_most_at is None:
             item.warned_most_at = now
             await ctx.say(
                 _("**{item}** has used {used} of its {n} planned minutes: a gentle nudge to "
                   "start wrapping it up."),
-                item=item.text, used=int(used), n=item.planned_minutes,
+                item=item.title, used=int(used), n=item.planned_minutes,
             )  # fmt: skip

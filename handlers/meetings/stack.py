@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Context, Mention, Rows
-from handlers.i18n import N_, _, ngettext
-from handlers.ledger import NOTE_ROW, note_rows
+from handlers.i18n import N_, _
 from handlers.registry import Practice
-from storage import collectives, meetings, notes
+from storage import meetings
 from storage.models import Meeting, StackEntry
 
 MIRROR = N_("A mirror, not a score: turns from the stack, not who was heard or how well.")
@@ -122,69 +121,6 @@ async def meeting_start(ctx: Context) -> None:
 async def _started(ctx: Context, meeting: Meeting) -> None:
     """After the answer that a meeting started: the agenda, an opening round."""
     for hook in ON_START:
-        await hook(ctx, meeting)
-
-
-@practice.command(
-    "meeting end",
-    summary=N_("End the meeting and post who spoke how often."),
-    examples=("!meeting end",),
-)
-async def meeting_end(ctx: Context) -> None:
-    meeting, _created = await _meeting(ctx, create=False)
-    if meeting is None:
-        await ctx.reply(_("No meeting is running. `{p}meeting start` starts one."), p=ctx.prefix)
-        return
-    now = ctx.now()
-    meeting.ended_at = now
-    entries = await meetings.entries(ctx.session, meeting.id)
-    waiting, turns, _last = _state(entries)
-    minutes = int((now - meeting.started_at).total_seconds() // 60)
-    await ctx.audit("meeting.ended", started=meeting.started_at, minutes=minutes)
-    members = await collectives.members(ctx.session, ctx.collective_id)
-    names = await ctx.quiet_names()
-    values: dict[str, object] = {
-        "min": minutes,
-        "spoke": len([m for m in members if turns.get(m.user_id)]),
-        "members": len(members),
-        "twice": len([u for u, n in turns.items() if n > 1]),
-        "turns": sum(turns.values()),
-        "left": len(waiting),
-    }
-    values["who"] = await ctx.mention(ctx.author, ping=False)
-    taken_turns = sum(turns.values())
-    values["turns_n"] = ngettext("{n} turn", "{n} turns", taken_turns).format(n=taken_turns)
-    values["mirror"] = _(MIRROR)
-    lines = [
-        ngettext(
-            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
-            "{members} member spoke, {twice} more than once; {left} still waiting when it "
-            "closed.",
-            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
-            "{members} members spoke, {twice} more than once; {left} still waiting when it "
-            "closed.",
-            len(members),
-        )
-    ]
-    speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
-    values["speakers"] = Rows(
-        "- {who}: {turns}",
-        [{"who": names.get(u) or Mention(u, ping=False), "turns": turns[u]} for u in speakers],
-    )
-    if speakers:
-        lines.append("{speakers}")
-    silent = [names[m.user_id] for m in members if not turns.get(m.user_id) and m.user_id in names]
-    if silent and turns:
-        values["quiet"] = ", ".join(m.label for m in silent)
-        lines.append(_("Did not take the floor: {quiet}. Worth asking next time, gently."))
-    taken = await notes.by_meeting(ctx.session, meeting.id)
-    if taken:
-        values["notes"] = Rows(_(NOTE_ROW), note_rows(ctx, taken, names), limit=NOTES_LIMIT)
-        values["n_notes"] = len(taken)
-        lines.append(_("**Notes from this meeting** ({n_notes}):\n{notes}"))
-    lines.append("{mirror}")
-    await ctx.reply("\n".join(lines), **values)
-    for hook in ON_END:
         await hook(ctx, meeting)
 
 

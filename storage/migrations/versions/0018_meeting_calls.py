@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("collective_id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=True),
-        sa.Column("text", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("planned_minutes", sa.Integer(), nullable=True),
         sa.Column("standing", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("added_by", sa.String(length=255), nullable=True),
