@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -103,20 +103,3 @@ async def running_items(session: AsyncSession, collective_id: int) -> list[Agend
         )
     )
     return list(result.scalars())
-
-
-async def put_forward_between(
-    session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """Items members put forward in [start, end) (standing ones are nobody's), and by how
-    many members."""
-    result = await session.execute(
-        select(func.count(), func.count(func.distinct(AgendaItem.added_by))).where(
-            AgendaItem.collective_id == collective_id,
-            AgendaItem.standing.is_(False),
-            AgendaItem.added_at >= start,
-            AgendaItem.added_at < end,
-        )
-    )
-    count, people = result.one()
-    return int(count), int(people)

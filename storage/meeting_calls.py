@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,33 +99,3 @@ async def to_remind(
         .order_by(MeetingCall.starts_at)
     )
     return list(result.scalars())
-
-
-async def called_between(
-    session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """Meetings called in [start, end), and by how many members (cancelled ones count: the
-    call was made)."""
-    result = await session.execute(
-        select(func.count(), func.count(func.distinct(MeetingCall.called_by))).where(
-            MeetingCall.collective_id == collective_id,
-            MeetingCall.called_at >= start,
-            MeetingCall.called_at < end,
-        )
-    )
-    calls, callers = result.one()
-    return int(calls), int(callers)
-
-
-async def callers_between(
-    session: AsyncSession, collective_id: int, start: datetime, end: datetime
-) -> set[str]:
-    result = await session.execute(
-        select(MeetingCall.called_by).where(
-            MeetingCall.collective_id == collective_id,
-            MeetingCall.called_at >= start,
-            MeetingCall.called_at < end,
-            MeetingCall.called_by.is_not(None),
-        )
-    )
-    return {str(u) for u in result.scalars()}

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from handlers.arguments import Number, Param, Text
-from handlers.context import Context, File, Mention, Rows
+from handlers.context import Context, File, Mention, Rows, defuse
 from handlers.i18n import N_, _
 from handlers.meetings import ics
 from handlers.meetings.stack import practice
@@ -61,9 +61,11 @@ def calendar_file(ctx: Context, call: MeetingCall, *, cancelled: bool = False) -
         uid=call.uid,
         start=call.starts_at,
         end=call.starts_at + LENGTH,
-        summary=title(call),
-        description=_("Called in the room {room}. `{p}agenda` shows its agenda.").format(
-            room=ctx.collective.name or ctx.room_id, p=ctx.prefix
+        summary=defuse(title(call)),
+        description=defuse(
+            _("Called in the room {room}. `{p}agenda` shows its agenda.").format(
+                room=ctx.collective.name or ctx.room_id, p=ctx.prefix
+            )
         ),
         sequence=1 if cancelled else 0,
         cancelled=cancelled,

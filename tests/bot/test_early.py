@@ -266,6 +266,9 @@ READ_ONLY_LINES = {
     "whohas": "!whohas database",
     "spof": "!spof",
     "access": "!access",
+    "meetings": "!meetings",
+    "agenda": "!agenda",
+    "minutes": "!minutes",
 }
 
 

@@ -103,6 +103,7 @@ async def test_call_announces_with_mentions_and_a_calendar_file(bot: Harness) ->
     assert "For: Alice, Bob, Carol" in body
     lines = ics.unfold(data)
     assert "DTSTART:20260305T180000Z" in lines
+    assert "SUMMARY:budget and @\u2060room camp" in lines  # no ping wherever it is pasted
     [uid] = [line for line in lines if line.startswith("UID:")]
     async with bot.db.transaction() as session:
         [row] = (await session.execute(select(MeetingCall))).scalars()
