@@ -36,8 +36,11 @@ from bot.config_checks import (
     _order,
     _prefix,
     _prompts,
+    _question,
     _quorum,
     _rule,
+    _short_duration,
+    _standing,
     _user_id,
     _user_ids,
     _zone,
@@ -167,15 +170,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "remind_before": Key(str, "24h", check=_lead, clean=_lower),
         "answers": Key(str, "open", check=_answers, clean=_lower),
     },
+    "meetings": {
+        "remind_before": Key(str, "1h", check=_short_duration, clean=_lower),
+        "standing_agenda": Key(list, [], item=str, check=_standing),
+        "opening_round": Key(str, "", check=_question),
+        "closing_round": Key(str, "", check=_question),
+        "poll_days": Key(int, 3, check=_days(1)),
+    },
     "labour": {
         "invisible": Key(list, list(DEFAULT_INVISIBLE), item=str),
         "care": Key(list, list(DEFAULT_CARE), item=str),
     },
     "budget": {
         "currency": Key(str, "EUR", check=_currency),
-    },
-    "meetings": {
-        "poll_days": Key(int, 3, check=_days(1)),
     },
     "i18n": {
         "language": Key(str, "en", check=_language, clean=_lower),
@@ -184,7 +191,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
 # Sections a collective may override; the connection and storage are the host's alone,
 # and so is [bot] allowed_inviters.
 PER_COLLECTIVE = (
-    "bot", "schedule", "rituals", "roles", "decisions", "labour", "budget", "meetings", "i18n"
+    "bot", "schedule", "rituals", "roles", "decisions", "meetings", "labour", "budget", "i18n"
 )  # fmt: skip
 
 
@@ -273,6 +280,10 @@ def _settings(sections: Mapping[str, Mapping[str, Any]]) -> CollectiveSettings:
         decision_quorum=sections["decisions"]["quorum"],
         decision_remind_before=lead_time(sections["decisions"]["remind_before"]),
         decision_answers=sections["decisions"]["answers"],
+        remind_before=sections["meetings"]["remind_before"],
+        standing_agenda=tuple(i.strip() for i in sections["meetings"]["standing_agenda"]),
+        opening_round=sections["meetings"]["opening_round"].strip(),
+        closing_round=sections["meetings"]["closing_round"].strip(),
         invisible_keywords=names(sections["labour"]["invisible"]),
         care_keywords=names(sections["labour"]["care"]),
         currency=sections["budget"]["currency"],

@@ -11,6 +11,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from handlers.errors import UsageError
 from handlers.i18n import LANGUAGES
+from handlers.meetings.when import short_duration
 from handlers.timeparse import duration, lead_time
 from storage.engine import StorageError, check_url
 
@@ -139,6 +140,24 @@ def _prompts(value: list[str]) -> None:
         raise ValueError("needs at least one prompt")
     if any(len(p) > 500 for p in value) or len(value) > 10:
         raise ValueError("holds at most 10 prompts of at most 500 characters")
+
+
+def _short_duration(value: str) -> None:
+    """`[meetings] remind_before`: the parser `!timer` and reminders use."""
+    try:
+        short_duration(value)
+    except UsageError:
+        raise ValueError("must be a duration like 30min, 1h, 24h or 2d (at most 4 weeks)") from None
+
+
+def _standing(value: list[str]) -> None:
+    if len(value) > 20 or any(not 0 < len(item.strip()) <= 200 for item in value):
+        raise ValueError("holds at most 20 items of 1 to 200 characters")
+
+
+def _question(value: str) -> None:
+    if len(value) > 500:
+        raise ValueError("is at most 500 characters (empty: off)")
 
 
 def _database(value: str) -> None:

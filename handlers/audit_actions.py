@@ -129,8 +129,14 @@ ACTIONS: Mapping[str, str | Counted] = {
     "second.lapsed": N_("let request #{number} lapse ({request}): nobody seconded it"),
     # Meetings
     "meeting.started": N_("started a meeting"),
+    "meeting.called": N_("called meeting #{number} for {starts}"),
+    "meeting.cancelled": N_("cancelled meeting #{number} (due {starts}), called by {caller}"),
     "meeting.ended": N_("ended the meeting started {started} ({minutes} min)"),
     "stack.joined": N_("joined the speaking stack"),
+    "meeting.timer": N_("set speaking turns to {minutes} min (0: no limit)"),
+    "agenda.added": N_("put **{item}** on the agenda"),
+    "agenda.dropped": N_("took **{item}** off the agenda"),
+    "agenda.next": N_("moved the agenda on to **{item}**"),
     "stack.called": N_("gave the floor to {speaker}"),
     "poll.opened": N_("asked poll #{number}"),
     "poll.closed": Counted(
@@ -228,6 +234,7 @@ SHOWN: Mapping[str, Mapping[str, str]] = {
         "close reflection": N_("close reflection"),
         "redefine role": N_("redefine role"),
         "close poll": N_("close poll"),
+        "cancel meeting": N_("cancel meeting"),
     },
 }
 

@@ -25,6 +25,7 @@ JOB_WORDS = {
     "circle-step": N_("next step of the circle of shadows"),
     "pair-reminder": N_("cross-training pair reminder"),
     "poll-close": N_("poll close"),
+    "meeting-tick": N_("meeting reminders and time notices"),
 }
 
 

@@ -34,6 +34,10 @@ KEPT = {
     "role_recalls": "recalls of a role holder: role, term, holder, who asked, proposal, "
     "outcome, next holder",
     "meetings": "meetings: who started them, when they started and ended",
+    "meeting_calls": "meetings called ahead: when, the topic, who called and who cancelled "
+    "them, the calendar file's id, whether the reminder went out",
+    "agenda_items": "agenda items: the item, planned minutes, who put it forward or dropped "
+    "it, when it was taken up and closed",
     "stack_entries": "the speaking stack: who asked for the floor, when, when called",
     "decisions": "proposals and decisions: number, text, author, rule, dates, outcome, tally",
     "decision_answers": "answers to proposals: who, which answer, the reason given, when",

@@ -134,6 +134,18 @@ LINES: dict[str, Line] = {
         until=_at(ctx, p[0].closes_at if p else None),
         option=r.option,
     ),
+    "meeting_calls": lambda ctx, me, r, p: (
+        _("Meeting #{number}, called for {at}").format(number=r.number, at=_at(ctx, r.starts_at))
+        + (_(", called by you") if r.called_by == me else "")
+        + (_(", cancelled by you") if r.cancelled_by == me else "")
+        + "."
+    ),
+    "agenda_items": lambda ctx, me, r, p: (
+        _("Agenda item {item}, {at}").format(item=inline(r.title), at=_at(ctx, r.added_at))
+        + (_(", put forward by you") if r.added_by == me else "")
+        + (_(", dropped by you") if r.dropped_by == me else "")
+        + "."
+    ),
     "decisions": lambda ctx, me, r, p: (
         _("Decision #{number} ({kind}, {status}): {text}").format(
             number=r.number,

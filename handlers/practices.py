@@ -18,6 +18,7 @@ from handlers import (
 )
 from handlers.decisions import log as decision_log  # noqa: F401  (its commands join the practice)
 from handlers.decisions.commands import practice as decisions
+from handlers.meetings import agenda, calls, minutes, tick, timing  # noqa: F401  (they add commands)
 from handlers.registry import Practice
 from handlers.rituals import (
     checkins,

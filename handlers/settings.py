@@ -44,6 +44,10 @@ class CollectiveSettings:
     decision_quorum: float = 0.5  # share of the members who must answer a proposal
     decision_remind_before: timedelta = timedelta(hours=24)  # before a proposal closes
     decision_answers: str = "open"  # open | hidden (answered by DM, counts until close)
+    remind_before: str = "1h"  # a called meeting's reminder, this far ahead (30min, 24h)
+    standing_agenda: tuple[str, ...] = ()  # items on every meeting's agenda
+    opening_round: str = ""  # a question for a go-round at a meeting's start; empty: off
+    closing_round: str = ""  # and at its end
     invisible_keywords: tuple[str, ...] = DEFAULT_INVISIBLE
     care_keywords: tuple[str, ...] = DEFAULT_CARE
     currency: str = "EUR"

@@ -23,6 +23,8 @@ class Lens:
     members: int
     meetings: int = 0  # meetings called or started
     callers: int = 0  # different members who called or started one
+    agenda: int = 0  # agenda items members put forward
+    agenda_people: int = 0  # different members who put one forward
     resources: int = 0  # resources in the access register
     alone: int = 0  # of them, held by one member only
     adopted: int = 0  # decisions adopted, still standing
@@ -42,6 +44,8 @@ async def measure(ctx: Context, members: int, start: datetime, end: datetime) ->
         members=members,
         meetings=found.meetings,
         callers=found.callers,
+        agenda=found.agenda_items,
+        agenda_people=found.agenda_people,
         resources=len(held),
         alone=sum(1 for users in held.values() if len(users) == 1),
         adopted=follow.with_task + follow.without_task,
@@ -67,7 +71,15 @@ def lines(lens: Lens, p: str) -> list[str]:
         )
     else:
         out.append(_("- Meetings: none called this month."))
-    out.append(_("- Agenda: not measured yet (a shared agenda comes with meetings)."))
+    out.append(
+        ngettext(
+            "- Agenda: {n} item put forward; members who put one forward: {people} of {members}.",
+            "- Agenda: {n} items put forward; members who put one forward: {people} of {members}.",
+            lens.agenda,
+        ).format(n=lens.agenda, people=lens.agenda_people, members=lens.members)
+        if lens.agenda
+        else _("- Agenda: no item put forward this month (`{p}agenda add <item>`).").format(p=p)
+    )
     out.append(
         ngettext(
             "- Single points of access: {n} resource held by one member only (`{p}access` "
@@ -120,6 +132,7 @@ def bars(lens: Lens) -> list[tuple[str, int, int]]:
     Translated now (called in the collective's context)."""
     return [
         (_("members who called a meeting"), lens.callers, lens.members),
+        (_("members who put an agenda item forward"), lens.agenda_people, lens.members),
         (_("resources held by two or more"), lens.resources - lens.alone, lens.resources),
         (_("adopted decisions with a task"), lens.with_task, lens.adopted),
         (_("proposals that ran their full time"), lens.closed - lens.closed_early, lens.closed),
@@ -139,6 +152,11 @@ def statement(lens: Lens) -> str:
             "Meetings called: {n}, by {callers} of {members} members.",
             lens.members,
         ).format(n=lens.meetings, callers=lens.callers, members=lens.members),
+        ngettext(
+            "Agenda items put forward: {n}, by {people} different members.",
+            "Agenda items put forward: {n}, by {people} different members.",
+            lens.agenda,
+        ).format(n=lens.agenda, people=lens.agenda_people),
         ngettext(
             "Access: {alone} of {n} recorded resource is held by one member only.",
             "Access: {alone} of {n} recorded resources are held by one member only.",

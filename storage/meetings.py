@@ -29,6 +29,7 @@ class Meeting(Base):
     started_by: Mapped[str | None] = mapped_column(String(255))  # None: a former member
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    turn_limit: Mapped[int | None] = mapped_column(Integer)  # minutes a turn may take (`!timer`)
 
 
 class StackEntry(Base):
@@ -41,6 +42,7 @@ class StackEntry(Base):
     user_id: Mapped[str] = mapped_column(String(255))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the turn limit passed
 
 
 async def running(session: AsyncSession, collective_id: int) -> Meeting | None:

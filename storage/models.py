@@ -216,6 +216,7 @@ class ForgetRequest(Base):
 # (Alembic's, the tests') holds every table, and `from storage.models import Task` works;
 # `storage/__init__.py` loads this module first, whichever storage module is asked for.
 from storage.access import AccessHolding  # noqa: E402
+from storage.agenda import AgendaItem  # noqa: E402
 from storage.airtime import AirtimeDay, CountedMessage  # noqa: E402
 from storage.budget import BudgetEntry  # noqa: E402
 from storage.checkins import Campaign, Checkin, CheckinAnswer  # noqa: E402
@@ -226,6 +227,7 @@ from storage.experiments import Experiment, ExperimentAnswer  # noqa: E402
 from storage.gallery import GalleryMark, GalleryPattern, GalleryWalk  # noqa: E402
 from storage.knowledge import Knowledge  # noqa: E402
 from storage.labour import Task, TaskCompletion  # noqa: E402
+from storage.meeting_calls import MeetingCall  # noqa: E402
 from storage.meetings import Meeting, StackEntry  # noqa: E402
 from storage.notes import Note  # noqa: E402
 from storage.pairs import Pair  # noqa: E402
@@ -240,6 +242,7 @@ __all__ = [
     "NAMING",
     "RANDOM_KEY",
     "AccessHolding",
+    "AgendaItem",
     "AirtimeDay",
     "AuditEntry",
     "AuditMember",
@@ -265,6 +268,7 @@ __all__ = [
     "JobAnchor",
     "Knowledge",
     "Meeting",
+    "MeetingCall",
     "Member",
     "Note",
     "Occurrence",

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from storage.models import (
     AccessHolding,
+    AgendaItem,
     AirtimeDay,
     AuditEntry,
     AuditMember,
@@ -39,6 +40,7 @@ from storage.models import (
     GalleryWalk,
     Knowledge,
     Meeting,
+    MeetingCall,
     Member,
     Note,
     OutboxMessage,
@@ -149,6 +151,10 @@ DECLARED: tuple[Holds, ...] = (
         N_("your answers to open polls (which option, nothing else)"),
         N_("until the poll closes"),
     ),
+    Holds(MeetingCall.called_by, Forget.NULL, N_("meetings you called")),
+    Holds(MeetingCall.cancelled_by, Forget.NULL, N_("meetings you cancelled")),
+    Holds(AgendaItem.added_by, Forget.NULL, N_("agenda items you put forward")),
+    Holds(AgendaItem.dropped_by, Forget.NULL, N_("agenda items you dropped")),
     # Decisions, notes, budget, the two-member rule, the audit log.
     Holds(Decision.author, Forget.NULL, N_("proposals and decisions you made")),
     Holds(Decision.closed_by, Forget.NULL, N_("proposals you closed")),
@@ -222,6 +228,7 @@ NOT_MEMBERS: dict[str, str] = {
     "second_requests.payload": "what a request changes; one about a member (`!bot @x`) names "
     "them, and storage.seconds.forget takes the id out",
     "counted_messages.event_id": "deleted with counted_messages.user_id",
+    "meeting_calls.uid": "the calendar file's id of a called meeting",
 }
 
 # How a table without a collective_id column reaches one: (its link, the parent model).

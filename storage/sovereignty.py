@@ -1,5 +1,6 @@
-"""The figures of shared sovereignty (who calls meetings, who closes decisions early, whose
-claims go nowhere), read from records other practices keep: counts of the group only."""
+"""The figures of shared sovereignty (who calls meetings, who shapes the agenda, who closes
+decisions early, whose claims go nowhere), read from records other practices keep: counts of
+the group only."""
 
 from __future__ import annotations
 
@@ -10,31 +11,53 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.decisions import PROPOSAL
-from storage.models import AuditEntry, Decision, Meeting, Task
+from storage.models import AgendaItem, AuditEntry, Decision, Meeting, MeetingCall, Task
 
 LEFT_FOR = timedelta(days=30)  # a claimed task untouched this long is left unfinished
 
 
 @dataclass(frozen=True)
 class Sovereignty:
-    meetings: int  # meetings started in the period
-    callers: int  # different members who started them
+    meetings: int  # meetings called ahead (`!meeting call`) or started in the period
+    callers: int  # different members who called or started one
     closed: int  # proposals closed in the period (adopted, rejected, blocked...)
     closed_early: int  # proposals closed before their closing time
     closers: int  # different members who closed them early
     dropped: int  # claims dropped in the period
     stale: int  # tasks claimed and untouched for LEFT_FOR, now
+    agenda_items: int = 0  # items members put forward (standing ones are nobody's)
+    agenda_people: int = 0  # different members who put one forward
 
 
 async def figures(
     session: AsyncSession, collective_id: int, since: datetime, until: datetime, now: datetime
 ) -> Sovereignty:
-    met = (
-        await session.execute(
-            select(func.count(), func.count(func.distinct(Meeting.started_by))).where(
+    started = list(
+        await session.scalars(
+            select(Meeting.started_by).where(
                 Meeting.collective_id == collective_id,
                 Meeting.started_at >= since,
                 Meeting.started_at < until,
+            )
+        )
+    )
+    called = list(
+        await session.scalars(
+            select(MeetingCall.called_by).where(
+                MeetingCall.collective_id == collective_id,
+                MeetingCall.called_at >= since,
+                MeetingCall.called_at < until,
+            )
+        )
+    )
+    callers = {u for u in (*started, *called) if u is not None}
+    agenda = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(AgendaItem.added_by))).where(
+                AgendaItem.collective_id == collective_id,
+                AgendaItem.standing.is_(False),
+                AgendaItem.added_at >= since,
+                AgendaItem.added_at < until,
             )
         )
     ).one()
@@ -78,11 +101,13 @@ async def figures(
         )
     )
     return Sovereignty(
-        meetings=int(met[0]),
-        callers=int(met[1]),
+        meetings=len(started) + len(called),
+        callers=len(callers),
         closed=int(closed or 0),
         closed_early=int(early[0]),
         closers=int(early[1]),
         dropped=int(dropped or 0),
         stale=int(stale or 0),
+        agenda_items=int(agenda[0]),
+        agenda_people=int(agenda[1]),
     )

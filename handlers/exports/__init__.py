@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import i18n
 from handlers.context import DATE_FORMAT, defuse
 from handlers.exports.markdown import inline
+from handlers.exports.minutes import write_minutes
 from handlers.exports.sections import WRITERS, Writer, labels
 from handlers.i18n import N_, _, ngettext
 from handlers.settings import CollectiveSettings
@@ -28,7 +29,7 @@ from storage import collectives
 from storage.models import Collective
 
 SECTIONS = ("decisions", "notes", "budget", "tasks")
-WHAT = (*SECTIONS, "all")
+WHAT = (*SECTIONS, "minutes", "all")  # the minutes only on their own
 MIMETYPE = "text/markdown"
 SCOPES = {
     "all": N_("everything it keeps (decisions, notes, budget, tasks done)"),
@@ -36,6 +37,7 @@ SCOPES = {
     "notes": N_("the notes"),
     "budget": N_("the budget"),
     "tasks": N_("the tasks done"),
+    "minutes": N_("the minutes of the meetings"),
 }
 # What `!export <what>` exported, as its answer says it.
 EXPORTED = {
@@ -43,6 +45,7 @@ EXPORTED = {
     "notes": N_("notes"),
     "budget": N_("budget"),
     "tasks": N_("tasks"),
+    "minutes": N_("minutes"),
 }
 
 
@@ -73,6 +76,8 @@ def _summary_count(name: str, n: int) -> str:
         text = ngettext("{n} note", "{n} notes", n)
     elif name == "budget":
         text = ngettext("{n} budget entry", "{n} budget entries", n)
+    elif name == "minutes":
+        text = ngettext("minutes of {n} meeting", "minutes of {n} meetings", n)
     else:
         text = ngettext("{n} task done", "{n} tasks done", n)
     return text.format(n=n)
@@ -105,7 +110,8 @@ async def _build(
     room = inline(collective.name or collective.room_id)
     zone = str(settings.timezone)
     body = Writer(settings, w.names, named=w.named)
-    counts = {name: await WRITERS[name](session, body, collective.id) for name in sections}
+    writers = {**WRITERS, "minutes": write_minutes}
+    counts = {name: await writers[name](session, body, collective.id) for name in sections}
     w.add(
         "# " + _("{room}: records").format(room=room),
         "",

@@ -8,15 +8,14 @@ never to the same person twice in a row while others wait.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from handlers.context import Context, Mention, Rows
-from handlers.i18n import N_, _, ngettext
-from handlers.ledger import NOTE_ROW, note_rows
+from handlers.i18n import N_, _
 from handlers.registry import Practice
-from storage import collectives, meetings, notes
+from storage import meetings
 from storage.models import Meeting, StackEntry
 
 MIRROR = N_("A mirror, not a score: turns from the stack, not who was heard or how well.")
@@ -24,6 +23,12 @@ MIRROR = N_("A mirror, not a score: turns from the stack, not who was heard or h
 practice = Practice(N_("Live meetings"), N_("A progressive speaking stack and random go-rounds."))
 
 NOTES_LIMIT = 30  # notes listed in the summary; `!export notes` has them all
+
+# What the meetings' other modules do when a meeting starts (the agenda is taken up) and
+# ends; they register here, so this module needs none of them.
+MeetingHook = Callable[[Context, Meeting], Awaitable[None]]
+ON_START: list[MeetingHook] = []
+ON_END: list[MeetingHook] = []  # after the summary of `!meeting end`
 
 
 @dataclass(frozen=True)
@@ -110,67 +115,13 @@ async def meeting_start(ctx: Context) -> None:
         who=await ctx.mention(ctx.author, ping=False),
         p=ctx.prefix,
     )
+    await _started(ctx, meeting)
 
 
-@practice.command(
-    "meeting end",
-    summary=N_("End the meeting and post who spoke how often."),
-    examples=("!meeting end",),
-)
-async def meeting_end(ctx: Context) -> None:
-    meeting, _created = await _meeting(ctx, create=False)
-    if meeting is None:
-        await ctx.reply(_("No meeting is running. `{p}meeting start` starts one."), p=ctx.prefix)
-        return
-    now = ctx.now()
-    meeting.ended_at = now
-    entries = await meetings.entries(ctx.session, meeting.id)
-    waiting, turns, _last = _state(entries)
-    minutes = int((now - meeting.started_at).total_seconds() // 60)
-    await ctx.audit("meeting.ended", started=meeting.started_at, minutes=minutes)
-    members = await collectives.members(ctx.session, ctx.collective_id)
-    names = await ctx.quiet_names()
-    values: dict[str, object] = {
-        "min": minutes,
-        "spoke": len([m for m in members if turns.get(m.user_id)]),
-        "members": len(members),
-        "twice": len([u for u, n in turns.items() if n > 1]),
-        "turns": sum(turns.values()),
-        "left": len(waiting),
-    }
-    values["who"] = await ctx.mention(ctx.author, ping=False)
-    taken_turns = sum(turns.values())
-    values["turns_n"] = ngettext("{n} turn", "{n} turns", taken_turns).format(n=taken_turns)
-    values["mirror"] = _(MIRROR)
-    lines = [
-        ngettext(
-            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
-            "{members} member spoke, {twice} more than once; {left} still waiting when it "
-            "closed.",
-            "**Meeting ended** by {who} after {min} min: {turns_n} from the stack; {spoke} of "
-            "{members} members spoke, {twice} more than once; {left} still waiting when it "
-            "closed.",
-            len(members),
-        )
-    ]
-    speakers = sorted(turns, key=lambda u: (names.get(u) or Mention(u)).label.casefold())
-    values["speakers"] = Rows(
-        "- {who}: {turns}",
-        [{"who": names.get(u) or Mention(u, ping=False), "turns": turns[u]} for u in speakers],
-    )
-    if speakers:
-        lines.append("{speakers}")
-    silent = [names[m.user_id] for m in members if not turns.get(m.user_id) and m.user_id in names]
-    if silent and turns:
-        values["quiet"] = ", ".join(m.label for m in silent)
-        lines.append(_("Did not take the floor: {quiet}. Worth asking next time, gently."))
-    taken = await notes.by_meeting(ctx.session, meeting.id)
-    if taken:
-        values["notes"] = Rows(_(NOTE_ROW), note_rows(ctx, taken, names), limit=NOTES_LIMIT)
-        values["n_notes"] = len(taken)
-        lines.append(_("**Notes from this meeting** ({n_notes}):\n{notes}"))
-    lines.append("{mirror}")
-    await ctx.reply("\n".join(lines), **values)
+async def _started(ctx: Context, meeting: Meeting) -> None:
+    """After the answer that a meeting started: the agenda, an opening round."""
+    for hook in ON_START:
+        await hook(ctx, meeting)
 
 
 @practice.command(
@@ -191,6 +142,8 @@ async def stack(ctx: Context) -> None:
     if created:
         lead = _("Meeting started.") + " " + lead
     await _render_stack(ctx, meeting, lead, {"who": who})
+    if created:
+        await _started(ctx, meeting)
 
 
 @practice.command(
@@ -223,17 +176,33 @@ async def next_speaker(ctx: Context) -> None:
         await ctx.reply(_("The stack is empty. `{p}stack` to ask for the floor."), p=ctx.prefix)
         return
     chosen = next(e for e in entries if e.user_id == order[0] and e.called_at is None)
+    previous = current_turn(entries)
     chosen.called_at = ctx.now()
     await ctx.audit("stack.called", members={"speaker": order[0]})
-    speaker = await ctx.mention(order[0])
-    who = await ctx.mention(ctx.author, ping=False)
-    await _render_stack(
-        ctx,
-        meeting,
-        _("The floor is {speaker}'s (called by {who})."),
-        {"speaker": speaker, "who": who},
-        call=True,
-    )
+    values: dict[str, object] = {
+        "speaker": await ctx.mention(order[0]),
+        "who": await ctx.mention(ctx.author, ping=False),
+    }
+    lead = _("The floor is {speaker}'s (called by {who}).")
+    if previous is not None and previous.called_at is not None:
+        values["prev"] = await ctx.mention(previous.user_id, ping=False)
+        values["min"] = turn_minutes(previous.called_at, ctx.now())
+        lead += " " + _("{prev} had it for {min} min.")
+    if meeting.turn_limit:
+        values["limit"] = meeting.turn_limit
+        lead += " " + _("Turns are {limit} min (`{p}timer`).")
+        values["p"] = ctx.prefix
+    await _render_stack(ctx, meeting, lead, values, call=True)
+
+
+def current_turn(entries: Sequence[StackEntry]) -> StackEntry | None:
+    """Whoever was given the floor last: their turn lasts until the next `!next`."""
+    called = [e for e in entries if e.called_at is not None]
+    return max(called, key=lambda e: (e.called_at, e.id)) if called else None
+
+
+def turn_minutes(start: datetime, end: datetime) -> int:
+    return round((end - start).total_seconds() / 60)
 
 
 @practice.command(

@@ -268,6 +268,9 @@ READ_ONLY_LINES = {
     "access": "!access",
     "polls": "!polls",
     "pairs": "!pairs",
+    "meetings": "!meetings",
+    "agenda": "!agenda",
+    "minutes": "!minutes",
 }
 
 

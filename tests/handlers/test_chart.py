@@ -134,7 +134,8 @@ async def test_the_image_body_carries_the_figures(bot: Harness) -> None:
     assert "Alice 0, Bob 1 (1 visible), Carol 0. An equal share is 0.3." in body
     # The sovereignty lens is a panel of its own, said in words too.
     assert (
-        "Shared sovereignty: members who called a meeting 0 of 3, resources held by two or "
+        "Shared sovereignty: members who called a meeting 0 of 3, members who put an agenda "
+        "item forward 0 of 3, resources held by two or "
         "more 0 of 0, adopted decisions with a task 0 of 0, proposals that ran their full "
         "time 0 of 0." in body
     )

@@ -275,8 +275,8 @@ async def test_removed_records_keep_their_number_without_their_content(bot: Harn
 
 async def test_an_unknown_part_is_refused_with_the_choices(bot: Harness) -> None:
     assert await bot.ask("!export everything") == (
-        "`everything` is not one of: decisions, notes, budget, tasks, all. "
-        "Usage: `!export [decisions|notes|budget|tasks|all]`"
+        "`everything` is not one of: decisions, notes, budget, tasks, minutes, all. "
+        "Usage: `!export [decisions|notes|budget|tasks|minutes|all]`"
     )
     assert "Unexpected extra text" in await bot.ask("!export notes budget")
 

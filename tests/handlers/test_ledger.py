@@ -362,6 +362,6 @@ async def test_help_lists_notes_and_budget(bot: Harness) -> None:
     assert "**Notes and budget**" in listed
     assert (
         "`!budget delete <entry>`" in listed
-        and "`!export [decisions|notes|budget|tasks|all]`" in listed
+        and "`!export [decisions|notes|budget|tasks|minutes|all]`" in listed
     )
     assert "!spend 12,50 flyers for the fair" in await bot.ask("!help spend")

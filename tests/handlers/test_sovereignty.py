@@ -11,6 +11,7 @@ async def test_the_lens_counts_what_members_did(bot: Harness) -> None:
     before = (await bot.send("!powermap", BOB))[0].body
     assert "**Shared sovereignty** (counts of the group, never names)" in before
     assert "- Meetings: none called this month." in before
+    assert "- Agenda: no item put forward this month (`!agenda add <item>`)." in before
     assert "- Single points of access: none recorded" in before
     assert "- Suggestions into action: no decision was adopted this month." in before
     assert "- Decisions closed early: none." in before
@@ -21,6 +22,10 @@ async def test_the_lens_counts_what_members_did(bot: Harness) -> None:
     await bot.send("!meeting end", ALICE)
     await bot.send("!meeting start", ALICE)
     await bot.send("!meeting end", ALICE)
+    await bot.send("!meeting call thu 19:00 budget", CAROL)
+    await bot.ask("!agenda add budget", CAROL)
+    await bot.ask("!agenda add camp 10min", CAROL)
+    await bot.ask("!agenda add keys", BOB)
     await bot.ask("!access add bank account", ALICE)
     await bot.ask("!access add domain registrar", ALICE)
     await bot.ask("!access add domain registrar @bob:test.org", ALICE)
@@ -37,7 +42,8 @@ async def test_the_lens_counts_what_members_did(bot: Harness) -> None:
     await bot.ask("!task claim banner", BOB)
     after = (await bot.send("!powermap", CAROL))[0].body
     lens = after.split("**Shared sovereignty**", 1)[1]
-    assert "- Meetings: 3 called; members who called one: 2 of 3." in lens
+    assert "- Meetings: 4 called; members who called one: 3 of 3." in lens
+    assert "- Agenda: 3 items put forward; members who put one forward: 2 of 3." in lens
     assert "- Single points of access: 1 resource held by one member only" in lens
     assert (
         "- Suggestions into action: 2 decisions adopted; with a task tied to them: 1; "

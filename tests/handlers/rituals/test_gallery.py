@@ -122,7 +122,8 @@ async def test_a_walk_posts_patterns_of_the_group_and_tallies_dots_without_names
     )
     assert statements[5] == "The bot has not seen the room's power levels yet."
     assert statements[6] == (
-        "Meetings called: 0, by 0 of 3 members. Access: nobody has recorded who holds the keys "
+        "Meetings called: 0, by 0 of 3 members. Agenda items put forward: 0, by 0 different "
+        "members. Access: nobody has recorded who holds the keys "
         "and accounts. Of 1 adopted decision, 0 has a task tied to it. 0 of 0 proposals "
         "were closed early, by 0 different members. Claims dropped: 0; left unfinished 30 "
         "days: 0."
