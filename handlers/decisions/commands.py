@@ -37,7 +37,7 @@ from handlers.i18n import N_, _
 from handlers.registry import Practice
 from handlers.seconds import ask_second
 from handlers.timeparse import Interval
-from storage import decisions
+from storage import decisions, entry
 from storage.decisions import PROPOSAL
 from storage.models import Decision
 
@@ -171,6 +171,13 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
             reason = None  # an abstention's reason is optional: nothing visible is none
         else:
             _said(reason, _("Missing reason."))
+    # A newcomer in their entry sprint is a collaborator, not yet a full member: their
+    # block is heard and kept, as an objection ("collaborators, not yet full decision-makers").
+    newcomer = answer == "block" and (
+        await entry.current(ctx.session, ctx.collective_id, ctx.author) is not None
+    )
+    if newcomer:
+        answer = "object"
     previous = await decisions.set_answer(ctx.session, found, ctx.author, answer, reason, ctx.now())
     await ctx.audit("proposal.answered", number=number)  # not what: that stays private while open
     t = await decisions.tally(ctx.session, found.id)
@@ -187,7 +194,13 @@ async def _answer(ctx: Context, number: int, answer: str, reason: str | None) ->
     else:
         template = _("{who} {verb} proposal #{n}. Counts so far: {counts}; it closes {closes}.")
     rule = views.rule_of(ctx, found)
-    if answer == "block":
+    if newcomer:
+        template += " " + _(
+            "You are in your entry sprint, a collaborator and not yet a full member, so your "
+            "block counts as an objection: it is on the record with your reason and the group "
+            "hears it, but it does not stop the proposal by itself. Thank you for saying it."
+        )
+    elif answer == "block":
         template += " " + _("A block stops the proposal under every rule while it stands.")
     elif answer == "abstain" and rule == "unanimity":
         template += " " + _("Under unanimity standing aside does not stop the proposal.")

@@ -164,3 +164,22 @@ async def test_the_welcome_suggests_a_starter_task_and_learning_finds_a_buddy(
     assert reply.content["m.mentions"] == {"user_ids": [CAROL]}
     # A full member learning something gets no buddy suggestion.
     assert "buddy" not in await bot.ask("!learning database", BOB)
+
+
+async def test_a_newcomers_block_counts_as_an_objection(bot: Harness) -> None:
+    await bot.join(DANA, "Dana")
+    await bot.ask("!propose we meet on thursdays", ALICE)
+    reply = await bot.ask("!block 1 I work thursday evenings", DANA)
+    assert reply.startswith(
+        "Dana objects to proposal #1. Counts so far: 0 agree, 0 abstain, 1 object, 0 block;"
+    )
+    assert "your block counts as an objection" in reply
+    shown = await bot.ask("!proposal 1", BOB)
+    assert "Counts so far: 0 agree, 0 abstain, 1 object, 0 block." in shown
+    async with bot.db.transaction() as session:
+        from storage.models import DecisionAnswer
+
+        [answer] = (await session.execute(select(DecisionAnswer))).scalars().all()
+    assert (answer.user_id, answer.answer) == (DANA, "object")
+    # A full member's block is a block.
+    assert "A block stops the proposal" in await bot.ask("!block 1 no", BOB)
