@@ -14,11 +14,12 @@ from storage.decisions import PROPOSAL
 from storage.models import AgendaItem, AuditEntry, Decision, Meeting, MeetingCall, Task
 
 LEFT_FOR = timedelta(days=30)  # a claimed task untouched this long is left unfinished
+SAME_MEETING = timedelta(hours=3)  # a start this close to a called time is that meeting
 
 
 @dataclass(frozen=True)
 class Sovereignty:
-    meetings: int  # meetings called ahead (`!meeting call`) or started in the period
+    meetings: int  # meetings called ahead (not cancelled), or started without a call
     callers: int  # different members who called or started one
     closed: int  # proposals closed in the period (adopted, rejected, blocked...)
     closed_early: int  # proposals closed before their closing time
@@ -32,25 +33,33 @@ class Sovereignty:
 async def figures(
     session: AsyncSession, collective_id: int, since: datetime, until: datetime, now: datetime
 ) -> Sovereignty:
-    started = list(
-        await session.scalars(
-            select(Meeting.started_by).where(
+    started = (
+        await session.execute(
+            select(Meeting.started_by, Meeting.started_at).where(
                 Meeting.collective_id == collective_id,
                 Meeting.started_at >= since,
                 Meeting.started_at < until,
             )
         )
-    )
-    called = list(
-        await session.scalars(
-            select(MeetingCall.called_by).where(
+    ).all()
+    called = (
+        await session.execute(
+            select(MeetingCall.called_by, MeetingCall.starts_at).where(
                 MeetingCall.collective_id == collective_id,
                 MeetingCall.called_at >= since,
                 MeetingCall.called_at < until,
+                MeetingCall.cancelled_at.is_(None),
             )
         )
-    )
-    callers = {u for u in (*started, *called) if u is not None}
+    ).all()
+    # A meeting started near the time one was called for is that meeting, called by its
+    # caller: counted once. Others were started without being called ahead.
+    unplanned = [
+        (who, at)
+        for who, at in started
+        if not any(abs(at - starts) <= SAME_MEETING for _by, starts in called)
+    ]
+    callers = {u for u, _at in (*called, *unplanned) if u is not None}
     agenda = (
         await session.execute(
             select(func.count(), func.count(func.distinct(AgendaItem.added_by))).where(
@@ -101,7 +110,7 @@ async def figures(
         )
     )
     return Sovereignty(
-        meetings=len(started) + len(called),
+        meetings=len(called) + len(unplanned),
         callers=len(callers),
         closed=int(closed or 0),
         closed_early=int(early[0]),

@@ -4,6 +4,8 @@ claims went nowhere, from what members typed; never a name."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.harness import ALICE, BOB, CAROL, Harness
 
 
@@ -62,3 +64,18 @@ async def test_a_claim_left_for_thirty_days_is_counted(bot: Harness) -> None:
     bot.clock.advance(days=31)
     text = (await bot.send("!powermap", CAROL))[0].body
     assert "claimed and left unfinished for 30 days: 1." in text
+
+
+async def test_a_called_meeting_that_is_then_started_counts_once_for_its_caller(
+    bot: Harness,
+) -> None:
+    await bot.send("!meeting call tomorrow 19:00 budget", CAROL)
+    bot.clock.set(bot.clock.now().replace(hour=18, minute=0) + timedelta(days=1))  # 19:00 Berlin
+    await bot.send("!meeting start", BOB)
+    await bot.send("!meeting end", BOB)
+    lens = (await bot.send("!powermap", ALICE))[0].body.split("**Shared sovereignty**", 1)[1]
+    assert "- Meetings: 1 called; members who called one: 1 of 3." in lens
+    await bot.send("!meeting call tomorrow 10:00 cancelled", ALICE)
+    await bot.send("!meeting cancel 2", ALICE)
+    lens = (await bot.send("!powermap", ALICE))[0].body.split("**Shared sovereignty**", 1)[1]
+    assert "- Meetings: 1 called; members who called one: 1 of 3." in lens  # cancelled: none
