@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.arguments import Text
@@ -108,12 +108,13 @@ async def open_poll(
     *,
     on_close: str | None = None,
     ref: str | None = None,
+    closes_at: datetime | None = None,
 ) -> Poll:
     """Post a native poll in the collective's room, open for `[meetings] poll_days`. By a
     member's command, `ctx.author` is its author; from a practice, `on_close` names the
     `when_closed` handler told of its result (with `ref`, e.g. a decision's number)."""
     question, options = checked(question, options)
-    nominal = ctx.now() + timedelta(days=ctx.settings.poll_days)
+    nominal = closes_at or ctx.now() + timedelta(days=ctx.settings.poll_days)
     closes = ctx.runtime.next_fire("poll-close", nominal) or nominal
     poll = await polls.open_poll(
         ctx.session,

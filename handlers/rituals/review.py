@@ -24,15 +24,20 @@ from handlers.arguments import Number, Text, normalise
 from handlers.context import Context
 from handlers.decisions.rules import closing_time, short
 from handlers.errors import UsageError
+from handlers.heard import PollAnswer
 from handlers.i18n import N_, _
+from handlers.meetings.polls import open_poll, when_closed
 from handlers.rituals.experiments import MAX_CHANGE, STATUS, practice
 from handlers.timeparse import duration
-from storage import decisions, experiments
-from storage.models import Experiment, ExperimentAnswer
+from storage import decisions, experiments, polls
+from storage.models import Experiment, ExperimentAnswer, Poll
+from storage.polls import Tally
 
 HOURLY = "0 * * * *"
 ANSWERS = ("keep", "change", "drop")
 ANSWER_WORDS = {"keep": N_("keep"), "change": N_("change"), "drop": N_("drop")}
+OPTIONS = {"keep": N_("keep it"), "change": N_("change it"), "drop": N_("drop it")}
+REVIEW_POLL = "experiment-review"  # the review's native poll, closed with it
 # The decision recorded for an outcome, in the collective's language when it is recorded.
 DECIDED = {
     "keep": N_("Experiment #{n} ({change}) is kept, after its review ({counts})."),
@@ -176,6 +181,42 @@ async def _open(ctx: Context, e: Experiment) -> None:
         closes=ctx.time(closes),
         p=ctx.prefix,
     )
+    # The same question as a native poll (buttons in Element), closing with the review.
+    await open_poll(
+        ctx,
+        _("Experiment #{n}: keep, change or drop it?").format(n=e.number),
+        [_(OPTIONS[a]) for a in ANSWERS],
+        on_close=REVIEW_POLL,
+        ref=str(e.number),
+        closes_at=closes,
+    )
+
+
+@when_closed(REVIEW_POLL)
+async def _poll_closed(ctx: Context, poll: Poll, tally: Tally) -> None:
+    """Nothing to do: each answer was taken into the review as it came (`poll_answer`)."""
+
+
+@practice.on_poll_answer
+async def poll_answer(ctx: Context, answer: PollAnswer) -> None:
+    """A member's answer on the review's poll counts as `!keep`, `!change` or `!drop` (a
+    change chosen there says no how; `!change N <how>` does)."""
+    poll = await polls.at_event(ctx.session, ctx.collective_id, answer.poll)
+    if poll is None or poll.on_close != REVIEW_POLL or not (poll.ref or "").isdigit():
+        return
+    if answer.sender not in await ctx.quiet_names() or len(answer.answers) != 1:
+        return
+    chosen = answer.answers[0]
+    if not (chosen.isascii() and chosen.isdigit() and 1 <= int(chosen) <= len(ANSWERS)):
+        return
+    e = await experiments.by_number(ctx.session, ctx.collective_id, int(poll.ref or 0))
+    if e is None or e.review_closes_at is None or e.result is not None:
+        return
+    if e.review_closes_at <= ctx.now():
+        return
+    word = ANSWERS[int(chosen) - 1]
+    await experiments.set_answer(ctx.session, e, answer.sender, word, None, ctx.now())
+    await ctx.audit("experiment.answered", number=e.number)
 
 
 async def _close(ctx: Context, e: Experiment) -> None:

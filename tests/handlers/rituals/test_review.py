@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot import poll_events
 from handlers.rituals.review import outcome
 from storage import decisions
 from storage.models import AuditEntry, Decision, Experiment, ExperimentAnswer
+from tests.handlers.meetings.test_polls import response
 from tests.harness import ALICE, BOB, CAROL, ROOM, FakeClock, Harness
 
 OPENS = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)  # two weeks after 2 March, 10:00 in Berlin
@@ -51,7 +53,14 @@ async def test_the_review_asks_three_ways_and_records_keep_as_a_decision(
     assert "runs until Mon 16 Mar 2026 10:00" in await bot.ask("!keep 1", BOB)
     clock.set(OPENS)
     assert await bot.rituals.run_due("experiment-review", ROOM)
-    opened = bot.last
+    opened, poll = bot.sent[-2:]
+    assert poll.event_type == poll_events.START  # the same question as a native poll
+    start = poll.content[poll_events.START]
+    assert [a["org.matrix.msc1767.text"] for a in start["answers"]] == [
+        "keep it",
+        "change it",
+        "drop it",
+    ]
     assert opened.body == (
         "**Experiment #1** has run its course (2026-03-02 to 2026-03-16): a speaking timekeeper "
         "in every meeting\nKeep, change or drop it? Answer `!keep 1`, `!change 1 <how>` or "
@@ -192,3 +201,24 @@ async def test_any_review_answer_gets_one_clear_answer(
     assert not re.search(r"@room\b", body, re.IGNORECASE)
     listed = await bot.ask("!experiments", BOB)
     assert "Sorry, something went wrong" not in listed
+
+
+async def test_answers_on_the_review_poll_count_like_the_commands(
+    bot: Harness, clock: FakeClock
+) -> None:
+    await reviewed(bot, clock)
+    echoed = await bot.echo()
+    [start_id] = [e for e, s in echoed if s.event_type == poll_events.START]
+    await bot.process(
+        [
+            response(bot, start_id, ["3"], ALICE),
+            response(bot, start_id, ["3"], BOB),
+            response(bot, start_id, ["1"], CAROL),
+            response(bot, start_id, ["9"], CAROL),  # no such option: ignored here
+            response(bot, "$elsewhere", ["1"], CAROL),  # another poll: ignored
+        ]
+    )
+    await bot.ask("!keep 1", BOB)  # the latest answer counts, by poll or by command
+    said = await close(bot, clock)
+    assert said.startswith("Experiment #1 (a speaking timekeeper in every meeting) is ")
+    assert "(2 keep, 0 change, 1 drop)" in said
