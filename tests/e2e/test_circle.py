@@ -15,8 +15,12 @@ from tests.e2e.conftest import BotProcess
 from tests.e2e.member import Member
 
 pytestmark = pytest.mark.e2e
+# One database is enough here: the practice's storage runs on both in the unit suite, and
+# PostgreSQL end to end in the other tests; this keeps CI well inside its time.
+ONE_DATABASE = pytest.mark.parametrize("bot_database", ["sqlite"], indirect=True)
 
 
+@ONE_DATABASE
 async def test_a_whole_circle_in_one_sitting(
     homeserver: Homeserver,
     member: Member,

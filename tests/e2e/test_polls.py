@@ -20,6 +20,9 @@ from tests.e2e.conftest import BotProcess
 from tests.e2e.member import Member
 
 pytestmark = pytest.mark.e2e
+# One database is enough here: the practice's storage runs on both in the unit suite, and
+# PostgreSQL end to end in the other tests; this keeps CI well inside its time.
+ONE_DATABASE = pytest.mark.parametrize("bot_database", ["sqlite"], indirect=True)
 
 START = "org.matrix.msc3381.poll.start"
 END = "org.matrix.msc3381.poll.end"
@@ -92,6 +95,7 @@ async def run_poll(member: Member, bea: Member, room: str) -> None:
         assert m.client.user_id not in tally.body
 
 
+@ONE_DATABASE
 async def test_a_poll_in_an_encrypted_room_and_a_plain_one(
     homeserver: Homeserver,
     member: Member,
