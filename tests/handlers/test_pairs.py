@@ -157,7 +157,7 @@ TRICKY = st.lists(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rest=TRICKY, word=st.sampled_from(["", "done ", "drop "]))
 async def test_any_pair_line_gets_one_clear_answer(bot: Harness, rest: str, word: str) -> None:

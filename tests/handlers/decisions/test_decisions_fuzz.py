@@ -66,7 +66,7 @@ async def _check(bot: Harness, steps: list[tuple[str, str, bool]], hours: int) -
 
 
 SETTINGS = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

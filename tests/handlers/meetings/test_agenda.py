@@ -93,7 +93,7 @@ TRICKY = st.text(alphabet=st.sampled_from(list("ab 10min1h#@room\u202e\x00é😀
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rest=TRICKY, word=st.sampled_from(["add", "drop", "next", ""]))
 async def test_any_agenda_line_gets_one_clear_answer(bot: Harness, rest: str, word: str) -> None:

@@ -177,7 +177,7 @@ TRICKY = st.text(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rest=TRICKY, word=st.sampled_from(["call", "cancel", ""]))
 async def test_any_meeting_line_gets_a_clear_answer(bot: Harness, rest: str, word: str) -> None:

@@ -276,7 +276,7 @@ TRICKY = st.lists(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rest=TRICKY, word=st.sampled_from(["", "close ", "close #"]))
 async def test_any_poll_line_gets_one_clear_answer(bot: Harness, rest: str, word: str) -> None:
@@ -294,7 +294,7 @@ async def test_any_poll_line_gets_one_clear_answer(bot: Harness, rest: str, word
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     answers=st.lists(

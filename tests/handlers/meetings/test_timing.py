@@ -64,7 +64,7 @@ async def test_rounds_are_off_by_default(bot: Harness) -> None:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rest=st.text(alphabet=st.sampled_from(list("0123456789 #-x@room\x00é")), max_size=12))
 async def test_any_timer_line_gets_one_clear_answer(bot: Harness, rest: str) -> None:

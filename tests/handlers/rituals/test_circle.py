@@ -136,7 +136,7 @@ async def test_the_monthly_circle_is_off_unless_set(db, clock: FakeClock) -> Non
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     line=st.sampled_from(["!circle", "!circle start", "!circle next", "!circle end"]),

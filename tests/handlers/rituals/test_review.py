@@ -179,7 +179,7 @@ async def test_a_review_opened_as_a_proposal_before_still_closes(
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     word=st.sampled_from(["keep", "change", "drop", "KEEP"]),

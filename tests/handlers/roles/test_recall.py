@@ -165,7 +165,7 @@ REASONS = st.text(
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     role=st.sampled_from(["facilitation", "Notes", "agenda", "nope", "", "@room"]),
